@@ -1,0 +1,2 @@
+global using CartoSelfHosted.AccountsApi.Apis;
+global using CartoSelfHosted.AccountsApi.Extensions;

@@ -1,0 +1,2 @@
+global using CartoSelfHosted.ImportApi.Apis;
+global using CartoSelfHosted.ImportApi.Extensions;

@@ -1,0 +1,2 @@
+global using CartoSelfHosted.WorkspaceApi.Apis;
+global using CartoSelfHosted.WorkspaceApi.Extensions;

@@ -1,0 +1,13 @@
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.UseApiTokenAuthentication();
+app.MapPlatformHealthApi();
+app.MapConnectionsApi();
+
+app.Run();

@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace CartoSelfHosted.AppHost.Hosting;
+
+public sealed record ResourceView(
+    string Name, string Type, string State, string Health, int? Pid, IReadOnlyList<string> Endpoints, int Restarts,
+    int? LastExitCode, DateTimeOffset? StartedAt, string? Error, string? Parent);
+
+/// <summary>The dashboard: one page, and the JSON it polls (resources, console output) plus stop/start/restart.</summary>
+public static class DashboardApi
+{
+    private static readonly string Page = ReadPage();
+
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", () => Results.Content(Page, "text/html; charset=utf-8"));
+        var api = app.MapGroup("/api/resources");
+        api.MapGet("/", ListResources);
+        api.MapGet("/{name}/logs", GetLogs);
+        api.MapPost("/{name}/stop", async (string name, Orchestrator orchestrator) =>
+            await ActAsync(orchestrator, name, runner => runner.RequestStopAsync()));
+        api.MapPost("/{name}/start", async (string name, Orchestrator orchestrator) =>
+            await ActAsync(orchestrator, name, runner =>
+            {
+                runner.RequestStart();
+                return Task.CompletedTask;
+            }));
+        // Restart is a kill that the supervisor answers like any crash: the restart is counted and shown.
+        api.MapPost("/{name}/restart", async (string name, Orchestrator orchestrator) =>
+            await ActAsync(orchestrator, name, runner => runner.StopProcessAsync()));
+        return app;
+    }
+
+    public static IReadOnlyList<ResourceView> ListResources(DistributedApplicationModel model, Orchestrator orchestrator) =>
+        model.Resources.Where(resource => resource is not ParameterResource).Select(resource =>
+        {
+            if (orchestrator.Runners.TryGetValue(resource, out var runner))
+            {
+                return new ResourceView(resource.Name, resource.ResourceType, runner.State, runner.Health.ToString(), runner.ProcessId,
+                    resource.Endpoints.Select(endpoint => endpoint.Url).ToList(), runner.Restarts, runner.LastExitCode,
+                    runner.StartedAt, runner.Error, null);
+            }
+            // A database lives and dies with its server.
+            var server = ((PostgresDatabaseResource)resource).Server;
+            var serverRunner = orchestrator.Runners[server];
+            return new ResourceView(resource.Name, resource.ResourceType, serverRunner.State, serverRunner.Health.ToString(),
+                serverRunner.ProcessId, [], 0, null, serverRunner.StartedAt, null, server.Name);
+        }).ToList();
+
+    public static IResult GetLogs(string name, Orchestrator orchestrator, long after = 0, int limit = 1000) =>
+        orchestrator.Find(name) is { } runner
+            ? Results.Ok(runner.Logs.After(after, Math.Clamp(limit, 1, 5000)))
+            : Results.NotFound();
+
+    private static async Task<IResult> ActAsync(Orchestrator orchestrator, string name, Func<ResourceRunner, Task> action)
+    {
+        if (orchestrator.Find(name) is not { } runner)
+        {
+            return Results.NotFound();
+        }
+        await action(runner);
+        return Results.Accepted();
+    }
+
+    private static string ReadPage()
+    {
+        using var stream = typeof(DashboardApi).Assembly.GetManifestResourceStream("dashboard.html")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

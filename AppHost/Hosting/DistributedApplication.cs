@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using CartoSelfHosted.Platform.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CartoSelfHosted.AppHost.Hosting;
+
+/// <summary>Every resource of the platform, servers and services, in declaration order (a server's databases after it).</summary>
+public sealed class DistributedApplicationModel(IReadOnlyList<Resource> declared)
+{
+    public IReadOnlyList<Resource> Resources { get; } = declared.SelectMany(resource => resource.Children.Prepend(resource)).ToList();
+}
+
+/// <summary>
+/// Declares the platform's resources in the shape of an Aspire AppHost builder. Ports are fixed defaults, each
+/// overridable with <c>--Ports:&lt;resource&gt;=N</c>; state lives in <c>--data-dir</c> (default <c>.data/</c>).
+/// </summary>
+public sealed class DistributedApplicationBuilder
+{
+    private static readonly Dictionary<string, int> DefaultPorts = new(StringComparer.Ordinal)
+    {
+        ["router-http"] = 8080,
+        ["dashboard"] = 18888,
+        ["postgres"] = 15432,
+        ["redis"] = 16379,
+        ["pubsub"] = 18085,
+        ["http-cache"] = 16081,
+        ["http-cache-admin"] = 16082,
+        ["accounts-api"] = 15101,
+        ["workspace-api"] = 15102,
+        ["maps-api"] = 15103,
+        ["import-api"] = 15104,
+        ["lds-api"] = 15105,
+        ["import-worker"] = 15201,
+        ["sql-worker"] = 15202,
+        ["workspace-subscriber"] = 15203,
+        ["cdn-invalidator"] = 15204,
+    };
+
+    private readonly List<Resource> _resources = [];
+
+    private DistributedApplicationBuilder(string[] args)
+    {
+        Configuration = new ConfigurationBuilder()
+            .AddEnvironmentVariables("CARTO_")
+            .AddCommandLine(args, new Dictionary<string, string>
+            {
+                ["--data-dir"] = "DataDirectory",
+                ["--publisher"] = "Publishing:Publisher",
+                ["--output-path"] = "Publishing:OutputPath",
+            })
+            .Build();
+        var root = RunContext.FindRepositoryRoot();
+        var dataDirectory = Path.GetFullPath(Configuration["DataDirectory"] ?? Path.Combine(root, ".data"), root);
+        Context = new RunContext(root, dataDirectory, Configuration);
+        Args = args;
+    }
+
+    public static DistributedApplicationBuilder CreateBuilder(string[] args) => new(args);
+
+    public IConfiguration Configuration { get; }
+
+    public RunContext Context { get; }
+
+    public string[] Args { get; }
+
+    public IReadOnlyList<Resource> Resources => _resources;
+
+    public T Add<T>(T resource) where T : Resource
+    {
+        if (_resources.Any(existing => existing.Name == resource.Name))
+        {
+            throw new InvalidOperationException($"A resource named {resource.Name} is declared twice.");
+        }
+        _resources.Add(resource);
+        return resource;
+    }
+
+    public int PortFor(string name)
+    {
+        if (Configuration[$"Ports:{name}"] is { } configured)
+        {
+            return int.Parse(configured, CultureInfo.InvariantCulture);
+        }
+        return DefaultPorts.TryGetValue(name, out var port)
+            ? port
+            : throw new InvalidOperationException($"No default port for {name}: add one or pass --Ports:{name}=<port>.");
+    }
+
+    /// <summary>A generated secret; the development token has the shape of every API token.</summary>
+    public ParameterResource AddParameter(string name, bool secret) => Add(new ParameterResource(name, secret,
+        name == "dev-token" ? ApiTokens.Generate : () => ParameterResource.GenerateAlphanumeric(24), Context));
+
+    public DistributedApplication Build() => new(new DistributedApplicationModel(_resources), this);
+}
+
+public sealed class DistributedApplication(DistributedApplicationModel model, DistributedApplicationBuilder builder)
+{
+    public static DistributedApplicationBuilder CreateBuilder(string[] args) => DistributedApplicationBuilder.CreateBuilder(args);
+
+    public void Run()
+    {
+        var configuration = builder.Configuration;
+        if (configuration["Publishing:Publisher"] is { } publisher)
+        {
+            if (publisher != "manifest")
+            {
+                throw new InvalidOperationException($"Unknown publisher '{publisher}': only 'manifest' is supported.");
+            }
+            ManifestPublisher.Publish(model, builder.Context.RepositoryRoot,
+                ManifestOutputPath(configuration["Publishing:OutputPath"]));
+            return;
+        }
+
+        var dashboardPort = builder.PortFor("dashboard");
+        if (FindPortConflicts(model, dashboardPort) is { Count: > 0 } conflicts)
+        {
+            foreach (var conflict in conflicts)
+            {
+                Console.Error.WriteLine($"apphost: error: {conflict}");
+            }
+            Environment.ExitCode = 1;
+            return;
+        }
+
+        var web = WebApplication.CreateSlimBuilder(builder.Args);
+        web.Configuration.AddConfiguration(configuration);
+        web.WebHost.UseUrls($"http://{EndpointSpec.Host}:{dashboardPort}");
+        web.Logging.SetMinimumLevel(LogLevel.Warning);
+        web.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(60));
+        web.Services.AddSingleton(model);
+        web.Services.AddSingleton(builder.Context);
+        web.Services.AddSingleton<Orchestrator>();
+        web.Services.AddHostedService(services => services.GetRequiredService<Orchestrator>());
+
+        var app = web.Build();
+        app.MapDashboard();
+
+        var endpoints = new PlatformEndpoints(
+            model.Resources.OfType<NginxResource>().Single().Endpoint("http").Url,
+            $"http://{EndpointSpec.Host}:{dashboardPort}");
+        app.Lifetime.ApplicationStarted.Register(() => Announce(endpoints, model));
+        app.Run();
+    }
+
+    private void Announce(PlatformEndpoints endpoints, DistributedApplicationModel model)
+    {
+        Directory.CreateDirectory(builder.Context.DataDirectory);
+        File.WriteAllText(Path.Combine(builder.Context.DataDirectory, "endpoints.json"),
+            JsonSerializer.Serialize(endpoints, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + "\n");
+        var devToken = model.Resources.OfType<ParameterResource>().Single(parameter => parameter.Name == "dev-token");
+        Console.WriteLine($"""
+            CartoSelfHosted is starting
+              router:     {endpoints.Router}
+              dashboard:  {endpoints.Dashboard}
+              dev token:  {devToken.Value}   (also in {Path.Combine(builder.Context.DataDirectory, devToken.Name)})
+              data:       {builder.Context.DataDirectory}
+            Ctrl+C stops everything.
+            """);
+    }
+
+    /// <summary>
+    /// Like Aspire, a relative output path is taken from the AppHost project's folder, so the documented
+    /// <c>--output-path ../aspire-manifest.json</c> lands at the repository root wherever the command runs from.
+    /// </summary>
+    private string ManifestOutputPath(string? outputPath) =>
+        Path.GetFullPath(outputPath ?? "../aspire-manifest.json", Path.Combine(builder.Context.RepositoryRoot, "AppHost"));
+
+    /// <summary>Every declared port that is taken (by another program, or twice in the model), as a message naming it.</summary>
+    public static List<string> FindPortConflicts(DistributedApplicationModel model, int dashboardPort)
+    {
+        var claims = model.Resources.OfType<ExecutableResource>()
+            .SelectMany(resource => resource.Endpoints.Select(endpoint => (Owner: $"{resource.Name} ({endpoint.Name})",
+                Override: endpoint.Name is "http" or "tcp" ? resource.Name : $"{resource.Name}-{endpoint.Name}", endpoint.Port)))
+            .Append((Owner: "dashboard", Override: "dashboard", Port: dashboardPort))
+            .ToList();
+
+        var conflicts = claims.GroupBy(claim => claim.Port).Where(group => group.Count() > 1)
+            .Select(group => $"port {group.Key} is declared for {string.Join(" and ", group.Select(claim => claim.Owner))}")
+            .ToList();
+        foreach (var claim in claims.DistinctBy(claim => claim.Port))
+        {
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, claim.Port);
+                listener.Start();
+            }
+            catch (SocketException)
+            {
+                conflicts.Add($"port {claim.Port} for {claim.Owner} is already in use on {EndpointSpec.Host}: stop what holds it, " +
+                    $"or choose another with --Ports:{claim.Override}=<port>");
+            }
+        }
+        return conflicts;
+    }
+}
+
+public sealed record PlatformEndpoints(string Router, string Dashboard);

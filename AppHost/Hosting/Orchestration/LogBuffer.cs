@@ -1,0 +1,56 @@
+namespace CartoSelfHosted.AppHost.Hosting;
+
+public sealed record LogLine(long Sequence, DateTimeOffset Time, string Stream, string Text);
+
+/// <summary>
+/// A resource's console output: the last lines in memory for the dashboard, every line in <c>.data/logs/&lt;name&gt;.log</c>.
+/// </summary>
+public sealed class LogBuffer : IDisposable
+{
+    private const int Capacity = 5000;
+    private readonly Queue<LogLine> _lines = new();
+    private readonly StreamWriter _file;
+    private readonly Lock _lock = new();
+    private long _sequence;
+
+    public LogBuffer(string filePath)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(filePath)!);
+        _file = new StreamWriter(new FileStream(filePath, FileMode.Create, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+    }
+
+    public void Add(string stream, string? text)
+    {
+        if (text is null)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            var line = new LogLine(++_sequence, DateTimeOffset.UtcNow, stream, text);
+            _lines.Enqueue(line);
+            if (_lines.Count > Capacity)
+            {
+                _lines.Dequeue();
+            }
+            _file.WriteLine($"{line.Time:HH:mm:ss.fff} {stream} {text}");
+        }
+    }
+
+    /// <summary>The lines after <paramref name="afterSequence"/>, at most <paramref name="limit"/>, oldest first.</summary>
+    public IReadOnlyList<LogLine> After(long afterSequence, int limit)
+    {
+        lock (_lock)
+        {
+            return _lines.Where(line => line.Sequence > afterSequence).Take(limit).ToList();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _file.Dispose();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace CartoSelfHosted.Platform.Postgres;
+
+public static class PostgresRegistration
+{
+    /// <summary>
+    /// Registers <typeparamref name="TDatabase"/>, a typed holder of the data source built from
+    /// <c>ConnectionStrings__{name}</c>, and a health check of that name. Returns false when it was registered already.
+    /// </summary>
+    public static bool TryAddPostgresDatabase<TDatabase>(this IHostApplicationBuilder builder, string name,
+        Func<NpgsqlDataSource, TDatabase> create, Func<TDatabase, NpgsqlDataSource> dataSourceOf)
+        where TDatabase : class
+    {
+        if (builder.Services.Any(service => service.ServiceType == typeof(TDatabase)))
+        {
+            return false;
+        }
+        var connectionString = builder.Configuration.GetConnectionString(name)
+            ?? throw new InvalidOperationException($"ConnectionStrings__{name} is not configured.");
+
+        builder.Services.AddSingleton(services => create(new NpgsqlDataSourceBuilder(connectionString) { Name = name }
+            .UseLoggerFactory(services.GetRequiredService<ILoggerFactory>())
+            .Build()));
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            name,
+            services => new DbDataSourceHealthCheck(dataSourceOf(services.GetRequiredService<TDatabase>())),
+            failureStatus: null,
+            tags: null));
+        return true;
+    }
+}

@@ -1,0 +1,56 @@
+using CartoSelfHosted.Platform.Metadata;
+using Microsoft.Extensions.Caching.Memory;
+using Npgsql;
+
+namespace CartoSelfHosted.Platform.Security;
+
+/// <summary>What a valid token grants: whose it is and what it may do.</summary>
+public sealed record ApiTokenGrant(Guid TokenId, string TokenName, Guid OrganizationId, string OrganizationSlug, IReadOnlyList<string> Scopes);
+
+/// <summary>Looks tokens up by hash in the metadata database; a hit is kept briefly so the hot path costs no query.</summary>
+public sealed class ApiTokenStore(MetadataDatabase metadata, IMemoryCache cache)
+{
+    // Short enough that a revoked token stops working within this time on every replica.
+    public static readonly TimeSpan CacheDuration = TimeSpan.FromSeconds(15);
+
+    public async Task<ApiTokenGrant?> FindAsync(string token, CancellationToken cancellationToken)
+    {
+        var hash = ApiTokens.Hash(token);
+        var cacheKey = "api-token:" + Convert.ToHexString(hash);
+        if (cache.TryGetValue(cacheKey, out ApiTokenGrant? cached))
+        {
+            return cached;
+        }
+
+        await using var command = metadata.DataSource.CreateCommand("""
+            SELECT t.id, t.name, o.id, o.slug, t.scopes
+            FROM api_tokens t JOIN organizations o ON o.id = t.organization_id
+            WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = hash });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        var grant = new ApiTokenGrant(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3),
+            reader.GetFieldValue<string[]>(4));
+        cache.Set(cacheKey, grant, CacheDuration);
+        return grant;
+    }
+
+    /// <summary>Stores a token (by hash) for an organization; storing the same token again changes nothing.</summary>
+    public async Task StoreAsync(string token, Guid organizationId, string name, IReadOnlyList<string> scopes, CancellationToken cancellationToken)
+    {
+        await using var command = metadata.DataSource.CreateCommand("""
+            INSERT INTO api_tokens (organization_id, name, token_hash, scopes)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (token_hash) DO NOTHING
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
+        command.Parameters.Add(new NpgsqlParameter { Value = scopes.ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,67 @@
+using CartoSelfHosted.Platform.Metadata;
+using CartoSelfHosted.Platform.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class SecurityExtensions
+{
+    /// <summary>The public API's path prefix: everything under it needs a token.</summary>
+    public static readonly PathString ApiPrefix = "/api/v3";
+
+    public const string BootstrapTokenKey = "Auth:BootstrapToken";
+
+    public static IHostApplicationBuilder AddApiTokenAuthentication(this IHostApplicationBuilder builder)
+    {
+        builder.AddMetadataDatabase();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<ApiTokenStore>();
+        builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[BootstrapTokenKey]))
+        {
+            // Registered after the metadata migrations (AddMetadataDatabase above), so its table exists when it runs.
+            builder.Services.AddHostedService<BootstrapTokenService>();
+        }
+        return builder;
+    }
+
+    public static WebApplication UseApiTokenAuthentication(this WebApplication app)
+    {
+        app.UseAuthentication();
+        // Unmatched paths under /api/v3 never reach authorization, so without this gate they would answer 404
+        // to anyone and let a caller without a token map the API.
+        app.Use(async (context, next) =>
+        {
+            var anonymousAllowed = context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            if (context.Request.Path.StartsWithSegments(ApiPrefix) && !anonymousAllowed
+                && context.User.Identity?.IsAuthenticated != true)
+            {
+                await context.ChallengeAsync();
+                return;
+            }
+            await next(context);
+        });
+        app.UseAuthorization();
+        return app;
+    }
+}
+
+/// <summary>Stores the configured bootstrap token as the default organization's admin token.</summary>
+internal sealed class BootstrapTokenService(ApiTokenStore tokens, IConfiguration configuration) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        tokens.StoreAsync(configuration[SecurityExtensions.BootstrapTokenKey]!, MetadataDatabase.DefaultOrganizationId,
+            "development", ["admin"], cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,38 @@
+namespace CartoSelfHosted.ServiceDefaults.Problems;
+
+/// <summary>
+/// The stable <c>type</c> URIs of the platform's problem details (RFC 9457). Clients branch on these,
+/// never on <c>title</c> or <c>detail</c> text.
+/// </summary>
+public static class ProblemTypes
+{
+    private const string Base = "https://carto-self-hosted.dev/problems/";
+
+    public const string BadRequest = Base + "bad-request";
+    public const string Unauthorized = Base + "unauthorized";
+    public const string Forbidden = Base + "forbidden";
+    public const string NotFound = Base + "not-found";
+    public const string MethodNotAllowed = Base + "method-not-allowed";
+    public const string Conflict = Base + "conflict";
+    public const string PayloadTooLarge = Base + "payload-too-large";
+    public const string UnsupportedMediaType = Base + "unsupported-media-type";
+    public const string TooManyRequests = Base + "too-many-requests";
+    public const string Internal = Base + "internal";
+    public const string UpstreamUnavailable = Base + "upstream-unavailable";
+
+    public static string ForStatus(int status) => status switch
+    {
+        400 => BadRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        404 => NotFound,
+        405 => MethodNotAllowed,
+        409 => Conflict,
+        413 => PayloadTooLarge,
+        415 => UnsupportedMediaType,
+        429 => TooManyRequests,
+        502 or 503 or 504 => UpstreamUnavailable,
+        _ when status >= 500 => Internal,
+        _ => BadRequest,
+    };
+}

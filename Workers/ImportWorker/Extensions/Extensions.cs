@@ -1,0 +1,11 @@
+namespace CartoSelfHosted.ImportWorker.Extensions;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddMetadataDatabase();
+        builder.AddWarehouse();
+        builder.AddPubSub();
+    }
+}

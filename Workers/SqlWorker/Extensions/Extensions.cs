@@ -1,0 +1,11 @@
+namespace CartoSelfHosted.SqlWorker.Extensions;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddMetadataDatabase();
+        builder.AddWarehouse();
+        builder.AddPubSub();
+    }
+}

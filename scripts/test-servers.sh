@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Starts (or stops) the real servers the integration tests talk to, as plain processes on free loopback ports:
+# PostgreSQL + PostGIS, Redis and the Pub/Sub emulator. State lives in .data/test-servers/ and is thrown away.
+#   scripts/test-servers.sh start   # prints nothing but errors; writes .data/test-servers/env for `source`
+#   scripts/test-servers.sh stop
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+state="$root/.data/test-servers"
+pg_bin=/usr/lib/postgresql/15/bin
+emulator=/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+as_postgres() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+wait_for() { # description, seconds, command...
+  local what=$1 seconds=$2; shift 2
+  for ((i = 0; i < seconds * 10; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  echo "error: $what did not come up in ${seconds}s" >&2
+  return 1
+}
+
+stop() {
+  [[ -d $state ]] || return 0
+  if [[ -f $state/pg/data/postmaster.pid ]]; then
+    as_postgres "$pg_bin/pg_ctl" -D "$state/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  for pidfile in "$state"/*.pid; do
+    [[ -f $pidfile ]] || continue
+    pid=$(cat "$pidfile")
+    # The emulator's launcher exec's java; pkill -P catches anything it left behind.
+    pkill -KILL -P "$pid" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -rf "$state"
+}
+
+start() {
+  stop
+  mkdir -p "$state/pg"
+  local pg_port redis_port pubsub_port password
+  pg_port=$(free_port); redis_port=$(free_port); pubsub_port=$(free_port)
+  password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+
+  # PostgreSQL refuses to run as root: the postgres system user owns its folder when we are root.
+  printf '%s' "$password" > "$state/pg/pwfile"
+  mkdir -p "$state/pg/run"
+  if [[ $(id -u) -eq 0 ]]; then chown -R postgres:postgres "$state/pg"; fi
+  as_postgres "$pg_bin/initdb" -D "$state/pg/data" -U postgres --pwfile "$state/pg/pwfile" \
+    --auth-host=scram-sha-256 --auth-local=peer --encoding=UTF8 --locale=C.UTF-8 >"$state/pg/initdb.log" 2>&1
+  rm -f "$state/pg/pwfile"
+  as_postgres "$pg_bin/pg_ctl" -D "$state/pg/data" -l "$state/pg/postgres.log" -w -t 30 \
+    -o "-p $pg_port -k $state/pg/run -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
+
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+    --daemonize yes --pidfile "$state/redis.pid" --logfile "$state/redis.log"
+
+  JAVA_OPTS="-Xmx256m" setsid "$emulator" --host=127.0.0.1 --port="$pubsub_port" >"$state/pubsub.log" 2>&1 </dev/null &
+  echo $! > "$state/pubsub.pid"
+
+  wait_for "redis" 10 redis-cli -p "$redis_port" ping
+  wait_for "the Pub/Sub emulator" 30 curl -sf "http://127.0.0.1:$pubsub_port/"
+
+  cat > "$state/env" <<ENV
+export TEST_POSTGRES='Host=127.0.0.1;Port=$pg_port;Username=postgres;Password=$password'
+export TEST_REDIS='127.0.0.1:$redis_port'
+export TEST_PUBSUB_EMULATOR_HOST='127.0.0.1:$pubsub_port'
+ENV
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

@@ -1,0 +1,46 @@
+using CartoSelfHosted.AppHost.Hosting;
+
+namespace CartoSelfHosted.Platform.Tests;
+
+public sealed class ConfigTemplateTests
+{
+    [Fact]
+    public void ReplacesPlaceholdersAndLeavesNginxVariablesAlone()
+    {
+        var rendered = ConfigTemplate.Render("server ${MAPS_API_HOST}:${MAPS_API_PORT}; log $request_id ${request_time};",
+            new Dictionary<string, string> { ["MAPS_API_HOST"] = "127.0.0.1", ["MAPS_API_PORT"] = "15103" });
+
+        Assert.Equal("server 127.0.0.1:15103; log $request_id ${request_time};", rendered);
+    }
+
+    [Fact]
+    public void APlaceholderWithoutValueIsAnErrorNamingIt()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            ConfigTemplate.Render("listen ${LISTEN_ADDRESS}; root ${STATIC_ROOT};", new Dictionary<string, string> { ["LISTEN_ADDRESS"] = "x" }));
+
+        Assert.Contains("STATIC_ROOT", error.Message);
+    }
+
+    [Theory]
+    [InlineData("maps-api", "MAPS_API")]
+    [InlineData("http-cache", "HTTP_CACHE")]
+    public void PrefixesComeFromResourceNames(string resource, string prefix) =>
+        Assert.Equal(prefix, ConfigTemplate.PrefixFor(resource));
+
+    [Theory]
+    [InlineData("Web/RouterHttp/nginx.conf.template")]
+    [InlineData("Web/HttpCache/default.vcl.template")]
+    public void CommittedTemplatesUseOnlyValuesAppHostProvides(string template)
+    {
+        var text = File.ReadAllText(Path.Combine(RunContext.FindRepositoryRoot(), template));
+        var provided = new[]
+        {
+            "NGINX_USER", "RUNTIME_DIR", "LISTEN_ADDRESS", "STATIC_ROOT", "BROTLI_MODULE", "BROTLI", "BROTLI_TYPES",
+            "HTTP_CACHE_HOST", "HTTP_CACHE_PORT", "ACCOUNTS_API_HOST", "ACCOUNTS_API_PORT", "IMPORT_API_HOST", "IMPORT_API_PORT",
+            "LDS_API_HOST", "LDS_API_PORT", "MAPS_API_HOST", "MAPS_API_PORT", "WORKSPACE_API_HOST", "WORKSPACE_API_PORT",
+        }.ToDictionary(name => name, _ => "value");
+
+        ConfigTemplate.Render(text, provided);
+    }
+}
