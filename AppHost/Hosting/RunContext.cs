@@ -14,12 +14,16 @@ public sealed class RunContext(string repositoryRoot, string dataDirectory, ICon
     public IConfiguration Configuration { get; } = configuration;
 
     /// <summary>The build configuration AppHost itself was built in; the services are started from the same one.</summary>
-    public string BuildConfiguration { get; } =
+    public static string BuildConfiguration { get; } =
 #if DEBUG
         "debug";
 #else
         "release";
 #endif
+
+    /// <summary>Where `dotnet build` puts a project's assembly (artifacts output layout, see Directory.Build.props).</summary>
+    public static string BuildOutput(string repositoryRoot, string projectName) =>
+        Path.Combine(repositoryRoot, "artifacts", "bin", projectName, BuildConfiguration, projectName + ".dll");
 
     /// <summary>Servers that refuse to run as root (PostgreSQL) are started as their own system user when this is true.</summary>
     public bool IsRoot { get; } = Environment.UserName == "root";

@@ -19,7 +19,7 @@ public sealed class ManifestTests
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
-            foreach (var argument in new[] { Path.Combine(root, "artifacts", "bin", "AppHost", BuildConfiguration, "AppHost.dll"),
+            foreach (var argument in new[] { RunContext.BuildOutput(root, "AppHost"),
                          "--publisher", "manifest", "--output-path", output })
             {
                 startInfo.ArgumentList.Add(argument);
@@ -65,11 +65,4 @@ public sealed class ManifestTests
         // Secrets are named, never written.
         Assert.DoesNotContain("cst_", File.ReadAllText(Path.Combine(root, "aspire-manifest.json")));
     }
-
-    private const string BuildConfiguration =
-#if DEBUG
-        "debug";
-#else
-        "release";
-#endif
 }

@@ -20,8 +20,7 @@ public sealed class ProjectResource : ExecutableResource, IResourceWithServiceEn
 
     public override string ResourceType => "project.v0";
 
-    public string AssemblyPath(RunContext context) => Path.Combine(context.RepositoryRoot, "artifacts", "bin", ProjectName,
-        context.BuildConfiguration, ProjectName + ".dll");
+    public string AssemblyPath(RunContext context) => RunContext.BuildOutput(context.RepositoryRoot, ProjectName);
 
     public override Task PrepareAsync(RunContext context, CancellationToken cancellationToken) =>
         File.Exists(AssemblyPath(context))

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds once, starts real servers (PostgreSQL + PostGIS, Redis, the
+# Pub/Sub emulator) on free loopback ports, runs every test project, stops the servers whatever the outcome, and
+# ends with one line: "N passed, N failed" (", N skipped" when any were).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+scripts/install-dependencies.sh
+dotnet build CartoSelfHosted.sln --nologo -v quiet -clp:ErrorsOnly
+
+trap 'scripts/test-servers.sh stop' EXIT
+scripts/test-servers.sh start
+# shellcheck source=/dev/null
+source .data/test-servers/env
+
+log=.data/test-output.log
+status=0
+dotnet test CartoSelfHosted.sln --no-build --nologo --blame-hang-timeout 10m \
+  --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+
+# Each test project ends with a block: "Total tests: T", then "Passed: P", "Failed: F", "Skipped: S" (a count of 0 is
+# left out), then "Total time: …".
+read -r projects_reported passed failed skipped < <(awk '
+  /^Total tests: [0-9]+$/ { blocks++; inblock = 1; next }
+  inblock && /^ +Passed: [0-9]+$/ { p += $2 }
+  inblock && /^ +Failed: [0-9]+$/ { f += $2 }
+  inblock && /^ +Skipped: [0-9]+$/ { s += $2 }
+  /^ *Total time:/ { inblock = 0 }
+  END { print blocks + 0, p + 0, f + 0, s + 0 }' "$log")
+
+projects=$(find tests -name '*.Tests.csproj' | wc -l)
+if [[ $projects_reported -ne $projects ]]; then
+  echo "error: $projects test projects, but $projects_reported reported results (one crashed or hung)" >&2
+  status=1
+fi
+
+summary="$passed passed, $failed failed"
+if ((skipped > 0)); then summary+=", $skipped skipped"; fi
+echo "$summary"
+exit "$status"

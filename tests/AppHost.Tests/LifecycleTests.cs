@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace CartoSelfHosted.AppHost.Tests;
+
+/// <summary>Starting, stopping and starting again: nothing is left behind, and what should be kept is kept.</summary>
+public sealed class LifecycleTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task CtrlCLeavesNoProcessAndASecondStartReusesTheDataFolder()
+    {
+        var dataDirectory = PlatformProcess.NewDataDirectory();
+        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => PlatformProcess.FreePort());
+        try
+        {
+            var (cold, firstToken) = await StartStopAndCheckNothingIsLeftAsync(dataDirectory, ports);
+            var pgVersion = Path.Combine(dataDirectory, "postgres", "data", "PG_VERSION");
+            var initializedAt = File.GetLastWriteTimeUtc(pgVersion);
+
+            var (warm, secondToken) = await StartStopAndCheckNothingIsLeftAsync(dataDirectory, ports);
+            Assert.Equal(firstToken, secondToken);
+            Assert.Equal(initializedAt, File.GetLastWriteTimeUtc(pgVersion));
+
+            Directory.Delete(dataDirectory, recursive: true);
+            var (clean, thirdToken) = await StartStopAndCheckNothingIsLeftAsync(dataDirectory, ports);
+            Assert.NotEqual(firstToken, thirdToken);
+
+            TestContext.Current.SendDiagnosticMessage(
+                $"to healthy: cold {cold.TotalSeconds:F1} s, warm {warm.TotalSeconds:F1} s, clean again {clean.TotalSeconds:F1} s");
+        }
+        finally
+        {
+            if (Directory.Exists(dataDirectory))
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task APortInUseStopsTheStartWithAnErrorNamingIt()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var taken = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => PlatformProcess.FreePort());
+        ports["redis"] = taken;
+        var dataDirectory = PlatformProcess.NewDataDirectory();
+
+        await using var platform = PlatformProcess.Start(dataDirectory, ports);
+        var stopwatch = Stopwatch.StartNew();
+        while (!platform.HasExited && stopwatch.Elapsed < StopTimeout)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(platform.HasExited, "AppHost kept running with a port in use");
+        Assert.Equal(1, platform.ExitCode);
+        Assert.Contains($"port {taken} for redis (tcp) is already in use", platform.Output);
+        Assert.Contains("--Ports:redis=", platform.Output);
+        Assert.False(PlatformProcess.IsListening(ports["postgres"]), "nothing starts when a port is taken");
+        if (Directory.Exists(dataDirectory))
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    private static async Task<(TimeSpan ToHealthy, string DevToken)> StartStopAndCheckNothingIsLeftAsync(
+        string dataDirectory, IReadOnlyDictionary<string, int> ports)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        await using var platform = PlatformProcess.Start(dataDirectory, ports);
+        await platform.WaitHealthyAsync(StartTimeout);
+        var toHealthy = stopwatch.Elapsed;
+
+        var pids = (await platform.ResourcesAsync()).Where(resource => resource.Parent is null).Select(resource => resource.Pid!.Value).ToList();
+        var processes = pids.Concat(pids.SelectMany(Descendants)).Distinct().ToList();
+        Assert.All(processes, pid => Assert.True(PlatformProcess.IsAlive(pid)));
+        var token = platform.DevToken;
+
+        await platform.InterruptAsync(StopTimeout);
+
+        Assert.Equal(0, platform.ExitCode);
+        Assert.DoesNotContain(processes, PlatformProcess.IsAlive);
+        Assert.Empty(ports.Where(port => PlatformProcess.IsListening(port.Value)).Select(port => port.Key));
+        return (toHealthy, token);
+    }
+
+    private static IEnumerable<int> Descendants(int pid)
+    {
+        var children = File.Exists($"/proc/{pid}/task/{pid}/children")
+            ? File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList()
+            : [];
+        return children.Concat(children.SelectMany(Descendants));
+    }
+}

@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using CartoSelfHosted.AppHost.Hosting;
+
+namespace CartoSelfHosted.AppHost.Tests;
+
+public sealed record ResourceState(string Name, string Type, string State, string Health, int? Pid, int Restarts, string? Parent);
+
+/// <summary>
+/// AppHost started as a person starts it (the built AppHost.dll, what `dotnet run --project AppHost` runs), on free
+/// loopback ports and its own data folder, so it can run beside a developer's platform.
+/// </summary>
+public sealed class PlatformProcess : IAsyncDisposable
+{
+    public static readonly string[] ResourcePortNames =
+    [
+        "router-http", "dashboard", "postgres", "redis", "pubsub", "http-cache", "http-cache-admin", "accounts-api",
+        "workspace-api", "maps-api", "import-api", "lds-api", "import-worker", "sql-worker", "workspace-subscriber", "cdn-invalidator",
+    ];
+
+    public static readonly string[] Services =
+    [
+        "accounts-api", "cdn-invalidator", "import-api", "import-worker", "lds-api", "maps-api", "sql-worker", "workspace-api",
+        "workspace-subscriber",
+    ];
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private PlatformProcess(Process process, string dataDirectory, IReadOnlyDictionary<string, int> ports)
+    {
+        _process = process;
+        DataDirectory = dataDirectory;
+        Ports = ports;
+        Http = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { Timeout = TimeSpan.FromSeconds(30) };
+        process.OutputDataReceived += (_, line) => Append(line.Data);
+        process.ErrorDataReceived += (_, line) => Append(line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string DataDirectory { get; }
+
+    public IReadOnlyDictionary<string, int> Ports { get; }
+
+    public HttpClient Http { get; }
+
+    public Uri Router => new($"http://127.0.0.1:{Ports["router-http"]}");
+
+    public Uri Dashboard => new($"http://127.0.0.1:{Ports["dashboard"]}");
+
+    public string DevToken => File.ReadAllText(Path.Combine(DataDirectory, "dev-token")).Trim();
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public static PlatformProcess Start(string dataDirectory, IReadOnlyDictionary<string, int>? ports = null)
+    {
+        ports ??= ResourcePortNames.ToDictionary(name => name, _ => FreePort());
+        var root = RunContext.FindRepositoryRoot();
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        startInfo.ArgumentList.Add(RunContext.BuildOutput(root, "AppHost"));
+        startInfo.ArgumentList.Add("--data-dir");
+        startInfo.ArgumentList.Add(dataDirectory);
+        foreach (var (name, port) in ports)
+        {
+            startInfo.ArgumentList.Add($"--Ports:{name}={port}");
+        }
+        return new PlatformProcess(Process.Start(startInfo)!, dataDirectory, ports);
+    }
+
+    /// <summary>Waits until the router answers the platform's health with every service healthy.</summary>
+    public async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        string last = "no answer";
+        while (deadline.Elapsed < timeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"AppHost exited with {_process.ExitCode}:\n{Output}");
+            }
+            try
+            {
+                using var response = await Http.GetAsync(new Uri(Router, "/api/v3/health"));
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                if (response.IsSuccessStatusCode)
+                {
+                    var report = await response.Content.ReadFromJsonAsync<JsonElement>();
+                    var services = report.GetProperty("services").EnumerateArray().ToList();
+                    if (services.Count == Services.Length && services.All(service => service.GetProperty("status").GetString() == "Healthy"))
+                    {
+                        return;
+                    }
+                }
+            }
+            catch (HttpRequestException ex)
+            {
+                last = ex.Message;
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"The platform was not healthy within {timeout}: {last}\n{Output}");
+    }
+
+    public async Task<IReadOnlyList<ResourceState>> ResourcesAsync() =>
+        (await Http.GetFromJsonAsync<List<ResourceState>>(new Uri(Dashboard, "/api/resources"), JsonOptions))!;
+
+    public async Task<ResourceState> ResourceAsync(string name) => (await ResourcesAsync()).Single(resource => resource.Name == name);
+
+    public async Task ActAsync(string resource, string action)
+    {
+        using var response = await Http.PostAsync(new Uri(Dashboard, $"/api/resources/{resource}/{action}"), null);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Waits for a condition on the dashboard's view of one resource.</summary>
+    public async Task<ResourceState> WaitForResourceAsync(string name, Func<ResourceState, bool> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        ResourceState state;
+        do
+        {
+            state = await ResourceAsync(name);
+            if (condition(state))
+            {
+                return state;
+            }
+            await Task.Delay(200);
+        }
+        while (deadline.Elapsed < timeout);
+        throw new TimeoutException($"{name} is still {state} after {timeout}");
+    }
+
+    /// <summary>What Ctrl+C in a terminal sends.</summary>
+    public async Task InterruptAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            ProcessSignals.Send(_process.Id, ProcessSignals.SIGINT);
+        }
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await InterruptAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        Http.Dispose();
+        _process.Dispose();
+    }
+
+    public static bool IsAlive(int pid) => ProcessSignals.IsAlive(pid) && !IsZombie(pid);
+
+    public static bool IsListening(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static string NewDataDirectory() =>
+        Path.Combine(RunContext.FindRepositoryRoot(), ".data", "tests", Guid.NewGuid().ToString("N")[..12]);
+
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] == 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}

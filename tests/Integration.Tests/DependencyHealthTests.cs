@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using CartoSelfHosted.Platform.Caching;
+using CartoSelfHosted.Platform.Messaging;
+using CartoSelfHosted.WorkspaceApi.Apis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace CartoSelfHosted.Integration.Tests;
+
+public sealed class DependencyHealthTests
+{
+    [Fact]
+    public async Task RedisAnswersPingAndAClosedPortIsDegraded()
+    {
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(new RedisHealthCheck(RedisEndpoint.Parse(TestServers.Redis)))).Status);
+        Assert.Equal(HealthStatus.Degraded,
+            (await CheckAsync(new RedisHealthCheck(new RedisEndpoint("127.0.0.1", ClosedPort())))).Status);
+    }
+
+    [Fact]
+    public async Task ThePubSubEmulatorAnswersAndAClosedPortIsDegraded()
+    {
+        using var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+        var clients = services.GetRequiredService<IHttpClientFactory>();
+
+        var up = await CheckAsync(new PubSubHealthCheck(new PubSubOptions("test", TestServers.PubSubEmulatorHost), clients));
+        var down = await CheckAsync(new PubSubHealthCheck(new PubSubOptions("test", $"127.0.0.1:{ClosedPort()}"), clients));
+
+        Assert.Equal(HealthStatus.Healthy, up.Status);
+        Assert.Equal(HealthStatus.Degraded, down.Status);
+        Assert.Contains("does not answer", down.Description);
+    }
+
+    [Fact]
+    public async Task PlatformHealthListsEveryServiceAndIs503WhenOneIsDown()
+    {
+        var closed = ClosedPort();
+        await using var api = await ApiFactory<ConnectionList>.StartAsync("health", new Dictionary<string, string>
+        {
+            ["ConnectionStrings:warehouse"] = await TestServers.CreateDatabaseAsync("health_dw"),
+            ["ConnectionStrings:redis"] = TestServers.Redis,
+            ["PUBSUB_EMULATOR_HOST"] = TestServers.PubSubEmulatorHost,
+            ["services:maps-api:http:0"] = $"http://127.0.0.1:{closed}",
+        });
+
+        using var response = await api.CreateClient().GetAsync("/api/v3/health", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var report = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var services = report.GetProperty("services").EnumerateArray()
+            .ToDictionary(service => service.GetProperty("name").GetString()!, service => service.GetProperty("status").GetString());
+        Assert.Equal("Unhealthy", services["maps-api"]);
+        Assert.Equal("Healthy", services["workspace-api"]);
+        Assert.Equal("Unhealthy", report.GetProperty("status").GetString());
+        Assert.DoesNotContain(closed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    private static Task<HealthCheckResult> CheckAsync(IHealthCheck check) =>
+        check.CheckHealthAsync(new HealthCheckContext
+        {
+            Registration = new HealthCheckRegistration("test", check, HealthStatus.Degraded, null),
+        }, TestContext.Current.CancellationToken);
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,32 @@
+using Npgsql;
+
+namespace CartoSelfHosted.Integration.Tests;
+
+/// <summary>
+/// The servers scripts/test-servers.sh started, read from the environment it writes. Without them these tests fail
+/// loudly instead of being skipped: run them through ./test.sh.
+/// </summary>
+public static class TestServers
+{
+    public static string PostgresAdmin => Required("TEST_POSTGRES");
+
+    public static string Redis => Required("TEST_REDIS");
+
+    public static string PubSubEmulatorHost => Required("TEST_PUBSUB_EMULATOR_HOST");
+
+    /// <summary>A new, empty database of its own for one test, so tests can run side by side.</summary>
+    public static async Task<string> CreateDatabaseAsync(string purpose)
+    {
+        var name = $"test_{purpose}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
+        await using var connection = new NpgsqlConnection(PostgresAdmin + ";Database=postgres");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await command.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name }.ConnectionString;
+    }
+
+    private static string Required(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{name} is not set: run the tests with ./test.sh, which starts the real servers.");
+}
