@@ -1,9 +1,11 @@
 using CartoSelfHosted.AppHost.Hosting;
+using CartoSelfHosted.Platform.Security;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
 var postgresPassword = builder.AddParameter("postgres-password", secret: true);
-var devToken = builder.AddParameter("dev-token", secret: true);
+// The development admin token, until accounts exist: shaped like every API token, handed to accounts-api to store.
+var devToken = builder.AddParameter("dev-token", secret: true, generate: ApiTokens.Generate);
 
 var postgres = builder.AddPostgres("postgres", postgresPassword);
 var metadata = postgres.AddDatabase("metadata");

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using CartoSelfHosted.Platform.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,9 +92,9 @@ public sealed class DistributedApplicationBuilder
             : throw new InvalidOperationException($"No default port for {name}: add one or pass --Ports:{name}=<port>.");
     }
 
-    /// <summary>A generated secret; the development token has the shape of every API token.</summary>
-    public ParameterResource AddParameter(string name, bool secret) => Add(new ParameterResource(name, secret,
-        name == "dev-token" ? ApiTokens.Generate : () => ParameterResource.GenerateAlphanumeric(24), Context));
+    /// <summary>A secret generated on the first run (by <paramref name="generate"/>, or 24 random letters and digits) and kept.</summary>
+    public ParameterResource AddParameter(string name, bool secret, Func<string>? generate = null) => Add(new ParameterResource(name, secret,
+        generate ?? (() => ParameterResource.GenerateAlphanumeric(24)), Context));
 
     public DistributedApplication Build() => new(new DistributedApplicationModel(_resources), this);
 }

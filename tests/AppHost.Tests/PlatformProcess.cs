@@ -132,7 +132,9 @@ public sealed class PlatformProcess : IAsyncDisposable
 
     public async Task ActAsync(string resource, string action)
     {
-        using var response = await Http.PostAsync(new Uri(Dashboard, $"/api/resources/{resource}/{action}"), null);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Dashboard, $"/api/resources/{resource}/{action}"));
+        request.Headers.Add(DashboardApi.ActionHeader, "1");
+        using var response = await Http.SendAsync(request);
         response.EnsureSuccessStatusCode();
     }
 

@@ -120,6 +120,28 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
         Assert.Contains(response.Headers.GetValues("X-Cache").Single(), new[] { "HIT", "MISS", "PASS" });
     }
 
+    [Fact]
+    public async Task TheCacheHasXkeyLoadedAndPurgesOnlyFromThisHost()
+    {
+        using var purge = new HttpRequestMessage(new HttpMethod("PURGE"), new Uri($"http://127.0.0.1:{Platform.Ports["http-cache"]}/"));
+        purge.Headers.Add("xkey-purge", "table:cities conn:carto_dw");
+
+        using var response = await Platform.Http.SendAsync(purge, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Purged 0", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task DashboardActionsNeedTheirHeaderSoOtherPagesCannotTriggerThem()
+    {
+        using var response = await Platform.Http.PostAsync(new Uri(Platform.Dashboard, "/api/resources/maps-api/stop"), null,
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("running", (await Platform.ResourceAsync("maps-api")).State);
+    }
+
     [Theory]
     [InlineData("/", "CartoSelfHosted")]
     [InlineData("/acc/", "accounts")]

@@ -13,23 +13,29 @@ public static class DashboardApi
 {
     private static readonly string Page = ReadPage();
 
+    /// <summary>
+    /// Actions need this header. A browser sends a custom header cross-origin only after a CORS preflight, which the
+    /// dashboard never grants, so no other web page can make the visitor's browser stop the platform.
+    /// </summary>
+    public const string ActionHeader = "X-Dashboard-Action";
+
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => Results.Content(Page, "text/html; charset=utf-8"));
         var api = app.MapGroup("/api/resources");
         api.MapGet("/", ListResources);
         api.MapGet("/{name}/logs", GetLogs);
-        api.MapPost("/{name}/stop", async (string name, Orchestrator orchestrator) =>
-            await ActAsync(orchestrator, name, runner => runner.RequestStopAsync()));
-        api.MapPost("/{name}/start", async (string name, Orchestrator orchestrator) =>
-            await ActAsync(orchestrator, name, runner =>
+        api.MapPost("/{name}/stop", async (HttpContext context, string name, Orchestrator orchestrator) =>
+            await ActAsync(context, orchestrator, name, runner => runner.RequestStopAsync()));
+        api.MapPost("/{name}/start", async (HttpContext context, string name, Orchestrator orchestrator) =>
+            await ActAsync(context, orchestrator, name, runner =>
             {
                 runner.RequestStart();
                 return Task.CompletedTask;
             }));
         // Restart is a kill that the supervisor answers like any crash: the restart is counted and shown.
-        api.MapPost("/{name}/restart", async (string name, Orchestrator orchestrator) =>
-            await ActAsync(orchestrator, name, runner => runner.StopProcessAsync()));
+        api.MapPost("/{name}/restart", async (HttpContext context, string name, Orchestrator orchestrator) =>
+            await ActAsync(context, orchestrator, name, runner => runner.StopProcessAsync()));
         return app;
     }
 
@@ -54,8 +60,13 @@ public static class DashboardApi
             ? Results.Ok(runner.Logs.After(after, Math.Clamp(limit, 1, 5000)))
             : Results.NotFound();
 
-    private static async Task<IResult> ActAsync(Orchestrator orchestrator, string name, Func<ResourceRunner, Task> action)
+    private static async Task<IResult> ActAsync(HttpContext context, Orchestrator orchestrator, string name, Func<ResourceRunner, Task> action)
     {
+        if (!context.Request.Headers.ContainsKey(ActionHeader))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                detail: $"Dashboard actions need the {ActionHeader} header.");
+        }
         if (orchestrator.Find(name) is not { } runner)
         {
             return Results.NotFound();

@@ -34,7 +34,11 @@ public sealed class ProcessLauncher : IDisposable
         return result.Task;
     }
 
-    public static ProcessStartInfo CreateStartInfo(ProcessSpec spec, bool runningAsRoot)
+    /// <summary>
+    /// The start of a long-running server, tied to AppHost's life (<paramref name="tiedToAppHost"/>), or of a short
+    /// command run to completion (initdb), which may be started from any thread.
+    /// </summary>
+    public static ProcessStartInfo CreateStartInfo(ProcessSpec spec, bool runningAsRoot, bool tiedToAppHost = true)
     {
         var startInfo = new ProcessStartInfo
         {
@@ -44,19 +48,27 @@ public sealed class ProcessLauncher : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        if (File.Exists(SetPriv) && File.Exists(SetSid))
+        var switchUser = runningAsRoot && spec.RunAsUser is not null;
+        if (tiedToAppHost && File.Exists(SetSid))
         {
             startInfo.FileName = SetSid;
             startInfo.ArgumentList.Add(SetPriv);
             startInfo.ArgumentList.Add("--pdeathsig");
             startInfo.ArgumentList.Add("TERM");
-            if (runningAsRoot && spec.RunAsUser is { } user)
+        }
+        else if (switchUser)
+        {
+            startInfo.FileName = SetPriv;
+        }
+        if (switchUser)
+        {
+            foreach (var argument in new[] { "--reuid", spec.RunAsUser!, "--regid", spec.RunAsUser!, "--init-groups" })
             {
-                foreach (var argument in new[] { "--reuid", user, "--regid", user, "--init-groups" })
-                {
-                    startInfo.ArgumentList.Add(argument);
-                }
+                startInfo.ArgumentList.Add(argument);
             }
+        }
+        if (startInfo.FileName.Length > 0)
+        {
             startInfo.ArgumentList.Add("--");
             startInfo.ArgumentList.Add(spec.FileName);
         }

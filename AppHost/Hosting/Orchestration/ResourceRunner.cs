@@ -30,7 +30,6 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
     private readonly SemaphoreSlim _startRequests = new(0);
     private Process? _process;
     private bool _stopRequested;
-    private bool _readyOnce;
 
     public ExecutableResource Resource { get; } = resource;
 
@@ -99,6 +98,11 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
             {
                 Fail(ex);
                 return;
+            }
+            // Started while AppHost began stopping, after the orchestrator stopped what was running: stop it here.
+            if (shutdown.IsCancellationRequested)
+            {
+                await StopProcessAsync();
             }
 
             using var running = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
@@ -223,13 +227,13 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
                 if (!ready && Health is HealthState.Healthy or HealthState.Degraded)
                 {
                     ready = true;
-                    if (!_readyOnce)
+                    if (!_ready.Task.IsCompleted)
                     {
                         await Resource.OnReadyAsync(context, running);
-                        _readyOnce = true;
                         _ready.TrySetResult();
                     }
                     State = ResourceStates.Running;
+                    Error = null;
                 }
                 await Task.Delay(ready ? HealthInterval : TimeSpan.FromMilliseconds(200), running);
             }

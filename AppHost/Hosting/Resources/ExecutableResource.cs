@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace CartoSelfHosted.AppHost.Hosting;
@@ -34,21 +33,6 @@ public abstract class ExecutableResource(string name) : Resource(name)
 /// <summary>The probes the resources share.</summary>
 public static class Probes
 {
-    /// <summary>Healthy when a TCP connection is accepted.</summary>
-    public static async Task<HealthState> TcpAsync(int port, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(EndpointSpec.Host, port, cancellationToken);
-            return HealthState.Healthy;
-        }
-        catch (SocketException)
-        {
-            return HealthState.Unhealthy;
-        }
-    }
-
     /// <summary>Healthy on 200; for a .NET service the JSON <c>status</c> of its <c>/health</c> tells Healthy from Degraded.</summary>
     public static async Task<HealthState> HttpAsync(RunContext context, string url, CancellationToken cancellationToken)
     {

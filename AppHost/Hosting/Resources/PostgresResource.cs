@@ -152,7 +152,7 @@ public sealed class PostgresResource : ExecutableResource, IResourceWithConnecti
 
     private static async Task RunToCompletionAsync(ProcessSpec spec, RunContext context, CancellationToken cancellationToken)
     {
-        using var process = Process.Start(ProcessLauncher.CreateStartInfo(spec, context.IsRoot))!;
+        using var process = Process.Start(ProcessLauncher.CreateStartInfo(spec, context.IsRoot, tiedToAppHost: false))!;
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
