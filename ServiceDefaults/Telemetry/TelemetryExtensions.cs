@@ -37,11 +37,11 @@ public static class TelemetryExtensions
         // Log lines carry the trace and span ids, with or without an exporter, so a message can be followed by id.
         builder.Logging.Configure(options =>
             options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        // One line per entry; whoever collects the output (AppHost, a container runtime) stamps the time.
         builder.Logging.AddSimpleConsole(options =>
         {
             options.IncludeScopes = true;
             options.SingleLine = true;
-            options.TimestampFormat = "HH:mm:ss.fff ";
         });
 
         if (exportOtlp)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using CartoSelfHosted.AppHost.Hosting;
 
 namespace CartoSelfHosted.AppHost.Tests;
 
@@ -42,6 +43,34 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task KillingAppHostWithSigkillTakesEveryProcessItStartedWithIt()
+    {
+        var dataDirectory = PlatformProcess.NewDataDirectory();
+        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => PlatformProcess.FreePort());
+        try
+        {
+            await using var platform = PlatformProcess.Start(dataDirectory, ports);
+            await platform.WaitHealthyAsync(StartTimeout);
+            var processes = await PlatformProcessesAsync(platform);
+
+            platform.KillAppHost();
+
+            // The kernel's parent-death signal reaches every child at once; the servers then stop as on a plain SIGTERM.
+            var stopwatch = Stopwatch.StartNew();
+            while (processes.Any(PlatformProcess.IsAlive) && stopwatch.Elapsed < StopTimeout)
+            {
+                await Task.Delay(200, TestContext.Current.CancellationToken);
+            }
+            Assert.DoesNotContain(processes, PlatformProcess.IsAlive);
+            Assert.Empty(ports.Where(port => PlatformProcess.IsListening(port.Value)).Select(port => port.Key));
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task APortInUseStopsTheStartWithAnErrorNamingIt()
     {
         using var holder = new TcpListener(IPAddress.Loopback, 0);
@@ -77,9 +106,7 @@ public sealed class LifecycleTests
         await platform.WaitHealthyAsync(StartTimeout);
         var toHealthy = stopwatch.Elapsed;
 
-        var pids = (await platform.ResourcesAsync()).Where(resource => resource.Parent is null).Select(resource => resource.Pid!.Value).ToList();
-        var processes = pids.Concat(pids.SelectMany(Descendants)).Distinct().ToList();
-        Assert.All(processes, pid => Assert.True(PlatformProcess.IsAlive(pid)));
+        var processes = await PlatformProcessesAsync(platform);
         var token = platform.DevToken;
 
         await platform.InterruptAsync(StopTimeout);
@@ -90,11 +117,12 @@ public sealed class LifecycleTests
         return (toHealthy, token);
     }
 
-    private static IEnumerable<int> Descendants(int pid)
+    /// <summary>Every process the platform runs: each resource's, and every process those started.</summary>
+    private static async Task<List<int>> PlatformProcessesAsync(PlatformProcess platform)
     {
-        var children = File.Exists($"/proc/{pid}/task/{pid}/children")
-            ? File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList()
-            : [];
-        return children.Concat(children.SelectMany(Descendants));
+        var pids = (await platform.ResourcesAsync()).Where(resource => resource.Parent is null).Select(resource => resource.Pid!.Value).ToList();
+        var processes = pids.Concat(pids.SelectMany(ProcessSignals.Descendants)).Distinct().ToList();
+        Assert.All(processes, pid => Assert.True(PlatformProcess.IsAlive(pid)));
+        return processes;
     }
 }

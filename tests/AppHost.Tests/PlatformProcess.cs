@@ -166,6 +166,13 @@ public sealed class PlatformProcess : IAsyncDisposable
         await _process.WaitForExitAsync().WaitAsync(timeout);
     }
 
+    /// <summary>kill -9 of AppHost alone: no chance to stop anything itself.</summary>
+    public void KillAppHost()
+    {
+        ProcessSignals.Send(_process.Id, ProcessSignals.SIGKILL);
+        _process.WaitForExit();
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
