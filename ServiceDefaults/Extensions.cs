@@ -14,6 +14,8 @@ namespace Microsoft.Extensions.Hosting;
 public static class ServiceDefaultsExtensions
 {
     public const string LiveTag = "live";
+    public const string HealthPath = "/health";
+    public const string AlivePath = "/alive";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -38,11 +40,13 @@ public static class ServiceDefaultsExtensions
     {
         app.UsePlatformProblemDetails();
 
+        app.UseRequestTelemetry(HealthPath, AlivePath);
+
         // Readiness: every registered check (databases, broker, cache) must answer.
-        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync })
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync })
             .AllowAnonymous();
         // Liveness: only that the process itself answers, so a down dependency never gets it killed.
-        app.MapHealthChecks("/alive", new HealthCheckOptions
+        app.MapHealthChecks(AlivePath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(LiveTag),
             ResponseWriter = HealthReportWriter.WriteAsync,

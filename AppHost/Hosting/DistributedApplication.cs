@@ -81,6 +81,15 @@ public sealed class DistributedApplicationBuilder
         return resource;
     }
 
+    /// <summary>
+    /// Where the services send telemetry: where AppHost itself was told to (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>), or else
+    /// the dashboard's own OTLP/HTTP receiver, as under Aspire.
+    /// </summary>
+    public OtlpTarget Telemetry => Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } endpoint
+        ? new OtlpTarget(endpoint, Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL"),
+            Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_HEADERS"))
+        : new OtlpTarget($"http://{EndpointSpec.Host}:{PortFor("dashboard")}", "http/protobuf", null);
+
     public int PortFor(string name)
     {
         if (Configuration[$"Ports:{name}"] is { } configured)
@@ -136,10 +145,12 @@ public sealed class DistributedApplication(DistributedApplicationModel model, Di
         web.Services.AddSingleton(model);
         web.Services.AddSingleton(builder.Context);
         web.Services.AddSingleton<Orchestrator>();
+        web.Services.AddSingleton<TraceStore>();
         web.Services.AddHostedService(services => services.GetRequiredService<Orchestrator>());
 
         var app = web.Build();
         app.MapDashboard();
+        app.MapOtlpReceiver();
 
         var endpoints = new PlatformEndpoints(
             model.Resources.OfType<NginxResource>().Single().Endpoint("http").Url,
@@ -201,3 +212,6 @@ public sealed class DistributedApplication(DistributedApplicationModel model, Di
 }
 
 public sealed record PlatformEndpoints(string Router, string Dashboard);
+
+/// <summary>An OTLP destination as the OpenTelemetry SDK's environment variables describe it.</summary>
+public sealed record OtlpTarget(string Endpoint, string? Protocol, string? Headers);

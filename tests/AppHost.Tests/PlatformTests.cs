@@ -121,6 +121,32 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
     }
 
     [Fact]
+    public async Task ServicesExportTheirTracesToTheDashboardWithTheCallersTraceId()
+    {
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, "/api/v3/tokens"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+        request.Headers.Add("traceparent", $"00-{traceId}-b7ad6b7169203331-01");
+        using var response = await Platform.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        JsonElement spans = default;
+        for (var attempt = 0; attempt < 100 && (spans.ValueKind != JsonValueKind.Array || spans.GetArrayLength() < 2); attempt++)
+        {
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+            spans = await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Dashboard, $"/api/traces/{traceId}"),
+                TestContext.Current.CancellationToken);
+        }
+
+        var server = Assert.Single(spans.EnumerateArray(), span => span.GetProperty("name").GetString() == "GET /api/v3/tokens");
+        Assert.Equal("accounts-api", server.GetProperty("service").GetString());
+        Assert.Equal("b7ad6b7169203331", server.GetProperty("parentSpanId").GetString());
+        // The metadata query the request made is a child span of the same trace.
+        Assert.Contains(spans.EnumerateArray(), span => span.GetProperty("parentSpanId").GetString() == server.GetProperty("spanId").GetString()
+            && span.GetProperty("attributes").TryGetProperty("db.system.name", out _));
+    }
+
+    [Fact]
     public async Task TheCacheHasXkeyLoadedAndPurgesOnlyFromThisHost()
     {
         using var purge = new HttpRequestMessage(new HttpMethod("PURGE"), new Uri($"http://127.0.0.1:{Platform.Ports["http-cache"]}/"));

@@ -10,7 +10,7 @@ public static class TokensApi
     public static IEndpointRouteBuilder MapTokensApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v3/tokens");
-        api.MapGet("/", ListTokens);
+        api.MapGet("", ListTokens);
         return app;
     }
 

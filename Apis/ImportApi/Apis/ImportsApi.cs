@@ -14,7 +14,7 @@ public static class ImportsApi
     public static IEndpointRouteBuilder MapImportsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v3/imports");
-        api.MapGet("/", ListImports);
+        api.MapGet("", ListImports);
         return app;
     }
 

@@ -7,7 +7,7 @@ public static class ConnectionsApi
     public static IEndpointRouteBuilder MapConnectionsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v3/connections");
-        api.MapGet("/", ListConnections);
+        api.MapGet("", ListConnections);
         return app;
     }
 
