@@ -18,7 +18,7 @@ var accountsApi = builder.AddProject("accounts-api", "Apis/AccountsApi")
     .WithEnvironment("Auth__BootstrapToken", devToken);
 var mapsApi = builder.AddProject("maps-api", "Apis/MapsApi")
     .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub)
-    .WaitFor(postgres).WaitFor(pubsub);
+    .WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
 var importApi = builder.AddProject("import-api", "Apis/ImportApi")
     .WithReference(metadata).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
 var ldsApi = builder.AddProject("lds-api", "Apis/LdsApi")
@@ -31,14 +31,14 @@ var sqlWorker = builder.AddProject("sql-worker", "Workers/SqlWorker")
 var workspaceSubscriber = builder.AddProject("workspace-subscriber", "Workers/WorkspaceSubscriber")
     .WithReference(metadata).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
 var cdnInvalidator = builder.AddProject("cdn-invalidator", "Workers/CdnInvalidator")
-    .WithReference(redis).WithReference(pubsub).WaitFor(pubsub);
+    .WithReference(redis).WithReference(pubsub).WaitFor(redis).WaitFor(pubsub);
 
 // workspace-api answers the platform's health, so it knows every other service.
 var workspaceApi = builder.AddProject("workspace-api", "Apis/WorkspaceApi")
     .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub)
     .WithReference(accountsApi).WithReference(mapsApi).WithReference(importApi).WithReference(ldsApi)
     .WithReference(importWorker).WithReference(sqlWorker).WithReference(workspaceSubscriber).WithReference(cdnInvalidator)
-    .WaitFor(postgres).WaitFor(pubsub);
+    .WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
 
 var httpCache = builder.AddVarnish("http-cache", "Web/HttpCache/default.vcl.template")
     .WithBackend(mapsApi).WithBackend(workspaceApi);

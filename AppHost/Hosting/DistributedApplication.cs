@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -90,15 +89,23 @@ public sealed class DistributedApplicationBuilder
             Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_HEADERS"))
         : new OtlpTarget($"http://{EndpointSpec.Host}:{PortFor("dashboard")}", "http/protobuf", null);
 
+    /// <summary>What is wrong with the configuration AppHost was given; reported before anything starts.</summary>
+    public List<string> ConfigurationErrors { get; } = [];
+
     public int PortFor(string name)
     {
         if (Configuration[$"Ports:{name}"] is { } configured)
         {
-            return int.Parse(configured, CultureInfo.InvariantCulture);
+            if (int.TryParse(configured, NumberStyles.None, CultureInfo.InvariantCulture, out var chosen) && chosen is > 0 and < 65536)
+            {
+                return chosen;
+            }
+            ConfigurationErrors.Add($"--Ports:{name}={configured} is not a port number (1-65535)");
+            return DefaultPorts.GetValueOrDefault(name);
         }
         return DefaultPorts.TryGetValue(name, out var port)
             ? port
-            : throw new InvalidOperationException($"No default port for {name}: add one or pass --Ports:{name}=<port>.");
+            : throw new InvalidOperationException($"No default port for {name}: add one to DefaultPorts.");
     }
 
     /// <summary>A secret generated on the first run (by <paramref name="generate"/>, or 24 random letters and digits) and kept.</summary>
@@ -127,9 +134,9 @@ public sealed class DistributedApplication(DistributedApplicationModel model, Di
         }
 
         var dashboardPort = builder.PortFor("dashboard");
-        if (FindPortConflicts(model, dashboardPort) is { Count: > 0 } conflicts)
+        if (builder.ConfigurationErrors.Concat(PortConflicts.Find(model, dashboardPort)).ToList() is { Count: > 0 } errors)
         {
-            foreach (var conflict in conflicts)
+            foreach (var conflict in errors)
             {
                 Console.Error.WriteLine($"apphost: error: {conflict}");
             }
@@ -149,6 +156,16 @@ public sealed class DistributedApplication(DistributedApplicationModel model, Di
         web.Services.AddHostedService(services => services.GetRequiredService<Orchestrator>());
 
         var app = web.Build();
+        // Only loopback names: a web page that rebinds its own domain to 127.0.0.1 must not reach the dashboard.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Host.Host is not ("127.0.0.1" or "localhost" or "[::1]"))
+            {
+                context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+                return Task.CompletedTask;
+            }
+            return next(context);
+        });
         app.MapDashboard();
         app.MapOtlpReceiver();
 
@@ -181,34 +198,6 @@ public sealed class DistributedApplication(DistributedApplicationModel model, Di
     /// </summary>
     private string ManifestOutputPath(string? outputPath) =>
         Path.GetFullPath(outputPath ?? "../aspire-manifest.json", Path.Combine(builder.Context.RepositoryRoot, "AppHost"));
-
-    /// <summary>Every declared port that is taken (by another program, or twice in the model), as a message naming it.</summary>
-    public static List<string> FindPortConflicts(DistributedApplicationModel model, int dashboardPort)
-    {
-        var claims = model.Resources.OfType<ExecutableResource>()
-            .SelectMany(resource => resource.Endpoints.Select(endpoint => (Owner: $"{resource.Name} ({endpoint.Name})",
-                Override: endpoint.Name is "http" or "tcp" ? resource.Name : $"{resource.Name}-{endpoint.Name}", endpoint.Port)))
-            .Append((Owner: "dashboard", Override: "dashboard", Port: dashboardPort))
-            .ToList();
-
-        var conflicts = claims.GroupBy(claim => claim.Port).Where(group => group.Count() > 1)
-            .Select(group => $"port {group.Key} is declared for {string.Join(" and ", group.Select(claim => claim.Owner))}")
-            .ToList();
-        foreach (var claim in claims.DistinctBy(claim => claim.Port))
-        {
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, claim.Port);
-                listener.Start();
-            }
-            catch (SocketException)
-            {
-                conflicts.Add($"port {claim.Port} for {claim.Owner} is already in use on {EndpointSpec.Host}: stop what holds it, " +
-                    $"or choose another with --Ports:{claim.Override}=<port>");
-            }
-        }
-        return conflicts;
-    }
 }
 
 public sealed record PlatformEndpoints(string Router, string Dashboard);

@@ -10,6 +10,7 @@ public static class MessagingExtensions
     {
         builder.Services.AddSingleton(PubSubOptions.FromConfiguration(builder.Configuration));
         // Degraded, not unhealthy: a service keeps working while the broker is away (messages wait in the outbox).
+        builder.Services.AddSingleton<PubSubHealthCheck>();
         builder.Services.AddHealthChecks().AddCheck<PubSubHealthCheck>("pubsub", HealthStatus.Degraded);
         return builder;
     }

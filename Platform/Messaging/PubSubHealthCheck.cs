@@ -2,9 +2,15 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CartoSelfHosted.Platform.Messaging;
 
-/// <summary>The emulator answers its root path with 200 "Ok"; against Google Cloud there is nothing cheap to ask, so it is assumed up.</summary>
-public sealed class PubSubHealthCheck(PubSubOptions options, IHttpClientFactory httpClients) : IHealthCheck
+/// <summary>
+/// The emulator answers its root path with 200 "Ok"; against Google Cloud there is nothing cheap to ask, so it is
+/// assumed up. Descriptions name no address: the platform health endpoint is public.
+/// </summary>
+public sealed class PubSubHealthCheck(PubSubOptions options) : IHealthCheck, IDisposable
 {
+    // Its own client, outside the retrying defaults: a health probe reports what it sees now, once.
+    private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(3) };
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (options.EmulatorHost is null)
@@ -13,16 +19,16 @@ public sealed class PubSubHealthCheck(PubSubOptions options, IHttpClientFactory 
         }
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            using var response = await httpClients.CreateClient(nameof(PubSubHealthCheck)).GetAsync(options.BaseAddress, timeout.Token);
+            using var response = await _client.GetAsync(options.BaseAddress, cancellationToken);
             return response.IsSuccessStatusCode
-                ? HealthCheckResult.Healthy($"emulator at {options.EmulatorHost}")
-                : new HealthCheckResult(context.Registration.FailureStatus, $"emulator answered {(int)response.StatusCode}");
+                ? HealthCheckResult.Healthy("emulator")
+                : new HealthCheckResult(context.Registration.FailureStatus, $"the emulator answered {(int)response.StatusCode}");
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, $"emulator at {options.EmulatorHost} does not answer", ex);
+            return new HealthCheckResult(context.Registration.FailureStatus, "the emulator does not answer", ex);
         }
     }
+
+    public void Dispose() => _client.Dispose();
 }

@@ -2,6 +2,7 @@ using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -9,23 +10,44 @@ public static class MetadataExtensions
 {
     public const string ConnectionName = "metadata";
 
-    /// <summary>The metadata data source, its health check, and its migrations applied before the service starts serving.</summary>
+    /// <summary>
+    /// The metadata data source and its health check. Before the service starts serving, the schema must have every
+    /// migration this build knows: the service waits for the owner (see <see cref="AddMetadataMigrations"/>) to apply them.
+    /// </summary>
     public static IHostApplicationBuilder AddMetadataDatabase(this IHostApplicationBuilder builder)
     {
         if (builder.TryAddPostgresDatabase(ConnectionName, dataSource => new MetadataDatabase(dataSource), database => database.DataSource))
         {
             builder.Services.AddSingleton(services => new MetadataMigrator(
                 services.GetRequiredService<MetadataDatabase>().DataSource, services.GetRequiredService<ILogger<MetadataMigrator>>()));
-            builder.Services.AddHostedService<MetadataMigrationService>();
+            builder.Services.AddHostedService<MetadataSchemaService>();
         }
+        return builder;
+    }
+
+    /// <summary>Makes this service the schema's owner: it applies the pending migrations at start (under the advisory lock).</summary>
+    public static IHostApplicationBuilder AddMetadataMigrations(this IHostApplicationBuilder builder)
+    {
+        builder.AddMetadataDatabase();
+        builder.Services.Configure<MetadataSchemaOptions>(options => options.ApplyMigrations = true);
         return builder;
     }
 }
 
-/// <summary>Runs the migrations while the host starts, so no request reaches a service whose schema is behind.</summary>
-internal sealed class MetadataMigrationService(MetadataMigrator migrator) : IHostedService
+public sealed class MetadataSchemaOptions
 {
-    public Task StartAsync(CancellationToken cancellationToken) => migrator.MigrateAsync(cancellationToken);
+    public bool ApplyMigrations { get; set; }
+
+    /// <summary>How long a service that does not own the schema waits for its owner before giving up (and being restarted).</summary>
+    public TimeSpan WaitForOwner { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>Runs while the host starts, so no request reaches a service whose schema is behind: migrates, or waits.</summary>
+internal sealed class MetadataSchemaService(MetadataMigrator migrator, IOptions<MetadataSchemaOptions> options) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => options.Value.ApplyMigrations
+        ? migrator.MigrateAsync(cancellationToken)
+        : migrator.WaitUntilCurrentAsync(options.Value.WaitForOwner, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

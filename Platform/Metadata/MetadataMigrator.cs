@@ -14,8 +14,9 @@ public sealed record Migration(string Version, string Sql)
 }
 
 /// <summary>
-/// Applies the metadata database's migrations. Every service that uses the database calls it at start; the
-/// advisory lock makes exactly one caller apply each migration, each in its own transaction.
+/// The metadata database's migrations. The schema's owner (accounts-api) applies them at start, each in its own
+/// transaction, under an advisory lock, so replicas of the owner starting at once never race; every other service
+/// waits until the schema has what it was built for.
 /// </summary>
 public sealed class MetadataMigrator(NpgsqlDataSource dataSource, ILogger<MetadataMigrator> logger)
 {
@@ -67,6 +68,50 @@ public sealed class MetadataMigrator(NpgsqlDataSource dataSource, ILogger<Metada
         {
             await connection.ExecuteAsync("SELECT pg_advisory_unlock($1)", CancellationToken.None, MigrationLockKey);
         }
+    }
+
+    /// <summary>
+    /// Waits until every migration this build knows is applied (by the schema's owner), polling; a schema that is
+    /// still behind after <paramref name="timeout"/> is an error.
+    /// </summary>
+    public async Task WaitUntilCurrentAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var announced = false;
+        while (true)
+        {
+            var missing = await MissingAsync(cancellationToken);
+            if (missing.Count == 0)
+            {
+                return;
+            }
+            if (waited.Elapsed > timeout)
+            {
+                throw new InvalidOperationException(
+                    $"The metadata schema still lacks {string.Join(", ", missing)} after {timeout.TotalSeconds:F0} s: is its owner (accounts-api) running?");
+            }
+            if (!announced)
+            {
+                logger.LogInformation("Waiting for the metadata schema's owner to apply {Migrations}", string.Join(", ", missing));
+                announced = true;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+
+    /// <summary>The versions this build knows that the database does not have yet.</summary>
+    public async Task<IReadOnlyList<string>> MissingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_migrations') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return EmbeddedMigrations.Select(migration => migration.Version).ToList();
+            }
+        }
+        var applied = await ReadAppliedAsync(connection, cancellationToken);
+        return EmbeddedMigrations.Where(migration => !applied.ContainsKey(migration.Version)).Select(migration => migration.Version).ToList();
     }
 
     private static async Task<Dictionary<string, string>> ReadAppliedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

@@ -18,7 +18,8 @@ public sealed class DbDataSourceHealthCheck(DbDataSource dataSource) : IHealthCh
         }
         catch (Exception ex) when (ex is DbException or OperationCanceledException or System.Net.Sockets.SocketException or TimeoutException)
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, ex.Message, ex);
+            // The exception (with host and port) goes to the log; the description is public.
+            return new HealthCheckResult(context.Registration.FailureStatus, "the database does not answer", ex);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using CartoSelfHosted.ServiceDefaults.Problems;
@@ -46,7 +47,17 @@ public sealed class ApiTokenAuthenticationHandler(
             return AuthenticateResult.Fail("The bearer token is malformed.");
         }
 
-        var grant = await tokens.FindAsync(token, Context.RequestAborted);
+        ApiTokenGrant? grant;
+        try
+        {
+            grant = await tokens.FindAsync(token, Context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is DbException or TimeoutException)
+        {
+            // The token may well be good: the caller must not be told it is invalid (and drop it).
+            Logger.LogWarning(ex, "Tokens cannot be checked: the metadata database does not answer");
+            return AuthenticateResult.Fail(new TokenStoreUnavailableException());
+        }
         if (grant is null)
         {
             return AuthenticateResult.Fail("The bearer token is unknown, revoked or expired.");
@@ -69,6 +80,13 @@ public sealed class ApiTokenAuthenticationHandler(
     {
         // The result of this request's authentication (computed once, then cached by the base class).
         var failure = (await HandleAuthenticateOnceSafeAsync()).Failure;
+        if (failure is TokenStoreUnavailableException)
+        {
+            Response.Headers.RetryAfter = "5";
+            await WriteProblemAsync(StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
+                "Access tokens cannot be checked right now. Try again shortly.");
+            return;
+        }
         Response.Headers.WWWAuthenticate = failure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
         await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized",
             failure?.Message ?? "This API needs an access token: send it as 'Authorization: Bearer <token>'.");
@@ -88,3 +106,6 @@ public sealed class ApiTokenAuthenticationHandler(
         });
     }
 }
+
+/// <summary>The token store (the metadata database) could not be asked: a 503, not a 401.</summary>
+public sealed class TokenStoreUnavailableException() : Exception("Access tokens cannot be checked right now.");

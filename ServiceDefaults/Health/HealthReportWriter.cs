@@ -23,7 +23,8 @@ public sealed record HealthReportBody(string Status, IReadOnlyList<HealthCheckBo
         report.Entries.Select(entry => new HealthCheckBody(
             entry.Key,
             entry.Value.Status.ToString(),
-            entry.Value.Description ?? entry.Value.Exception?.Message,
+            // Descriptions are written to be public; exception messages (addresses, internals) are not, and are logged instead.
+            entry.Value.Description,
             Math.Round(entry.Value.Duration.TotalMilliseconds, 1))).ToList());
 }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -65,18 +64,31 @@ public static class TelemetryExtensions
         {
             tracing.AddOtlpExporter();
         }
-        builder.Services.AddSingleton(tracing.Build());
+        var tracerProvider = tracing.Build();
 
-        if (exportOtlp)
-        {
-            var metrics = Sdk.CreateMeterProviderBuilder()
-                .SetResourceBuilder(resource)
-                .AddMeter(Meters)
-                .AddOtlpExporter();
-            builder.Services.AddSingleton(metrics.Build());
-        }
+        var meterProvider = exportOtlp
+            ? Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(Meters).AddOtlpExporter().Build()
+            : null;
 
-        Activity.DefaultIdFormat = ActivityIdFormat.W3C;
+        builder.Services.AddHostedService(_ => new TelemetryFlush(tracerProvider, meterProvider));
         return builder;
+    }
+}
+
+/// <summary>
+/// Owns the providers: built before the host so the first request is traced, flushed and disposed when it stops so
+/// the last batch is not lost (instances registered in DI would never be disposed).
+/// </summary>
+internal sealed class TelemetryFlush(TracerProvider tracerProvider, MeterProvider? meterProvider) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        tracerProvider.ForceFlush(5000);
+        tracerProvider.Dispose();
+        meterProvider?.ForceFlush(5000);
+        meterProvider?.Dispose();
+        return Task.CompletedTask;
     }
 }

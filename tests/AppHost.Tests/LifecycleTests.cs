@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using CartoSelfHosted.AppHost.Hosting;
+using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.AppHost.Tests;
 
@@ -15,7 +17,7 @@ public sealed class LifecycleTests
     public async Task CtrlCLeavesNoProcessAndASecondStartReusesTheDataFolder()
     {
         var dataDirectory = PlatformProcess.NewDataDirectory();
-        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => PlatformProcess.FreePort());
+        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => LoopbackPorts.Free());
         try
         {
             var (cold, firstToken) = await StartStopAndCheckNothingIsLeftAsync(dataDirectory, ports);
@@ -46,7 +48,7 @@ public sealed class LifecycleTests
     public async Task KillingAppHostWithSigkillTakesEveryProcessItStartedWithIt()
     {
         var dataDirectory = PlatformProcess.NewDataDirectory();
-        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => PlatformProcess.FreePort());
+        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => LoopbackPorts.Free());
         try
         {
             await using var platform = PlatformProcess.Start(dataDirectory, ports);
@@ -76,22 +78,38 @@ public sealed class LifecycleTests
         using var holder = new TcpListener(IPAddress.Loopback, 0);
         holder.Start();
         var taken = ((IPEndPoint)holder.LocalEndpoint).Port;
-        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => PlatformProcess.FreePort());
+        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => LoopbackPorts.Free());
         ports["redis"] = taken;
         var dataDirectory = PlatformProcess.NewDataDirectory();
 
-        await using var platform = PlatformProcess.Start(dataDirectory, ports);
-        var stopwatch = Stopwatch.StartNew();
-        while (!platform.HasExited && stopwatch.Elapsed < StopTimeout)
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
+        await using var platform = PlatformProcess.Start(dataDirectory, ports.ToDictionary(port => port.Key,
+            port => port.Value.ToString(CultureInfo.InvariantCulture)));
+        await platform.WaitForExitAsync(StopTimeout);
 
-        Assert.True(platform.HasExited, "AppHost kept running with a port in use");
         Assert.Equal(1, platform.ExitCode);
         Assert.Contains($"port {taken} for redis (tcp) is already in use", platform.Output);
         Assert.Contains("--Ports:redis=", platform.Output);
         Assert.False(PlatformProcess.IsListening(ports["postgres"]), "nothing starts when a port is taken");
+        if (Directory.Exists(dataDirectory))
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("70000")]
+    public async Task APortThatIsNotAPortIsAClearError(string port)
+    {
+        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture));
+        ports["maps-api"] = port;
+        var dataDirectory = PlatformProcess.NewDataDirectory();
+
+        await using var platform = PlatformProcess.Start(dataDirectory, ports);
+        await platform.WaitForExitAsync(StopTimeout);
+
+        Assert.Equal(1, platform.ExitCode);
+        Assert.Contains($"--Ports:maps-api={port} is not a port number", platform.Output);
         if (Directory.Exists(dataDirectory))
         {
             Directory.Delete(dataDirectory, recursive: true);

@@ -5,6 +5,9 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.AppHost.Hosting;
+using CartoSelfHosted.Platform.Security;
+using Npgsql;
+using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.AppHost.Tests;
 
@@ -68,11 +71,17 @@ public sealed class PlatformProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);
+
     public int ExitCode => _process.ExitCode;
 
-    public static PlatformProcess Start(string dataDirectory, IReadOnlyDictionary<string, int>? ports = null)
+    public static PlatformProcess Start(string dataDirectory, IReadOnlyDictionary<string, int>? ports = null) =>
+        Start(dataDirectory, (ports ?? ResourcePortNames.ToDictionary(name => name, _ => LoopbackPorts.Free()))
+            .ToDictionary(port => port.Key, port => port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>Starts AppHost with the ports as given on its command line, numbers or not.</summary>
+    public static PlatformProcess Start(string dataDirectory, IReadOnlyDictionary<string, string> portArguments)
     {
-        ports ??= ResourcePortNames.ToDictionary(name => name, _ => FreePort());
         var root = RunContext.FindRepositoryRoot();
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -84,10 +93,12 @@ public sealed class PlatformProcess : IAsyncDisposable
         startInfo.ArgumentList.Add(RunContext.BuildOutput(root, "AppHost"));
         startInfo.ArgumentList.Add("--data-dir");
         startInfo.ArgumentList.Add(dataDirectory);
-        foreach (var (name, port) in ports)
+        foreach (var (name, port) in portArguments)
         {
             startInfo.ArgumentList.Add($"--Ports:{name}={port}");
         }
+        var ports = portArguments.ToDictionary(port => port.Key,
+            port => int.TryParse(port.Value, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number : 0);
         return new PlatformProcess(Process.Start(startInfo)!, dataDirectory, ports);
     }
 
@@ -166,6 +177,27 @@ public sealed class PlatformProcess : IAsyncDisposable
         await _process.WaitForExitAsync().WaitAsync(timeout);
     }
 
+    /// <summary>A second API token of the default organization, stored straight in the platform's metadata database.</summary>
+    public async Task<string> CreateTokenAsync(string name)
+    {
+        var token = ApiTokens.Generate();
+        var connectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = Ports["postgres"],
+            Username = "postgres",
+            Password = File.ReadAllText(Path.Combine(DataDirectory, "postgres-password")).Trim(),
+            Database = "metadata",
+        }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO api_tokens (organization_id, name, token_hash) VALUES ('00000000-0000-0000-0000-000000000001', $1, $2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
+        await command.ExecuteNonQueryAsync();
+        return token;
+    }
+
     /// <summary>kill -9 of AppHost alone: no chance to stop anything itself.</summary>
     public void KillAppHost()
     {
@@ -187,7 +219,7 @@ public sealed class PlatformProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    public static bool IsAlive(int pid) => ProcessSignals.IsAlive(pid) && !IsZombie(pid);
+    public static bool IsAlive(int pid) => ProcessSignals.IsAlive(pid);
 
     public static bool IsListening(int port)
     {
@@ -203,30 +235,10 @@ public sealed class PlatformProcess : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public static string NewDataDirectory() =>
         Path.Combine(RunContext.FindRepositoryRoot(), ".data", "tests", Guid.NewGuid().ToString("N")[..12]);
 
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
-
-    private static bool IsZombie(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)] == 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
 
     private void Append(string? line)
     {

@@ -113,11 +113,37 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
     }
 
     [Fact]
-    public async Task TheCacheMarksHitsAndMisses()
+    public async Task TheCacheServesRepeatsPerTokenAndForgetsThemWhenTheirSurrogateKeyIsPurged()
     {
-        using var response = await Platform.Http.GetAsync(new Uri(Platform.Router, "/api/v3/health"), TestContext.Current.CancellationToken);
+        await Platform.WaitHealthyAsync(RecoveryTimeout);
+        var otherToken = await Platform.CreateTokenAsync("cache-test");
+        await PurgeAsync("connections");
 
-        Assert.Contains(response.Headers.GetValues("X-Cache").Single(), new[] { "HIT", "MISS", "PASS" });
+        Assert.Equal("MISS", await CacheStatusAsync(Platform.DevToken));
+        Assert.Equal("HIT", await CacheStatusAsync(Platform.DevToken));
+        // The token is part of the key: another token's first request is not served from the first one's answer.
+        Assert.Equal("MISS", await CacheStatusAsync(otherToken));
+
+        var purged = await PurgeAsync("connections");
+        Assert.Contains("Purged 2", purged);
+        Assert.Equal("MISS", await CacheStatusAsync(Platform.DevToken));
+
+        // Answers that say nothing about caching are never cached.
+        using var health = await Platform.Http.GetAsync(new Uri(Platform.Router, "/api/v3/health"), TestContext.Current.CancellationToken);
+        using var again = await Platform.Http.GetAsync(new Uri(Platform.Router, "/api/v3/health"), TestContext.Current.CancellationToken);
+        Assert.NotEqual("HIT", again.Headers.GetValues("X-Cache").Single());
+    }
+
+    [Fact]
+    public async Task NobodyPurgesTheCacheThroughTheRouter()
+    {
+        using var purge = new HttpRequestMessage(new HttpMethod("PURGE"), new Uri(Platform.Router, "/api/v3/connections"));
+        purge.Headers.Add("xkey-purge", "connections");
+
+        using var response = await Platform.Http.SendAsync(purge, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
@@ -144,18 +170,6 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
         // The metadata query the request made is a child span of the same trace.
         Assert.Contains(spans.EnumerateArray(), span => span.GetProperty("parentSpanId").GetString() == server.GetProperty("spanId").GetString()
             && span.GetProperty("attributes").TryGetProperty("db.system.name", out _));
-    }
-
-    [Fact]
-    public async Task TheCacheHasXkeyLoadedAndPurgesOnlyFromThisHost()
-    {
-        using var purge = new HttpRequestMessage(new HttpMethod("PURGE"), new Uri($"http://127.0.0.1:{Platform.Ports["http-cache"]}/"));
-        purge.Headers.Add("xkey-purge", "table:cities conn:carto_dw");
-
-        using var response = await Platform.Http.SendAsync(purge, TestContext.Current.CancellationToken);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("Purged 0", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -241,6 +255,25 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
             await Platform.ActAsync(service, "start");
         }
         await Platform.WaitHealthyAsync(RecoveryTimeout);
+    }
+
+    private async Task<string> CacheStatusAsync(string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, "/api/v3/connections"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await Platform.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response.Headers.GetValues("X-Cache").Single();
+    }
+
+    /// <summary>What cdn-invalidator does: PURGE straight to the cache, on this host, naming surrogate keys.</summary>
+    private async Task<string> PurgeAsync(string keys)
+    {
+        using var purge = new HttpRequestMessage(new HttpMethod("PURGE"), new Uri($"http://127.0.0.1:{Platform.Ports["http-cache"]}/"));
+        purge.Headers.Add("xkey-purge", keys);
+        using var response = await Platform.Http.SendAsync(purge, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
     }
 
     private static void Kill9(int pid) => System.Diagnostics.Process.GetProcessById(pid).Kill();

@@ -3,9 +3,11 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CartoSelfHosted.AccountsApi.Apis;
 using CartoSelfHosted.Platform.Metadata;
+using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.ServiceDefaults.Problems;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests;
 
@@ -90,6 +92,26 @@ public sealed class AuthenticationTests : IAsyncLifetime
             using var response = await _api.CreateClient(token).GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task WhenTokensCannotBeCheckedTheAnswerIs503NotInvalidToken()
+    {
+        await using var api = await ApiFactory<CurrentAccount>.StartAsync("auth_down");
+        var metadata = new NpgsqlConnectionStringBuilder(api.Services.GetRequiredService<MetadataDatabase>().DataSource.ConnectionString);
+        await using (var admin = new NpgsqlConnection(TestServers.PostgresAdmin + ";Database=postgres"))
+        {
+            await admin.OpenAsync(TestContext.Current.CancellationToken);
+            await using var drop = new NpgsqlCommand($"DROP DATABASE {SqlIdentifier.Quote(metadata.Database!)} WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        using var response = await api.CreateClient(ApiTokens.Generate()).GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.DoesNotContain(metadata.Database!, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]

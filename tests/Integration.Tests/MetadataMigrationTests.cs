@@ -58,6 +58,33 @@ public sealed class MetadataMigrationTests
         Assert.Contains("0001_initial", error.Message);
     }
 
+    [Fact]
+    public async Task AServiceThatDoesNotOwnTheSchemaWaitsForTheOwner()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await TestServers.CreateDatabaseAsync("migration_wait"));
+        var waiter = new MetadataMigrator(dataSource, NullLogger<MetadataMigrator>.Instance);
+
+        var waiting = waiter.WaitUntilCurrentAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        Assert.False(waiting.IsCompleted, "it must not go on while the schema is behind");
+
+        await new MetadataMigrator(dataSource, NullLogger<MetadataMigrator>.Instance).MigrateAsync(TestContext.Current.CancellationToken);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Empty(await waiter.MissingAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task WithoutAnOwnerTheWaitEndsInAnErrorNamingIt()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await TestServers.CreateDatabaseAsync("migration_orphan"));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new MetadataMigrator(dataSource, NullLogger<MetadataMigrator>.Instance)
+            .WaitUntilCurrentAsync(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken));
+
+        Assert.Contains("accounts-api", error.Message);
+        Assert.Contains("0001_initial", error.Message);
+    }
+
     internal static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql)
     {
         await using var command = dataSource.CreateCommand(sql);

@@ -1,3 +1,4 @@
+using CartoSelfHosted.Platform.Postgres;
 using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests;
@@ -20,7 +21,7 @@ public static class TestServers
         var name = $"test_{purpose}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
         await using var connection = new NpgsqlConnection(PostgresAdmin + ";Database=postgres");
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {SqlIdentifier.Quote(name)}", connection);
         await command.ExecuteNonQueryAsync();
         return new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name }.ConnectionString;
     }

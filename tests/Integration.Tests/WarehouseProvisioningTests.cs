@@ -1,4 +1,5 @@
 using CartoSelfHosted.Platform.Metadata;
+using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

@@ -36,7 +36,7 @@ public sealed class ConfigTemplateTests
         var text = File.ReadAllText(Path.Combine(RunContext.FindRepositoryRoot(), template));
         var provided = new[]
         {
-            "NGINX_USER", "RUNTIME_DIR", "LISTEN_ADDRESS", "STATIC_ROOT", "BROTLI_MODULE", "BROTLI", "BROTLI_TYPES",
+            "NGINX_USER", "RUNTIME_DIR", "LISTEN_ADDRESS", "STATIC_ROOT", "BROTLI_MODULE", "BROTLI",
             "HTTP_CACHE_HOST", "HTTP_CACHE_PORT", "ACCOUNTS_API_HOST", "ACCOUNTS_API_PORT", "IMPORT_API_HOST", "IMPORT_API_PORT",
             "LDS_API_HOST", "LDS_API_PORT", "MAPS_API_HOST", "MAPS_API_PORT", "WORKSPACE_API_HOST", "WORKSPACE_API_PORT",
         }.ToDictionary(name => name, _ => "value");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using CartoSelfHosted.AppHost.Hosting;
+using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.Platform.Tests;
 
@@ -14,7 +15,7 @@ public sealed class PortConflictTests
         var taken = ((IPEndPoint)holder.LocalEndpoint).Port;
         var model = new DistributedApplicationModel([new RedisResource("redis", taken)]);
 
-        var conflicts = DistributedApplication.FindPortConflicts(model, dashboardPort: FreePort());
+        var conflicts = PortConflicts.Find(model, dashboardPort: LoopbackPorts.Free());
 
         var conflict = Assert.Single(conflicts);
         Assert.Contains($"port {taken}", conflict);
@@ -25,23 +26,16 @@ public sealed class PortConflictTests
     [Fact]
     public void APortDeclaredTwiceIsAConflict()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var model = new DistributedApplicationModel([new RedisResource("redis", port), new RedisResource("other-redis", port)]);
 
-        var conflicts = DistributedApplication.FindPortConflicts(model, dashboardPort: FreePort());
+        var conflicts = PortConflicts.Find(model, dashboardPort: LoopbackPorts.Free());
 
         Assert.Contains(conflicts, conflict => conflict.Contains("redis") && conflict.Contains("other-redis"));
     }
 
     [Fact]
     public void FreePortsHaveNoConflict() =>
-        Assert.Empty(DistributedApplication.FindPortConflicts(
-            new DistributedApplicationModel([new RedisResource("redis", FreePort())]), dashboardPort: FreePort()));
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+        Assert.Empty(PortConflicts.Find(
+            new DistributedApplicationModel([new RedisResource("redis", LoopbackPorts.Free())]), dashboardPort: LoopbackPorts.Free()));
 }

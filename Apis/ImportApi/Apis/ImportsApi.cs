@@ -36,7 +36,8 @@ public static class ImportsApi
         command.Parameters.Add(new NpgsqlParameter { Value = user.GetOrganizationId() });
         command.Parameters.Add(new NpgsqlParameter { Value = JobKind });
         command.Parameters.Add(new NpgsqlParameter { Value = pageSize });
-        command.Parameters.Add(new NpgsqlParameter { Value = (page - 1) * pageSize });
+        // As a 64-bit number: a huge page is an empty page, not an overflow.
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)(page - 1) * pageSize });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var jobs = new List<ImportJobSummary>();
         long total = 0;

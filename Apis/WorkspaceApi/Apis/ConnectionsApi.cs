@@ -11,9 +11,18 @@ public static class ConnectionsApi
         return app;
     }
 
-    /// <summary>The warehouse connections the organization can use. Today only the built-in one; credentials are never returned.</summary>
-    public static ConnectionList ListConnections() =>
-        new([new ConnectionDescription(WarehouseDatabase.BuiltInConnectionName, "postgres", BuiltIn: true)]);
+    /// <summary>
+    /// The warehouse connections the organization can use. Today only the built-in one; credentials are never
+    /// returned. The workspace asks on every page, so the HTTP cache keeps it (per token) under the surrogate key
+    /// <c>connections</c>, which a change of connections will purge.
+    /// </summary>
+    public static ConnectionList ListConnections(HttpResponse response)
+    {
+        response.Headers.CacheControl = "private, max-age=30";
+        response.Headers["Surrogate-Control"] = "max-age=300";
+        response.Headers["xkey"] = "connections";
+        return new([new ConnectionDescription(WarehouseDatabase.BuiltInConnectionName, "postgres", BuiltIn: true)]);
+    }
 }
 
 public sealed record ConnectionList(IReadOnlyList<ConnectionDescription> Connections);

@@ -33,9 +33,8 @@ public static class DashboardApi
                 runner.RequestStart();
                 return Task.CompletedTask;
             }));
-        // Restart is a kill that the supervisor answers like any crash: the restart is counted and shown.
         api.MapPost("/{name}/restart", async (HttpContext context, string name, Orchestrator orchestrator) =>
-            await ActAsync(context, orchestrator, name, runner => runner.StopProcessAsync()));
+            await ActAsync(context, orchestrator, name, runner => runner.RequestRestartAsync()));
         return app;
     }
 
@@ -48,11 +47,14 @@ public static class DashboardApi
                     resource.Endpoints.Select(endpoint => endpoint.Url).ToList(), runner.Restarts, runner.LastExitCode,
                     runner.StartedAt, runner.Error, null);
             }
-            // A database lives and dies with its server.
-            var server = ((PostgresDatabaseResource)resource).Server;
-            var serverRunner = orchestrator.Runners[server];
-            return new ResourceView(resource.Name, resource.ResourceType, serverRunner.State, serverRunner.Health.ToString(),
-                serverRunner.ProcessId, [], 0, null, serverRunner.StartedAt, null, server.Name);
+            // A database lives and dies with its server; anything else without a process of its own is only declared.
+            if (resource is PostgresDatabaseResource { Server: var server } && orchestrator.Runners.TryGetValue(server, out var serverRunner))
+            {
+                return new ResourceView(resource.Name, resource.ResourceType, serverRunner.State, serverRunner.Health.ToString(),
+                    serverRunner.ProcessId, [], 0, null, serverRunner.StartedAt, null, server.Name);
+            }
+            return new ResourceView(resource.Name, resource.ResourceType, "declared", nameof(HealthState.Unknown), null, [], 0, null,
+                null, null, null);
         }).ToList();
 
     public static IResult GetLogs(string name, Orchestrator orchestrator, long after = 0, int limit = 1000) =>

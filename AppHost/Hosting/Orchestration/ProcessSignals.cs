@@ -14,7 +14,8 @@ public static partial class ProcessSignals
 
     public static bool Send(int pid, int signal) => Kill(pid, signal) == 0;
 
-    public static bool IsAlive(int pid) => Kill(pid, 0) == 0;
+    /// <summary>Running: it exists and is not a zombie (dead, waiting for its parent to read its exit status).</summary>
+    public static bool IsAlive(int pid) => Kill(pid, 0) == 0 && State(pid) is not 'Z' and not 'X';
 
     /// <summary>Every descendant of a process, read from /proc, deepest last.</summary>
     public static IReadOnlyList<int> Descendants(int pid)
@@ -46,16 +47,23 @@ public static partial class ProcessSignals
         return result;
     }
 
-    private static int? ParentOf(int pid)
+    private static int? ParentOf(int pid) =>
+        StatFields(pid) is { } fields ? int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    private static char? State(int pid) => StatFields(pid)?[0][0];
+
+    /// <summary>
+    /// The fields of /proc/&lt;pid&gt;/stat after the command name, starting with the state: the name may hold spaces
+    /// and parentheses, so they are read after the last ')'.
+    /// </summary>
+    private static string[]? StatFields(int pid)
     {
         try
         {
-            // /proc/<pid>/stat is "pid (comm) state ppid …"; comm may hold spaces and parentheses, so read after the last ')'.
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
         {
             return null;
         }

@@ -23,13 +23,15 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan StableRun = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _startRequests = new(0);
     private Process? _process;
-    private bool _stopRequested;
+    private volatile bool _stopRequested;
+    private volatile bool _restartRequested;
 
     public ExecutableResource Resource { get; } = resource;
 
@@ -59,25 +61,24 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
             await Task.WhenAll(Resource.WaitsFor.Select(dependency => runners.TryGetValue(dependency, out var runner)
                 ? runner.Ready
                 : Task.CompletedTask)).WaitAsync(shutdown);
-            await Resource.PrepareAsync(context, shutdown);
         }
         catch (OperationCanceledException)
         {
             State = ResourceStates.Stopped;
             return;
         }
-        catch (Exception ex)
-        {
-            Fail(ex);
-            return;
-        }
 
-        var backoff = TimeSpan.FromSeconds(1);
+        var prepared = false;
+        var backoff = InitialBackoff;
         while (!shutdown.IsCancellationRequested)
         {
-            if (_stopRequested)
+            // Stopped from the dashboard, or failed to start: nothing happens until the dashboard says start.
+            if (_stopRequested || State == ResourceStates.FailedToStart)
             {
-                State = ResourceStates.Stopped;
+                if (_stopRequested)
+                {
+                    State = ResourceStates.Stopped;
+                }
                 try
                 {
                     await _startRequests.WaitAsync(shutdown);
@@ -87,20 +88,31 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
                     break;
                 }
                 _stopRequested = false;
+                Error = null;
             }
 
             Process process;
             try
             {
+                if (!prepared)
+                {
+                    await Resource.PrepareAsync(context, shutdown);
+                    prepared = true;
+                }
                 process = await StartProcessAsync();
+            }
+            catch (OperationCanceledException)
+            {
+                break;
             }
             catch (Exception ex)
             {
                 Fail(ex);
-                return;
+                continue;
             }
-            // Started while AppHost began stopping, after the orchestrator stopped what was running: stop it here.
-            if (shutdown.IsCancellationRequested)
+            // Started while a stop was asked for (AppHost stopping, or the dashboard), after the stop found nothing
+            // running: stop it here.
+            if (shutdown.IsCancellationRequested || _stopRequested)
             {
                 await StopProcessAsync();
             }
@@ -125,21 +137,31 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
                 continue;
             }
 
+            // A restart asked for from the dashboard happens at once; a crash waits its backoff, which grows while the
+            // process keeps dying soon after starting and starts over once it has run for a while.
+            var restartRequested = _restartRequested;
+            _restartRequested = false;
+            if (ranFor > StableRun)
+            {
+                backoff = InitialBackoff;
+            }
+            var delay = restartRequested ? TimeSpan.Zero : backoff;
             State = ResourceStates.Exited;
-            Logs.Add("apphost", $"exited with code {LastExitCode} after {ranFor.TotalSeconds:F1} s");
-            report($"{Resource.Name} exited with code {LastExitCode}; restarting in {backoff.TotalSeconds:F0} s");
-            backoff = ranFor > StableRun ? TimeSpan.FromSeconds(1) : backoff;
-            State = ResourceStates.Restarting;
             Restarts++;
+            Logs.Add("apphost", $"exited with code {LastExitCode} after {ranFor.TotalSeconds:F1} s; restarting in {delay.TotalSeconds:F0} s");
+            if (!restartRequested)
+            {
+                report($"{Resource.Name} exited with code {LastExitCode}; restarting in {delay.TotalSeconds:F0} s");
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            }
             try
             {
-                await Task.Delay(backoff, shutdown);
+                await Task.Delay(delay, shutdown);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
         }
         State = ResourceStates.Stopped;
     }
@@ -151,12 +173,20 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
         return StopProcessAsync();
     }
 
+    /// <summary>Starts a resource stopped from the dashboard, or tries again one that failed to start.</summary>
     public void RequestStart()
     {
-        if (_stopRequested && State == ResourceStates.Stopped)
+        if ((_stopRequested && State == ResourceStates.Stopped) || State == ResourceStates.FailedToStart)
         {
             _startRequests.Release();
         }
+    }
+
+    /// <summary>Stops the process and starts it again at once; the dashboard counts it as a restart.</summary>
+    public Task RequestRestartAsync()
+    {
+        _restartRequested = true;
+        return StopProcessAsync();
     }
 
     /// <summary>Asks the process to stop with its own signal; after the grace period, kills it and everything it started.</summary>
@@ -195,7 +225,7 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
 
     private async Task<Process> StartProcessAsync()
     {
-        State = ResourceStates.Starting;
+        State = Restarts == 0 ? ResourceStates.Starting : ResourceStates.Restarting;
         var spec = Resource.CreateProcessSpec(context);
         var process = await launcher.StartAsync(spec, context.IsRoot, created =>
         {
@@ -226,12 +256,13 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
                 Health = await Resource.ProbeAsync(context, running);
                 if (!ready && Health is HealthState.Healthy or HealthState.Degraded)
                 {
-                    ready = true;
-                    if (!_ready.Task.IsCompleted)
+                    if (!_ready.Task.IsCompleted && !await TryOnReadyAsync(running))
                     {
-                        await Resource.OnReadyAsync(context, running);
-                        _ready.TrySetResult();
+                        await Task.Delay(TimeSpan.FromSeconds(1), running);
+                        continue;
                     }
+                    ready = true;
+                    _ready.TrySetResult();
                     State = ResourceStates.Running;
                     Error = null;
                 }
@@ -240,12 +271,24 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
         }
         catch (OperationCanceledException)
         {
+            // The process exited or AppHost is stopping: probing ends with it.
         }
-        catch (Exception ex)
+    }
+
+    /// <summary>The resource's first-ready work; a failure is shown and tried again, never left to hang its dependents.</summary>
+    private async Task<bool> TryOnReadyAsync(CancellationToken running)
+    {
+        try
         {
-            Logs.Add("apphost", $"readiness failed: {ex.Message}");
-            report($"{Resource.Name}: {ex.Message}");
+            await Resource.OnReadyAsync(context, running);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
             Error = ex.Message;
+            Logs.Add("apphost", $"getting ready failed, trying again: {ex.Message}");
+            report($"{Resource.Name}: getting ready failed, trying again: {ex.Message}");
+            return false;
         }
     }
 
@@ -254,6 +297,6 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
         State = ResourceStates.FailedToStart;
         Error = ex.Message;
         Logs.Add("apphost", $"failed to start: {ex.Message}");
-        report($"{Resource.Name} failed to start: {ex.Message}");
+        report($"{Resource.Name} failed to start: {ex.Message} (what waits for it waits; fix it and press start on the dashboard)");
     }
 }

@@ -3,9 +3,9 @@ using System.Text.RegularExpressions;
 namespace CartoSelfHosted.AppHost.Hosting;
 
 /// <summary>
-/// Renders the configuration templates kept in <c>Web/</c>: <c>${NAME}</c> placeholders (upper case) are replaced,
-/// which is also what the official nginx image's envsubst does, so the same template serves a container deployment.
-/// nginx's own <c>$variables</c> are left alone.
+/// Renders the configuration templates kept in <c>Web/</c>: <c>${NAME}</c> placeholders (upper case) are replaced;
+/// nginx's own <c>$variables</c> are left alone. The syntax is envsubst's, so a container deployment can render the
+/// same files, given the values the manifest lists plus the machine-local ones AppHost adds here.
 /// </summary>
 public static partial class ConfigTemplate
 {

@@ -48,9 +48,11 @@ public sealed class NginxResource : TemplatedResource
             ["RUNTIME_DIR"] = prefix,
             ["LISTEN_ADDRESS"] = $"{EndpointSpec.Host}:{Endpoint("http").Port.ToString(CultureInfo.InvariantCulture)}",
             ["STATIC_ROOT"] = context.InRepository(StaticRoot),
+            // Without Debian's module nginx knows no brotli directive at all, so both lines are left out.
             ["BROTLI_MODULE"] = brotli ? $"load_module {BrotliModule};" : "",
-            ["BROTLI"] = brotli ? "on" : "off",
-            ["BROTLI_TYPES"] = brotli ? "brotli_types application/json application/problem+json application/geo+json application/vnd.mapbox-vector-tile text/csv text/css application/javascript image/svg+xml;" : "",
+            ["BROTLI"] = brotli
+                ? "brotli on; brotli_types application/json application/problem+json application/geo+json application/vnd.mapbox-vector-tile text/csv text/css application/javascript image/svg+xml;"
+                : "",
         };
         await RenderAsync(context, local, Path.Combine(prefix, "nginx.conf"), cancellationToken);
     }

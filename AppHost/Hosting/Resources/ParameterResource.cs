@@ -50,8 +50,20 @@ public sealed class ParameterResource(string name, bool secret, Func<string> gen
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var value = generate();
-        File.WriteAllText(path, value + "\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        WriteSecretFile(path, value + "\n");
         return value;
+    }
+
+    /// <summary>Creates the file readable by its owner only from the start: never a moment with the secret world-readable.</summary>
+    public static void WriteSecretFile(string path, string contents)
+    {
+        using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        using var writer = new StreamWriter(file);
+        writer.Write(contents);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using CartoSelfHosted.Platform.Postgres;
 using Npgsql;
 
 namespace CartoSelfHosted.AppHost.Hosting;
@@ -43,9 +44,9 @@ public sealed class PostgresResource : ExecutableResource, IResourceWithConnecti
         Database = database,
     }.ConnectionString;
 
-    private static string DataDirectory(RunContext context) => Path.Combine(context.ResourceDirectory("postgres"), "data");
+    private string DataDirectory(RunContext context) => Path.Combine(context.ResourceDirectory(Name), "data");
 
-    private static string SocketDirectory(RunContext context) => Path.Combine(context.ResourceDirectory("postgres"), "run");
+    private string SocketDirectory(RunContext context) => Path.Combine(context.ResourceDirectory(Name), "run");
 
     private static string BinDirectory(RunContext context) => context.Configuration["Postgres:BinDirectory"] ?? DefaultBinDirectory;
 
@@ -65,8 +66,8 @@ public sealed class PostgresResource : ExecutableResource, IResourceWithConnecti
             Directory.Delete(data, recursive: true);
         }
         Directory.CreateDirectory(data);
-        var passwordFile = Path.Combine(context.ResourceDirectory("postgres"), "initdb-password");
-        await File.WriteAllTextAsync(passwordFile, Password.Value, cancellationToken);
+        var passwordFile = Path.Combine(context.ResourceDirectory(Name), "initdb-password");
+        ParameterResource.WriteSecretFile(passwordFile, Password.Value);
         try
         {
             await OwnAsync(context, cancellationToken, data, SocketDirectory(context), passwordFile);
@@ -119,7 +120,7 @@ public sealed class PostgresResource : ExecutableResource, IResourceWithConnecti
             if (await exists.ExecuteScalarAsync(cancellationToken) is null)
             {
                 // Database names are declared in AppHost's code, never taken from a user; quoted all the same.
-                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.DatabaseName.Replace("\"", "\"\"")}\"", connection);
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {SqlIdentifier.Quote(database.DatabaseName)}", connection);
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
         }

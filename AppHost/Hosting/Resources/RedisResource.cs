@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
+using CartoSelfHosted.Platform.Caching;
 
 namespace CartoSelfHosted.AppHost.Hosting;
 
@@ -24,25 +23,10 @@ public sealed class RedisResource : ExecutableResource, IResourceWithConnectionS
         context.ResourceDirectory(Name),
         new Dictionary<string, string>());
 
-    public override async Task<HealthState> ProbeAsync(RunContext context, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(EndpointSpec.Host, Endpoint("tcp").Port, cancellationToken);
-            var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken);
-            var buffer = new byte[16];
-            var read = await stream.ReadAsync(buffer, cancellationToken);
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal)
-                ? HealthState.Healthy
-                : HealthState.Unhealthy;
-        }
-        catch (Exception ex) when (ex is SocketException or IOException)
-        {
-            return HealthState.Unhealthy;
-        }
-    }
+    public override async Task<HealthState> ProbeAsync(RunContext context, CancellationToken cancellationToken) =>
+        await RedisPing.PingAsync(new RedisEndpoint(EndpointSpec.Host, Endpoint("tcp").Port), cancellationToken)
+            ? HealthState.Healthy
+            : HealthState.Unhealthy;
 
     public override void WriteManifest(Utf8JsonWriter writer, ManifestContext context)
     {

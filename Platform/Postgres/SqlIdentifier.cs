@@ -1,4 +1,4 @@
-namespace CartoSelfHosted.Platform.Warehouse;
+namespace CartoSelfHosted.Platform.Postgres;
 
 /// <summary>Quotes PostgreSQL identifiers. Values never go through here: they are bound as parameters.</summary>
 public static class SqlIdentifier
