@@ -11,7 +11,7 @@ dotnet build CartoSelfHosted.sln --nologo -v quiet -clp:ErrorsOnly
 trap 'scripts/test-servers.sh stop' EXIT
 scripts/test-servers.sh start
 # shellcheck source=/dev/null
-source .data/test-servers/env
+source .data/test-servers.env
 
 log=.data/test-output.log
 status=0

@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # Starts (or stops) the real servers the integration tests talk to, as plain processes on free loopback ports:
-# PostgreSQL + PostGIS, Redis and the Pub/Sub emulator. State lives in .data/test-servers/ and is thrown away.
-#   scripts/test-servers.sh start   # prints nothing but errors; writes .data/test-servers/env for `source`
+# PostgreSQL + PostGIS, Redis and the Pub/Sub emulator. State lives in .data/test-servers/ (in /tmp when the postgres
+# user cannot reach .data/) and is thrown away.
+#   scripts/test-servers.sh start   # prints nothing but errors; writes .data/test-servers.env for `source`
 #   scripts/test-servers.sh stop
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-state="$root/.data/test-servers"
+# The environment for the tests; the servers' own files live in $state.
+env_file="$root/.data/test-servers.env"
 pg_bin=/usr/lib/postgresql/15/bin
 emulator=/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator
 
-# A random high port that nothing answers on (bash's /dev/tcp: no extra tool needed).
-free_port() {
-  local port
-  while true; do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-}
+# shellcheck source=lib.sh
+source "$root/scripts/lib.sh"
+
+# PostgreSQL runs as the postgres user when we are root: its files go where that user can reach them.
+mkdir -p "$root/.data"
+if [[ $(id -u) -ne 0 ]] || reachable_by_others "$root/.data"; then
+  state="$root/.data/test-servers"
+else
+  state="/tmp/carto-test-servers-$(printf '%s' "$root" | sha256sum | cut -c1-12)"
+fi
 
 as_postgres() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -48,18 +49,19 @@ stop() {
     pkill -KILL -P "$pid" 2>/dev/null || true
     kill -KILL "$pid" 2>/dev/null || true
   done
-  rm -rf "$state"
+  rm -rf "$state" "$env_file"
 }
 
 start() {
   stop
   mkdir -p "$state/pg"
+  chmod 755 "$state"
   local pg_port redis_port pubsub_port password
   pg_port=$(free_port); redis_port=$(free_port); pubsub_port=$(free_port)
   password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
 
   # PostgreSQL refuses to run as root: the postgres system user owns its folder when we are root.
-  printf '%s' "$password" > "$state/pg/pwfile"
+  (umask 077 && printf '%s' "$password" > "$state/pg/pwfile")
   mkdir -p "$state/pg/run"
   if [[ $(id -u) -eq 0 ]]; then chown -R postgres:postgres "$state/pg"; fi
   as_postgres "$pg_bin/initdb" -D "$state/pg/data" -U postgres --pwfile "$state/pg/pwfile" \
@@ -77,7 +79,7 @@ start() {
   wait_for "redis" 10 redis-cli -p "$redis_port" ping
   wait_for "the Pub/Sub emulator" 30 curl -sf "http://127.0.0.1:$pubsub_port/"
 
-  cat > "$state/env" <<ENV
+  cat > "$env_file" <<ENV
 export TEST_POSTGRES='Host=127.0.0.1;Port=$pg_port;Username=postgres;Password=$password'
 export TEST_REDIS='127.0.0.1:$redis_port'
 export TEST_PUBSUB_EMULATOR_HOST='127.0.0.1:$pubsub_port'

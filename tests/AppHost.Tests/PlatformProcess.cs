@@ -235,8 +235,17 @@ public sealed class PlatformProcess : IAsyncDisposable
         }
     }
 
-    public static string NewDataDirectory() =>
-        Path.Combine(RunContext.FindRepositoryRoot(), ".data", "tests", Guid.NewGuid().ToString("N")[..12]);
+    /// <summary>
+    /// A data folder of its own under the system's temporary folder, which every user may enter: PostgreSQL runs as the
+    /// postgres user, and the clone the tests run from may sit below a folder it cannot enter.
+    /// </summary>
+    public static string NewDataDirectory()
+    {
+        var parent = Path.Combine(Path.GetTempPath(), "carto-apphost-tests");
+        Directory.CreateDirectory(parent);
+        File.SetUnixFileMode(parent, (UnixFileMode)Convert.ToInt32("755", 8));
+        return Path.Combine(parent, Guid.NewGuid().ToString("N")[..12]);
+    }
 
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 

@@ -44,9 +44,40 @@ public sealed class PostgresResource : ExecutableResource, IResourceWithConnecti
         Database = database,
     }.ConnectionString;
 
-    private string DataDirectory(RunContext context) => Path.Combine(context.ResourceDirectory(Name), "data");
+    private string? _home;
 
-    private string SocketDirectory(RunContext context) => Path.Combine(context.ResourceDirectory(Name), "run");
+    /// <summary>
+    /// Where the server keeps its files: <c>.data/postgres</c>. When AppHost is root, PostgreSQL runs as the postgres
+    /// user, which must be able to walk down to that folder; a repository under a folder others cannot enter (root's
+    /// home, a mode-700 temporary folder) gets its PostgreSQL files under /var/lib/carto-self-hosted instead, one
+    /// folder per data folder, and AppHost says so.
+    /// </summary>
+    public string Home(RunContext context)
+    {
+        if (_home is not null)
+        {
+            return _home;
+        }
+        var inDataFolder = context.ResourceDirectory(Name);
+        if (!context.IsRoot || IsReachableByOthers(inDataFolder))
+        {
+            return _home = inDataFolder;
+        }
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(context.DataDirectory)))[..12];
+        _home = Path.Combine(FallbackRoot, key, Name);
+        Directory.CreateDirectory(_home);
+        File.WriteAllText(Path.Combine(inDataFolder, "MOVED.txt"),
+            $"The postgres user cannot enter {context.DataDirectory}, so PostgreSQL's files are in {_home}.\n");
+        return _home;
+    }
+
+    /// <summary>Where PostgreSQL's files go when the data folder is out of the postgres user's reach.</summary>
+    public const string FallbackRoot = "/var/lib/carto-self-hosted";
+
+    private string DataDirectory(RunContext context) => Path.Combine(Home(context), "data");
+
+    private string SocketDirectory(RunContext context) => Path.Combine(Home(context), "run");
 
     private static string BinDirectory(RunContext context) => context.Configuration["Postgres:BinDirectory"] ?? DefaultBinDirectory;
 
@@ -66,7 +97,7 @@ public sealed class PostgresResource : ExecutableResource, IResourceWithConnecti
             Directory.Delete(data, recursive: true);
         }
         Directory.CreateDirectory(data);
-        var passwordFile = Path.Combine(context.ResourceDirectory(Name), "initdb-password");
+        var passwordFile = Path.Combine(Home(context), "initdb-password");
         ParameterResource.WriteSecretFile(passwordFile, Password.Value);
         try
         {
@@ -149,6 +180,19 @@ public sealed class PostgresResource : ExecutableResource, IResourceWithConnecti
         }
         await RunToCompletionAsync(new ProcessSpec("chown", ["-R", $"{SystemUser}:{SystemUser}", .. paths], context.RepositoryRoot,
             new Dictionary<string, string>()), context, cancellationToken);
+    }
+
+    /// <summary>Whether every folder from the root down to <paramref name="directory"/> may be entered by other users.</summary>
+    public static bool IsReachableByOthers(string directory)
+    {
+        for (var folder = new DirectoryInfo(directory); folder is not null; folder = folder.Parent)
+        {
+            if ((folder.UnixFileMode & UnixFileMode.OtherExecute) == 0)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static async Task RunToCompletionAsync(ProcessSpec spec, RunContext context, CancellationToken cancellationToken)
