@@ -129,7 +129,7 @@ public sealed class LifecycleTests
 
         await platform.InterruptAsync(StopTimeout);
 
-        Assert.Equal(0, platform.ExitCode);
+        Assert.True(platform.ExitCode == 0, $"AppHost exited with {platform.ExitCode}:\n{platform.Output}");
         Assert.DoesNotContain(processes, PlatformProcess.IsAlive);
         Assert.Empty(ports.Where(port => PlatformProcess.IsListening(port.Value)).Select(port => port.Key));
         return (toHealthy, token);

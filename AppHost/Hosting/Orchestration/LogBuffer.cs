@@ -12,6 +12,7 @@ public sealed class LogBuffer : IDisposable
     private readonly StreamWriter _file;
     private readonly Lock _lock = new();
     private long _sequence;
+    private bool _disposed;
 
     public LogBuffer(string filePath)
     {
@@ -27,6 +28,11 @@ public sealed class LogBuffer : IDisposable
         }
         lock (_lock)
         {
+            // A process's last lines can arrive after AppHost has closed the file on its way out.
+            if (_disposed)
+            {
+                return;
+            }
             var line = new LogLine(++_sequence, DateTimeOffset.UtcNow, stream, text);
             _lines.Enqueue(line);
             if (_lines.Count > Capacity)
@@ -50,6 +56,7 @@ public sealed class LogBuffer : IDisposable
     {
         lock (_lock)
         {
+            _disposed = true;
             _file.Dispose();
         }
     }

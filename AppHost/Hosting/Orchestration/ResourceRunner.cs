@@ -29,7 +29,9 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _startRequests = new(0);
-    private Process? _process;
+    // The running process as a stop sees it: its pid and the task of its exit, never the Process object, which the
+    // run loop disposes as soon as the process has exited.
+    private RunningProcess? _running;
     private volatile bool _stopRequested;
     private volatile bool _restartRequested;
 
@@ -119,7 +121,7 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
 
             using var running = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
             var probing = ProbeWhileRunningAsync(running.Token);
-            await process.WaitForExitAsync(CancellationToken.None);
+            await _running!.Exited;
             await running.CancelAsync();
             await probing;
 
@@ -127,7 +129,7 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
             LastExitCode = process.ExitCode;
             lock (_lock)
             {
-                _process = null;
+                _running = null;
             }
             ProcessId = null;
             Health = HealthState.Unknown;
@@ -192,29 +194,28 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
     /// <summary>Asks the process to stop with its own signal; after the grace period, kills it and everything it started.</summary>
     public async Task StopProcessAsync()
     {
-        Process? process;
-        int pid;
+        RunningProcess? running;
         lock (_lock)
         {
-            process = _process;
-            if (process is null || process.HasExited)
-            {
-                return;
-            }
-            pid = process.Id;
+            running = _running;
+        }
+        if (running is null || running.Exited.IsCompleted)
+        {
+            return;
         }
         State = ResourceStates.Stopping;
-        var descendants = ProcessSignals.Descendants(pid);
-        ProcessSignals.Send(pid, Resource.StopSignal);
+        var descendants = ProcessSignals.Descendants(running.Pid);
+        ProcessSignals.Send(running.Pid, Resource.StopSignal);
         try
         {
-            await process.WaitForExitAsync().WaitAsync(StopGrace);
+            await running.Exited.WaitAsync(StopGrace);
         }
         catch (TimeoutException)
         {
             Logs.Add("apphost", $"did not stop within {StopGrace.TotalSeconds:F0} s; killing it");
-            descendants = [.. descendants, .. ProcessSignals.Descendants(pid)];
-            ProcessSignals.Send(pid, ProcessSignals.SIGKILL);
+            descendants = [.. descendants, .. ProcessSignals.Descendants(running.Pid)];
+            ProcessSignals.Send(running.Pid, ProcessSignals.SIGKILL);
+            await running.Exited.WaitAsync(StopGrace).ContinueWith(_ => { }, TaskScheduler.Default);
         }
         // Children that outlive their parent (a server's workers) must not be left behind.
         foreach (var child in descendants.Where(ProcessSignals.IsAlive))
@@ -238,7 +239,7 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
         process.StandardInput.Close();
         lock (_lock)
         {
-            _process = process;
+            _running = new RunningProcess(process.Id, process.WaitForExitAsync());
         }
         ProcessId = process.Id;
         StartedAt = DateTimeOffset.UtcNow;
@@ -300,3 +301,6 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
         report($"{Resource.Name} failed to start: {ex.Message} (what waits for it waits; fix it and press start on the dashboard)");
     }
 }
+
+/// <summary>A started process: its pid, and a task that completes when it has exited.</summary>
+internal sealed record RunningProcess(int Pid, Task Exited);
