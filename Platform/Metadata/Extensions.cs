@@ -16,7 +16,7 @@ public static class MetadataExtensions
     /// </summary>
     public static IHostApplicationBuilder AddMetadataDatabase(this IHostApplicationBuilder builder)
     {
-        if (builder.TryAddPostgresDatabase(ConnectionName, dataSource => new MetadataDatabase(dataSource), database => database.DataSource))
+        if (builder.TryAddPostgresDatabase(ConnectionName, dataSource => new MetadataDatabase(dataSource)))
         {
             builder.Services.AddSingleton(services => new MetadataMigrator(
                 services.GetRequiredService<MetadataDatabase>().DataSource, services.GetRequiredService<ILogger<MetadataMigrator>>()));

@@ -14,8 +14,8 @@ public static class PostgresRegistration
     /// <c>ConnectionStrings__{name}</c>, and a health check of that name. Returns false when it was registered already.
     /// </summary>
     public static bool TryAddPostgresDatabase<TDatabase>(this IHostApplicationBuilder builder, string name,
-        Func<NpgsqlDataSource, TDatabase> create, Func<TDatabase, NpgsqlDataSource> dataSourceOf)
-        where TDatabase : class
+        Func<NpgsqlDataSource, TDatabase> create)
+        where TDatabase : class, IPostgresDatabase
     {
         if (builder.Services.Any(service => service.ServiceType == typeof(TDatabase)))
         {
@@ -29,9 +29,15 @@ public static class PostgresRegistration
             .Build()));
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             name,
-            services => new DbDataSourceHealthCheck(dataSourceOf(services.GetRequiredService<TDatabase>())),
+            services => new DbDataSourceHealthCheck(services.GetRequiredService<TDatabase>().DataSource),
             failureStatus: null,
             tags: null));
         return true;
     }
+}
+
+/// <summary>A database of the platform, as its own type so one is never mistaken for another.</summary>
+public interface IPostgresDatabase
+{
+    NpgsqlDataSource DataSource { get; }
 }

@@ -11,7 +11,4 @@ public static class ClaimsPrincipalExtensions
     public static string GetOrganizationSlug(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiTokenClaims.OrganizationSlug)
             ?? throw new InvalidOperationException("The request was not authenticated with an API token.");
-
-    public static bool HasScope(this ClaimsPrincipal user, string scope) =>
-        user.HasClaim(ApiTokenClaims.Scope, scope);
 }

@@ -10,7 +10,7 @@ public static class WarehouseExtensions
 
     public static IHostApplicationBuilder AddWarehouse(this IHostApplicationBuilder builder)
     {
-        builder.TryAddPostgresDatabase(ConnectionName, dataSource => new WarehouseDatabase(dataSource), database => database.DataSource);
+        builder.TryAddPostgresDatabase(ConnectionName, dataSource => new WarehouseDatabase(dataSource));
         return builder;
     }
 

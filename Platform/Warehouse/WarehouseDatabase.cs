@@ -1,9 +1,10 @@
+using CartoSelfHosted.Platform.Postgres;
 using Npgsql;
 
 namespace CartoSelfHosted.Platform.Warehouse;
 
 /// <summary>The warehouse's data source, as its own type so it is never mistaken for the metadata database's.</summary>
-public sealed class WarehouseDatabase(NpgsqlDataSource dataSource) : IAsyncDisposable
+public sealed class WarehouseDatabase(NpgsqlDataSource dataSource) : IPostgresDatabase, IAsyncDisposable
 {
     /// <summary>The name users give the built-in warehouse connection, as in CARTO.</summary>
     public const string BuiltInConnectionName = "carto_dw";

@@ -43,7 +43,7 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
 
     public HealthState Health { get; private set; } = HealthState.Unknown;
 
-    public int? ProcessId { get; private set; }
+    public int? ProcessId => _running?.Pid;
 
     public int Restarts { get; private set; }
 
@@ -131,7 +131,6 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
             {
                 _running = null;
             }
-            ProcessId = null;
             Health = HealthState.Unknown;
             process.Dispose();
             if (shutdown.IsCancellationRequested || _stopRequested)
@@ -241,7 +240,6 @@ public sealed class ResourceRunner(ExecutableResource resource, RunContext conte
         {
             _running = new RunningProcess(process.Id, process.WaitForExitAsync());
         }
-        ProcessId = process.Id;
         StartedAt = DateTimeOffset.UtcNow;
         Logs.Add("apphost", $"started pid {process.Id}: {spec.FileName} {string.Join(' ', spec.Arguments)}");
         return process;
