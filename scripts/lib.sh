@@ -1,10 +1,12 @@
 # Shell helpers shared by the project's scripts; source it.
 
-# A random high port that nothing answers on (bash's /dev/tcp: no extra tool needed).
+# A random port that nothing answers on (bash's /dev/tcp: no extra tool needed), below the kernel's ephemeral range,
+# where an outgoing connection could take it before the server meant to have it binds it.
 free_port() {
-  local port
+  local port ephemeral_start
+  read -r ephemeral_start _ < /proc/sys/net/ipv4/ip_local_port_range
   while true; do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % (ephemeral_start - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return

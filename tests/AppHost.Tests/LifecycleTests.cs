@@ -37,10 +37,7 @@ public sealed class LifecycleTests
         }
         finally
         {
-            if (Directory.Exists(dataDirectory))
-            {
-                Directory.Delete(dataDirectory, recursive: true);
-            }
+            PlatformProcess.DeleteDataDirectory(dataDirectory);
         }
     }
 
@@ -68,7 +65,7 @@ public sealed class LifecycleTests
         }
         finally
         {
-            Directory.Delete(dataDirectory, recursive: true);
+            PlatformProcess.DeleteDataDirectory(dataDirectory);
         }
     }
 
@@ -90,10 +87,7 @@ public sealed class LifecycleTests
         Assert.Contains($"port {taken} for redis (tcp) is already in use", platform.Output);
         Assert.Contains("--Ports:redis=", platform.Output);
         Assert.False(PlatformProcess.IsListening(ports["postgres"]), "nothing starts when a port is taken");
-        if (Directory.Exists(dataDirectory))
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
+        PlatformProcess.DeleteDataDirectory(dataDirectory);
     }
 
     [Theory]
@@ -110,10 +104,7 @@ public sealed class LifecycleTests
 
         Assert.Equal(1, platform.ExitCode);
         Assert.Contains($"--Ports:maps-api={port} is not a port number", platform.Output);
-        if (Directory.Exists(dataDirectory))
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
+        PlatformProcess.DeleteDataDirectory(dataDirectory);
     }
 
     private static async Task<(TimeSpan ToHealthy, string DevToken)> StartStopAndCheckNothingIsLeftAsync(

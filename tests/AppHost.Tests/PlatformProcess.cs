@@ -235,6 +235,15 @@ public sealed class PlatformProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Removes a test's data folder, if AppHost got as far as making it.</summary>
+    public static void DeleteDataDirectory(string dataDirectory)
+    {
+        if (Directory.Exists(dataDirectory))
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
     /// <summary>
     /// A data folder of its own under the system's temporary folder, which every user may enter: PostgreSQL runs as the
     /// postgres user, and the clone the tests run from may sit below a folder it cannot enter.

@@ -20,6 +20,6 @@ public sealed class RunningPlatform : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await Platform.DisposeAsync();
-        Directory.Delete(Platform.DataDirectory, recursive: true);
+        PlatformProcess.DeleteDataDirectory(Platform.DataDirectory);
     }
 }
