@@ -1,0 +1,76 @@
+using CartoSelfHosted.Platform.Messaging.PubSub;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CartoSelfHosted.Platform.Messaging.Topology;
+
+/// <summary>
+/// Makes sure the broker has the platform's topics and subscriptions before anything is published or pulled. It
+/// remembers success; a NOT_FOUND later (an emulator restarted empty) makes it create them again.
+/// </summary>
+public sealed class PubSubTopology(PubSubClient client, IOptions<MessagingOptions> options, ILogger<PubSubTopology> logger)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile bool _ensured;
+
+    public async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        if (_ensured)
+        {
+            return;
+        }
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_ensured)
+            {
+                return;
+            }
+            var settings = MessagingTopology.AllSubscriptions
+                .SelectMany(subscription => MessagingTopology.Settings(subscription, options.Value.AckDeadlineSeconds, options.Value.MaxDeliveryAttempts))
+                .ToArray();
+            // Topics first: a subscription, and its dead-letter policy, name topics that must exist.
+            foreach (var topic in settings.Select(subscription => subscription.Topic).Distinct())
+            {
+                await client.CreateTopicAsync(topic, cancellationToken);
+            }
+            foreach (var subscription in settings)
+            {
+                await client.CreateSubscriptionAsync(subscription, cancellationToken);
+            }
+            _ensured = true;
+            logger.LogInformation("Pub/Sub topology of project {ProjectId} is in place", client.ProjectId);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Called on a NOT_FOUND from the broker: the next <see cref="EnsureAsync"/> creates everything again.</summary>
+    public void Invalidate() => _ensured = false;
+}
+
+/// <summary>Creates the topology at start, in the background, retrying until the broker answers.</summary>
+internal sealed class PubSubTopologyStartup(PubSubTopology topology, ILogger<PubSubTopologyStartup> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await topology.EnsureAsync(stoppingToken);
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+            {
+                logger.LogWarning("Pub/Sub is not reachable yet ({Reason}); trying again in {Delay} s", ex.Message, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 30));
+            }
+        }
+    }
+}
