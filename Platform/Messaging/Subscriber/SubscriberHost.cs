@@ -1,0 +1,570 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+using CartoSelfHosted.Platform.Messaging.PubSub;
+using CartoSelfHosted.Platform.Messaging.Topology;
+using CartoSelfHosted.Platform.Metadata;
+using CartoSelfHosted.Platform.Postgres;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenTelemetry;
+
+namespace CartoSelfHosted.Platform.Messaging.Subscriber;
+
+/// <summary>
+/// Pulls one subscription and runs its handlers: at most <see cref="MessagingOptions.MaxConcurrency"/> at once, messages
+/// of one ordering key one after another in order. While a message is held its deadline is extended; a handler that
+/// fails has its message come back after a growing delay, and after <see cref="MessagingOptions.MaxDeliveryAttempts"/>
+/// attempts it goes to the dead-letter topic with the reason. Each handler runs in a metadata transaction that also
+/// writes the message's inbox row, so a message delivered again (or sent again by the outbox) has its effects once.
+/// </summary>
+internal sealed class SubscriberHost : IHostedService, IDisposable
+{
+    // Attribute values are limited to 1,024 bytes.
+    private const int MaxReasonLength = 900;
+    private static readonly TimeSpan InboxRetention = TimeSpan.FromDays(8);
+
+    private readonly SubscriptionDefinition _subscription;
+    private readonly IReadOnlyDictionary<string, HandlerRegistration> _handlers;
+    private readonly PubSubClient _client;
+    private readonly PubSubTopology _topology;
+    private readonly MetadataDatabase _metadata;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly MessagingOptions _options;
+    private readonly ILogger _logger;
+    private readonly SubscriptionStats _stats;
+
+    private readonly SemaphoreSlim _outstanding;
+    private readonly SemaphoreSlim _concurrency;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _leases = new();
+    private readonly Dictionary<string, Queue<ReceivedMessage>> _orderingKeys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _running = new();
+    private readonly Channel<string> _acks = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopPulling = new();
+    private readonly CancellationTokenSource _stopHandlers = new();
+    private readonly CancellationTokenSource _stopBackground = new();
+    private Task _pulling = Task.CompletedTask;
+    private Task _acknowledging = Task.CompletedTask;
+    private Task _housekeeping = Task.CompletedTask;
+
+    public SubscriberHost(SubscriberBuilder builder, PubSubClient client, PubSubTopology topology, MetadataDatabase metadata,
+        IServiceScopeFactory scopes, MessagingOptions options, ILoggerFactory loggers)
+    {
+        _subscription = builder.Subscription;
+        _handlers = builder.Handlers;
+        _client = client;
+        _topology = topology;
+        _metadata = metadata;
+        _scopes = scopes;
+        _options = options;
+        _logger = loggers.CreateLogger($"{typeof(SubscriberHost).FullName}[{_subscription.Name}]");
+        _stats = new SubscriptionStats(_subscription.Name, metadata);
+        _outstanding = new SemaphoreSlim(options.MaxOutstandingMessages, options.MaxOutstandingMessages);
+        _concurrency = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+    }
+
+    private string Name => _subscription.Name;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _pulling = Task.Run(() => PullLoopAsync(_stopPulling.Token), CancellationToken.None);
+        _acknowledging = Task.Run(AckLoopAsync, CancellationToken.None);
+        _housekeeping = Task.Run(() => HousekeepingLoopAsync(_stopBackground.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops pulling, lets running handlers finish while the host allows, then sends the last acknowledgements.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopPulling.CancelAsync();
+        await _pulling;
+        try
+        {
+            await Task.WhenAll(_running.Values).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            _logger.LogWarning("Stopping with {Count} handlers still running: their messages come back", _running.Count);
+            await _stopHandlers.CancelAsync();
+            await Task.WhenAll(_running.Values).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        _acks.Writer.TryComplete();
+        await _acknowledging;
+        await _stopBackground.CancelAsync();
+        await _housekeeping;
+        using (SuppressInstrumentationScope.Begin())
+        {
+            await FlushStatsAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task PullLoopAsync(CancellationToken stopping)
+    {
+        var failures = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            var slots = 0;
+            try
+            {
+                await _outstanding.WaitAsync(stopping);
+                slots = 1;
+                while (slots < _options.MaxOutstandingMessages && _outstanding.Wait(0))
+                {
+                    slots++;
+                }
+                await _topology.EnsureAsync(stopping);
+                IReadOnlyList<ReceivedMessage> messages;
+                // The long-poll itself is plumbing, not a span worth keeping; each message gets its own.
+                using (SuppressInstrumentationScope.Begin())
+                {
+                    messages = await _client.PullAsync(Name, slots, stopping);
+                }
+                failures = 0;
+                var received = DateTimeOffset.UtcNow;
+                ReleaseSlots(slots - messages.Count);
+                slots = 0;
+                foreach (var message in messages)
+                {
+                    _leases[message.AckId] = received;
+                    Dispatch(message);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                ReleaseSlots(slots);
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+            {
+                ReleaseSlots(slots);
+                if (ex is PubSubException { IsNotFound: true })
+                {
+                    _topology.Invalidate();
+                }
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(250 * Math.Pow(2, failures - 1), 5_000));
+                _logger.LogWarning("Pulling {Subscription} failed ({Reason}); trying again in {Delay} ms", Name, ex.Message, delay.TotalMilliseconds);
+                await Task.Delay(delay, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private void ReleaseSlots(int slots)
+    {
+        if (slots > 0)
+        {
+            _outstanding.Release(slots);
+        }
+    }
+
+    /// <summary>A message of an ordering key waits behind the key's earlier ones; any other starts now.</summary>
+    private void Dispatch(ReceivedMessage message)
+    {
+        if (message.OrderingKey is { } key)
+        {
+            lock (_orderingKeys)
+            {
+                if (_orderingKeys.TryGetValue(key, out var waiting))
+                {
+                    waiting.Enqueue(message);
+                    return;
+                }
+                _orderingKeys[key] = new Queue<ReceivedMessage>();
+            }
+        }
+        Start(message);
+    }
+
+    private void Start(ReceivedMessage message)
+    {
+        var task = RunAsync(message);
+        _running[message.AckId] = task;
+        // Removed by the continuation, never before the task is in the map: a task that already ran to completion
+        // runs its continuation at once, after the line above.
+        task.ContinueWith(_ => _running.TryRemove(message.AckId, out Task? _), TaskScheduler.Default);
+    }
+
+    private async Task RunAsync(ReceivedMessage message)
+    {
+        var settled = false;
+        try
+        {
+            var attempt = message.DeliveryAttempt;
+            while (true)
+            {
+                Outcome outcome;
+                await _concurrency.WaitAsync(_stopPulling.Token);
+                try
+                {
+                    outcome = await ProcessAsync(message, attempt);
+                }
+                finally
+                {
+                    _concurrency.Release();
+                }
+                settled = outcome.Settled;
+                if (outcome.RetryAfter is not { } delay)
+                {
+                    break;
+                }
+                if (message.OrderingKey is null)
+                {
+                    await ReleaseAsync(message, delay);
+                    break;
+                }
+                // A message of an ordering key is tried again here, still held, so nothing of its key can overtake it
+                // (the emulator does not hold a key's later messages back behind a redelivery).
+                await Task.Delay(delay, _stopPulling.Token);
+                attempt++;
+            }
+        }
+        catch (OperationCanceledException) when (_stopPulling.IsCancellationRequested)
+        {
+            // Stopping before it started, or between two tries: hand it straight back.
+            await ReleaseAsync(message, TimeSpan.Zero);
+        }
+        finally
+        {
+            _outstanding.Release();
+            if (message.OrderingKey is { } key)
+            {
+                await ContinueKeyAsync(key, settled);
+            }
+        }
+    }
+
+    /// <summary>How handling a message ended: settled (acknowledged or dead-lettered), to be tried again after a delay, or neither.</summary>
+    private readonly record struct Outcome(bool Settled, TimeSpan? RetryAfter)
+    {
+        public static readonly Outcome Done = new(true, null);
+        public static readonly Outcome HandedBack = new(false, null);
+
+        public static Outcome Retry(TimeSpan delay) => new(false, delay);
+    }
+
+    /// <summary>
+    /// The key's next message runs once this one is settled. If this one comes back instead, the key's later messages
+    /// are handed back too: the broker redelivers them after it, in order.
+    /// </summary>
+    private async Task ContinueKeyAsync(string key, bool settled)
+    {
+        ReceivedMessage? next = null;
+        ReceivedMessage[] handedBack = [];
+        lock (_orderingKeys)
+        {
+            var waiting = _orderingKeys[key];
+            if (settled && !_stopPulling.IsCancellationRequested && waiting.Count > 0)
+            {
+                next = waiting.Dequeue();
+            }
+            else
+            {
+                handedBack = waiting.ToArray();
+                _orderingKeys.Remove(key);
+            }
+        }
+        if (next is not null)
+        {
+            Start(next);
+        }
+        foreach (var message in handedBack)
+        {
+            _outstanding.Release();
+            await ReleaseAsync(message, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>Runs the message's handler, as its <paramref name="attempt"/>th attempt.</summary>
+    private async Task<Outcome> ProcessAsync(ReceivedMessage message, int attempt)
+    {
+        using var activity = MessagingTelemetry.Source.StartActivity($"{Name} process", ActivityKind.Consumer,
+            MessagingTelemetry.Extract(message.Attributes));
+        activity?.SetTag("messaging.system", MessagingTelemetry.System);
+        activity?.SetTag("messaging.operation.type", "process");
+        activity?.SetTag("messaging.destination.name", _subscription.Topic);
+        activity?.SetTag("messaging.destination.subscription.name", Name);
+        activity?.SetTag("messaging.message.id", message.MessageId);
+        activity?.SetTag("messaging.gcp_pubsub.message.delivery_attempt", attempt);
+        if (message.OrderingKey is { } orderingKey)
+        {
+            activity?.SetTag("messaging.gcp_pubsub.message.ordering_key", orderingKey);
+        }
+
+        if (!TryRead(message, out var handler, out var body, out var messageId, out var unreadable))
+        {
+            return await DeadLetterAsync(message, attempt, unreadable);
+        }
+        if (attempt > _options.MaxDeliveryAttempts)
+        {
+            return await DeadLetterAsync(message, attempt,
+                $"delivered {attempt} times without being settled: its worker stopped while handling it each time");
+        }
+
+        var messageType = message.Attributes[MessageAttributes.MessageType];
+        using var logScope = _logger.BeginScope("{Subscription} {MessageType} {MessageId} attempt {DeliveryAttempt}",
+            Name, messageType, messageId, attempt);
+        using var handlerStop = CancellationTokenSource.CreateLinkedTokenSource(_stopHandlers.Token);
+        var cancellationToken = handlerStop.Token;
+        try
+        {
+            await using var scope = _scopes.CreateAsyncScope();
+            await using var connection = await _metadata.DataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            // Taken first and held to the commit: a copy of this message running at the same time waits here, then sees it.
+            var firstTime = await connection.ExecuteAsync(
+                "INSERT INTO inbox_messages (subscription, message_id, message_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                cancellationToken, Name, messageId, messageType) == 1;
+            if (firstTime)
+            {
+                await handler.InvokeAsync(scope.ServiceProvider, body, new MessageContext
+                {
+                    Subscription = Name,
+                    MessageId = messageId,
+                    DeliveryAttempt = attempt,
+                    Attributes = message.Attributes,
+                    Transaction = transaction,
+                }, cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+            Acknowledge(message);
+            if (firstTime)
+            {
+                _stats.Handled();
+                _logger.LogInformation("Handled {MessageType} {MessageId} from {Subscription}", messageType, messageId, Name);
+            }
+            else
+            {
+                _logger.LogInformation("{MessageType} {MessageId} was already handled by {Subscription}: acknowledged without running again",
+                    messageType, messageId, Name);
+            }
+            return Outcome.Done;
+        }
+        catch (OperationCanceledException) when (_stopHandlers.IsCancellationRequested)
+        {
+            await ReleaseAsync(message, TimeSpan.Zero);
+            return Outcome.HandedBack;
+        }
+        catch (Exception ex)
+        {
+            _stats.Failed();
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            if (attempt >= _options.MaxDeliveryAttempts)
+            {
+                return await DeadLetterAsync(message, attempt, $"failed {attempt} times; last: {ex.GetType().Name}: {ex.Message}");
+            }
+            var delay = _options.RetryDelay(attempt);
+            _logger.LogWarning(ex, "{MessageType} {MessageId} failed on attempt {DeliveryAttempt}; it is tried again in {Delay} s",
+                messageType, messageId, attempt, delay.TotalSeconds);
+            return Outcome.Retry(delay);
+        }
+    }
+
+    private bool TryRead(ReceivedMessage message, out HandlerRegistration handler, out object body, out Guid messageId, out string reason)
+    {
+        handler = null!;
+        body = null!;
+        messageId = Guid.Empty;
+        if (!message.Attributes.TryGetValue(MessageAttributes.MessageType, out var messageType))
+        {
+            reason = $"it has no {MessageAttributes.MessageType} attribute";
+            return false;
+        }
+        if (!_handlers.TryGetValue(messageType, out handler!))
+        {
+            reason = $"{Name} has no handler for message type '{messageType}'";
+            return false;
+        }
+        if (!message.Attributes.TryGetValue(MessageAttributes.MessageId, out var id) || !Guid.TryParse(id, out messageId))
+        {
+            reason = $"it has no valid {MessageAttributes.MessageId} attribute";
+            return false;
+        }
+        try
+        {
+            body = handler.Deserialize(message.Data)!;
+        }
+        catch (JsonException ex)
+        {
+            reason = $"its body is not a valid '{messageType}' message: {ex.Message}";
+            return false;
+        }
+        if (body is null)
+        {
+            reason = $"its body is not a valid '{messageType}' message: it is null";
+            return false;
+        }
+        reason = "";
+        return true;
+    }
+
+    /// <summary>Publishes the message, with the reason in its attributes, to the subscription's dead-letter topic, then acknowledges it.</summary>
+    private async Task<Outcome> DeadLetterAsync(ReceivedMessage message, int attempt, string reason)
+    {
+        var attributes = new Dictionary<string, string>(message.Attributes)
+        {
+            [MessageAttributes.DeadLetterReason] = reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason,
+            [MessageAttributes.DeadLetterSubscription] = Name,
+            [MessageAttributes.DeadLetterDeliveryAttempt] = attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        try
+        {
+            await _client.PublishAsync(_subscription.DeadLetterTopic, [new OutgoingMessage(message.Data, attributes)], CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+        {
+            _logger.LogWarning("Could not dead-letter message {PubSubMessageId} ({Reason}); it comes back", message.MessageId, ex.Message);
+            return Outcome.Retry(_options.RetryDelay(attempt));
+        }
+        Acknowledge(message);
+        _stats.DeadLettered();
+        Activity.Current?.SetStatus(ActivityStatusCode.Error, reason);
+        _logger.LogWarning("Dead-lettered message {PubSubMessageId} of {Subscription} to {DeadLetterTopic}: {Reason}",
+            message.MessageId, Name, _subscription.DeadLetterTopic, reason);
+        return Outcome.Done;
+    }
+
+    private void Acknowledge(ReceivedMessage message)
+    {
+        _leases.TryRemove(message.AckId, out _);
+        _acks.Writer.TryWrite(message.AckId);
+    }
+
+    /// <summary>Gives the message back: the broker delivers it again once <paramref name="delay"/> has passed.</summary>
+    private async Task ReleaseAsync(ReceivedMessage message, TimeSpan delay)
+    {
+        _leases.TryRemove(message.AckId, out _);
+        try
+        {
+            using (SuppressInstrumentationScope.Begin())
+            {
+                await _client.ModifyAckDeadlineAsync(Name, [message.AckId], (int)Math.Min(600, Math.Round(delay.TotalSeconds)), CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+        {
+            // The deadline runs out on its own; the message comes back then.
+            _logger.LogWarning("Could not hand message {PubSubMessageId} back ({Reason})", message.MessageId, ex.Message);
+        }
+    }
+
+    /// <summary>Acknowledges in batches: whatever has been settled since the last call goes in the next one.</summary>
+    private async Task AckLoopAsync()
+    {
+        var reader = _acks.Reader;
+        var batch = new List<string>();
+        while (await reader.WaitToReadAsync())
+        {
+            while (batch.Count < 1000 && reader.TryRead(out var ackId))
+            {
+                batch.Add(ackId);
+            }
+            try
+            {
+                using (SuppressInstrumentationScope.Begin())
+                {
+                    await _client.AcknowledgeAsync(Name, batch, CancellationToken.None);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+            {
+                // Those messages come back; the inbox acknowledges them without running their handlers again.
+                _logger.LogWarning("Acknowledging {Count} messages of {Subscription} failed: {Reason}", batch.Count, Name, ex.Message);
+            }
+            batch.Clear();
+        }
+    }
+
+    /// <summary>Extends the deadline of every held message, flushes the counters and trims the inbox.</summary>
+    private async Task HousekeepingLoopAsync(CancellationToken stopping)
+    {
+        var period = TimeSpan.FromSeconds(Math.Max(1, _options.AckDeadlineSeconds / 3.0));
+        var nextInboxCleanup = DateTimeOffset.UtcNow;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        var nextExtension = DateTimeOffset.UtcNow + period;
+        // Bookkeeping, not work a trace should show: its own calls are not recorded.
+        using var unrecorded = SuppressInstrumentationScope.Begin();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                var now = DateTimeOffset.UtcNow;
+                if (now >= nextExtension)
+                {
+                    nextExtension = now + period;
+                    await ExtendLeasesAsync(now, stopping);
+                }
+                await FlushStatsAsync(stopping);
+                if (now >= nextInboxCleanup)
+                {
+                    nextInboxCleanup = now.AddHours(1);
+                    await TrimInboxAsync(stopping);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ExtendLeasesAsync(DateTimeOffset now, CancellationToken stopping)
+    {
+        var held = _leases.Where(lease => now - lease.Value < _options.MaxLease).Select(lease => lease.Key).ToArray();
+        foreach (var expired in _leases.Where(lease => now - lease.Value >= _options.MaxLease).Select(lease => lease.Key))
+        {
+            _logger.LogWarning("A message of {Subscription} has been held for {MaxLease}: no longer extending it", Name, _options.MaxLease);
+            _leases.TryRemove(expired, out _);
+        }
+        foreach (var chunk in held.Chunk(1000))
+        {
+            try
+            {
+                using (SuppressInstrumentationScope.Begin())
+                {
+                    await _client.ModifyAckDeadlineAsync(Name, chunk, _options.AckDeadlineSeconds, stopping);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+            {
+                _logger.LogWarning("Extending {Count} deadlines of {Subscription} failed: {Reason}", chunk.Length, Name, ex.Message);
+            }
+        }
+    }
+
+    private async Task FlushStatsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _stats.FlushAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            _logger.LogWarning("Could not record the counters of {Subscription}: {Reason}", Name, ex.Message);
+        }
+    }
+
+    private async Task TrimInboxAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _metadata.DataSource.OpenConnectionAsync(cancellationToken);
+            await connection.ExecuteAsync("DELETE FROM inbox_messages WHERE subscription = $1 AND handled_at < now() - $2::interval",
+                cancellationToken, Name, InboxRetention);
+        }
+        catch (NpgsqlException ex)
+        {
+            _logger.LogWarning("Could not trim the inbox of {Subscription}: {Reason}", Name, ex.Message);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopPulling.Dispose();
+        _stopHandlers.Dispose();
+        _stopBackground.Dispose();
+        _outstanding.Dispose();
+        _concurrency.Dispose();
+    }
+}
