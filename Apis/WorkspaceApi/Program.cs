@@ -9,5 +9,6 @@ app.MapDefaultEndpoints();
 app.UseApiTokenAuthentication();
 app.MapPlatformHealthApi();
 app.MapConnectionsApi();
+app.MapMessagingApi();
 
 app.Run();

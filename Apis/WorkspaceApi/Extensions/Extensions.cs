@@ -9,7 +9,7 @@ internal static class Extensions
         builder.AddApiTokenAuthentication();
         builder.AddWarehouseProvisioning();
         builder.AddRedisCache();
-        builder.AddPubSub();
+        builder.AddOutbox();
         builder.Services.AddSingleton<PlatformHealth>();
     }
 }

@@ -1,3 +1,6 @@
+using CartoSelfHosted.Platform.Messaging.Ping;
+using CartoSelfHosted.Platform.Messaging.Topology;
+
 namespace CartoSelfHosted.CdnInvalidator.Extensions;
 
 internal static class Extensions
@@ -5,6 +8,7 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddRedisCache();
-        builder.AddPubSub();
+        builder.AddSubscriber(MessagingTopology.Subscriptions.CdnInvalidator)
+            .Handle<PingMessage, PingHandler>();
     }
 }

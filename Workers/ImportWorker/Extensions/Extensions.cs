@@ -1,11 +1,14 @@
+using CartoSelfHosted.Platform.Messaging.Ping;
+using CartoSelfHosted.Platform.Messaging.Topology;
+
 namespace CartoSelfHosted.ImportWorker.Extensions;
 
 internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddMetadataDatabase();
         builder.AddWarehouse();
-        builder.AddPubSub();
+        builder.AddSubscriber(MessagingTopology.Subscriptions.ImportWorker)
+            .Handle<PingMessage, PingHandler>();
     }
 }
