@@ -83,6 +83,7 @@ start() {
 export TEST_POSTGRES='Host=127.0.0.1;Port=$pg_port;Username=postgres;Password=$password'
 export TEST_REDIS='127.0.0.1:$redis_port'
 export TEST_PUBSUB_EMULATOR_HOST='127.0.0.1:$pubsub_port'
+export TEST_PUBSUB_EMULATOR_LAUNCHER='$emulator'
 ENV
 }
 

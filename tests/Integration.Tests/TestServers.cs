@@ -15,6 +15,9 @@ public static class TestServers
 
     public static string PubSubEmulatorHost => Required("TEST_PUBSUB_EMULATOR_HOST");
 
+    /// <summary>The emulator's launcher, for a test that starts (and stops) an emulator of its own.</summary>
+    public static string PubSubEmulatorLauncher => Required("TEST_PUBSUB_EMULATOR_LAUNCHER");
+
     /// <summary>A new, empty database of its own for one test, so tests can run side by side.</summary>
     public static async Task<string> CreateDatabaseAsync(string purpose)
     {

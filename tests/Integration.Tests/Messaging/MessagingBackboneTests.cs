@@ -1,0 +1,303 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using CartoSelfHosted.Platform.Messaging;
+using CartoSelfHosted.Platform.Messaging.PubSub;
+using CartoSelfHosted.Platform.Messaging.Topology;
+using CartoSelfHosted.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using static CartoSelfHosted.Platform.Messaging.Topology.MessagingTopology;
+
+namespace CartoSelfHosted.Integration.Tests.Messaging;
+
+/// <summary>
+/// The outbox, the subscriber host and the inbox against the real emulator and PostgreSQL. Every test has its own
+/// metadata database and Pub/Sub project; the worker is the subscriber of sql-worker with a test handler.
+/// </summary>
+public sealed class MessagingBackboneTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private static void AddWorker(IHostApplicationBuilder builder) =>
+        builder.AddSubscriber(Subscriptions.SqlWorker).Handle<CountedMessage, CountedHandler>();
+
+    private static void AddApiAndWorker(IHostApplicationBuilder builder)
+    {
+        builder.AddOutbox();
+        AddWorker(builder);
+    }
+
+    [Fact]
+    public async Task TenThousandMessagesThroughTheOutboxAreEachHandledOnceThoughSomeComeTwice()
+    {
+        await using var environment = await MessagingEnvironment.CreateAsync("msg_10k");
+        await environment.StartHostAsync(AddApiAndWorker, new Dictionary<string, string?>
+        {
+            ["Messaging:MaxConcurrency"] = "16",
+            ["Messaging:MaxOutstandingMessages"] = "500",
+        });
+
+        // 100 requests of 100 messages, four at a time; every 50th message fails its first attempt and comes back.
+        await Parallel.ForEachAsync(Enumerable.Range(0, 100),
+            new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = TestContext.Current.CancellationToken },
+            async (request, _) => await environment.EnqueueAsync(Topics.SqlJobs,
+                Enumerable.Range(request * 100, 100).Select(sequence => new CountedMessage(sequence, FailFirstAttempt: sequence % 50 == 7))));
+        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") >= 2000,
+            Patience, "a fifth of the messages handled");
+
+        // As if the dispatcher had died between publishing 500 rows and marking them sent: they go out a second time.
+        var resent = await environment.ScalarAsync<long>("""
+            WITH resent AS (
+                UPDATE outbox_messages SET sent_at = NULL
+                WHERE id IN (SELECT id FROM outbox_messages WHERE sent_at IS NOT NULL ORDER BY id LIMIT 500) RETURNING id)
+            SELECT count(*) FROM resent
+            """);
+        Assert.Equal(500, resent);
+        await environment.ScalarAsync<object>($"SELECT pg_notify('{Platform.Messaging.Outbox.Outbox.NotificationChannel}', '')");
+
+        await MessagingEnvironment.WaitUntilAsync(async () =>
+                await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 10_000
+                && await environment.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL") == 0,
+            Patience, "all 10,000 messages handled and the outbox empty");
+        await MessagingEnvironment.WaitUntilAsync(async () =>
+                await environment.ScalarAsync<long>("SELECT coalesce(sum(handled + failed), 0)::bigint FROM subscription_stats") == 10_200,
+            Patience, "the subscriber's counters to be flushed");
+        // Time for copies of re-sent messages still on their way to arrive and be dropped by the inbox.
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, await environment.ScalarAsync<int>("SELECT max(handled_count) FROM test_counted"));
+        Assert.Equal(10_000, await environment.ScalarAsync<long>("SELECT count(*) FROM inbox_messages"));
+        Assert.Equal(Enumerable.Range(0, 200).Select(index => index * 50 + 7).ToList(),
+            await environment.ColumnAsync<int>("SELECT sequence FROM test_counted WHERE delivery_attempt = 2 ORDER BY sequence"));
+        Assert.Equal(500, await environment.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE publish_attempts = 2"));
+        Assert.Equal(10_000, await environment.ScalarAsync<long>("SELECT handled FROM subscription_stats"));
+        Assert.Equal(200, await environment.ScalarAsync<long>("SELECT failed FROM subscription_stats"));
+    }
+
+    [Fact]
+    public async Task AMessageThatAlwaysFailsIsDeadLetteredAfterFiveAttemptsWhileOthersFlow()
+    {
+        await using var environment = await MessagingEnvironment.CreateAsync("msg_poison");
+        await environment.StartHostAsync(AddApiAndWorker, new Dictionary<string, string?>
+        {
+            ["Messaging:MinRetryDelay"] = "00:00:01",
+            ["Messaging:MaxRetryDelay"] = "00:00:02",
+        });
+
+        await environment.EnqueueAsync(Topics.SqlJobs,
+            [new CountedMessage(0, AlwaysFail: true), .. Enumerable.Range(1, 100).Select(sequence => new CountedMessage(sequence))]);
+
+        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 100,
+            Patience, "the 100 good messages");
+        var othersDone = DateTimeOffset.UtcNow;
+
+        var deadLetter = await PullOneAsync(environment.Client, Subscriptions.SqlWorker.DeadLetterTopic);
+        Assert.Equal("5", deadLetter.Attributes[MessageAttributes.DeadLetterDeliveryAttempt]);
+        Assert.Equal(Subscriptions.SqlWorker.Name, deadLetter.Attributes[MessageAttributes.DeadLetterSubscription]);
+        Assert.Contains("message 0 fails on purpose", deadLetter.Attributes[MessageAttributes.DeadLetterReason]);
+        Assert.Equal(CountedMessage.MessageType, deadLetter.Attributes[MessageAttributes.MessageType]);
+        Assert.Contains("\"sequence\":0", Encoding.UTF8.GetString(deadLetter.Data));
+        // Retries wait 1 + 2 + 2 + 2 s: the others were all handled long before the poison gave up.
+        Assert.True(deadLetter.PublishTime > othersDone, $"dead-lettered at {deadLetter.PublishTime:O}, others done at {othersDone:O}");
+        // Its effects were rolled back each time.
+        Assert.Equal(0, await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted WHERE sequence = 0"));
+        await MessagingEnvironment.WaitUntilAsync(async () =>
+                await environment.ScalarAsync<long>("SELECT coalesce(sum(dead_lettered), 0)::bigint FROM subscription_stats") == 1,
+            Patience, "the dead letter to be counted");
+        Assert.Equal(5, await environment.ScalarAsync<long>("SELECT failed FROM subscription_stats"));
+    }
+
+    [Fact]
+    public async Task UnreadableMessagesAreDeadLetteredAtOnceWithTheReasonAndTheWorkerKeepsGoing()
+    {
+        await using var environment = await MessagingEnvironment.CreateAsync("msg_unreadable");
+        var host = await environment.StartHostAsync(AddApiAndWorker);
+        await host.Services.GetRequiredService<PubSubTopology>().EnsureAsync(TestContext.Current.CancellationToken);
+
+        // Sent around the outbox, as a foreign or broken publisher would.
+        await environment.Client.PublishAsync(Topics.SqlJobs,
+        [
+            new OutgoingMessage("{\"sequence\": tru"u8.ToArray(), new Dictionary<string, string>
+            {
+                [MessageAttributes.MessageType] = CountedMessage.MessageType,
+                [MessageAttributes.MessageId] = Guid.NewGuid().ToString(),
+                ["case"] = "truncated json",
+            }),
+            new OutgoingMessage("{}"u8.ToArray(), new Dictionary<string, string> { ["case"] = "no message type" }),
+            new OutgoingMessage("{}"u8.ToArray(), new Dictionary<string, string>
+            {
+                [MessageAttributes.MessageType] = "no-such-type",
+                [MessageAttributes.MessageId] = Guid.NewGuid().ToString(),
+                ["case"] = "unknown type",
+            }),
+        ], TestContext.Current.CancellationToken);
+        await environment.EnqueueAsync(Topics.SqlJobs, [new CountedMessage(1)]);
+
+        var reasons = new Dictionary<string, string>();
+        while (reasons.Count < 3)
+        {
+            var deadLetter = await PullOneAsync(environment.Client, Subscriptions.SqlWorker.DeadLetterTopic);
+            Assert.Equal("1", deadLetter.Attributes[MessageAttributes.DeadLetterDeliveryAttempt]);
+            reasons[deadLetter.Attributes["case"]] = deadLetter.Attributes[MessageAttributes.DeadLetterReason];
+        }
+        Assert.StartsWith("its body is not a valid 'test-counted' message", reasons["truncated json"]);
+        Assert.Equal("it has no message-type attribute", reasons["no message type"]);
+        Assert.Equal("sql-jobs.sql-worker has no handler for message type 'no-such-type'", reasons["unknown type"]);
+        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 1,
+            Patience, "the good message after the bad ones");
+    }
+
+    [Fact]
+    public async Task AHandlerRunningLongerThanTheAckDeadlineIsNotRedeliveredMeanwhile()
+    {
+        using var processed = new ProcessSpans();
+        await using var environment = await MessagingEnvironment.CreateAsync("msg_slow");
+        await environment.StartHostAsync(AddApiAndWorker, new Dictionary<string, string?> { ["Messaging:AckDeadlineSeconds"] = "10" });
+
+        using (processed.StartTestActivity())
+        {
+            await environment.EnqueueAsync(Topics.SqlJobs, [new CountedMessage(1, DelayMilliseconds: 14_000)]);
+        }
+
+        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 1,
+            Patience, "the slow message");
+        // Had its deadline passed, the broker would have delivered it again by now, and a second process span would show.
+        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+
+        var delivery = Assert.Single(processed.Spans);
+        Assert.Equal(1, delivery.GetTagItem("messaging.gcp_pubsub.message.delivery_attempt"));
+        Assert.True(delivery.Duration > TimeSpan.FromSeconds(13), $"the handler ran for {delivery.Duration}");
+        Assert.Equal(1, await environment.ScalarAsync<int>("SELECT handled_count FROM test_counted"));
+    }
+
+    [Fact]
+    public async Task MessagesOfOneOrderingKeyAreHandledInOrderEvenWhenOneOfThemFailsOnce()
+    {
+        await using var environment = await MessagingEnvironment.CreateAsync("msg_ordered");
+        await environment.StartHostAsync(AddApiAndWorker, new Dictionary<string, string?> { ["Messaging:MaxConcurrency"] = "8" });
+
+        for (var request = 0; request < 4; request++)
+        {
+            await environment.EnqueueAsync(Topics.SqlJobs,
+                Enumerable.Range(request * 50, 50).Select(sequence => new CountedMessage(sequence, FailFirstAttempt: sequence == 60)),
+                orderingKey: "table-1");
+        }
+
+        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 200,
+            Patience, "the 200 ordered messages");
+        Assert.Equal(Enumerable.Range(0, 200).ToList(),
+            await environment.ColumnAsync<int>("SELECT sequence FROM test_counted ORDER BY position"));
+        Assert.Equal(2, await environment.ScalarAsync<int>("SELECT delivery_attempt FROM test_counted WHERE sequence = 60"));
+    }
+
+    [Fact]
+    public async Task WhileTheBrokerIsDownWorkWaitsInTheOutboxHealthIsDegradedAndItDrainsInOrderOnceTheBrokerIsBack()
+    {
+        var port = LoopbackPorts.Free();
+        await using var environment = await MessagingEnvironment.CreateAsync("msg_down", $"127.0.0.1:{port}");
+        var host = await environment.StartHostAsync(AddApiAndWorker);
+
+        for (var request = 0; request < 3; request++)
+        {
+            await environment.EnqueueAsync(Topics.SqlJobs,
+                Enumerable.Range(request * 10, 10).Select(sequence => new CountedMessage(sequence)), orderingKey: "table-1");
+        }
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        Assert.Equal(30, await environment.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL"));
+        var health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(HealthStatus.Degraded, health.Entries["pubsub"].Status);
+
+        using var emulator = EmulatorProcess.Start(port);
+        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 30,
+            Patience, "the outbox to drain once the emulator is up");
+        Assert.Equal(Enumerable.Range(0, 30).ToList(),
+            await environment.ColumnAsync<int>("SELECT sequence FROM test_counted ORDER BY position"));
+        Assert.Equal(0, await environment.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL"));
+        Assert.Equal(HealthStatus.Healthy,
+            (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken)).Entries["pubsub"].Status);
+    }
+
+    /// <summary>Waits for one message on a subscription, acknowledges it and returns it.</summary>
+    private static async Task<ReceivedMessage> PullOneAsync(PubSubClient client, string subscription)
+    {
+        while (true)
+        {
+            var messages = await client.PullAsync(subscription, 1, TestContext.Current.CancellationToken);
+            if (messages.Count == 1)
+            {
+                await client.AcknowledgeAsync(subscription, [messages[0].AckId], TestContext.Current.CancellationToken);
+                return messages[0];
+            }
+        }
+    }
+
+    /// <summary>The subscriber's "process" spans of messages sent under this test's own trace.</summary>
+    private sealed class ProcessSpans : IDisposable
+    {
+        private static readonly ActivitySource TestSource = new("CartoSelfHosted.Integration.Tests");
+        private readonly ActivityListener _listener;
+        private readonly ConcurrentQueue<Activity> _spans = new();
+        private ActivityTraceId _traceId;
+
+        public ProcessSpans()
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name is MessagingTelemetry.SourceName or "CartoSelfHosted.Integration.Tests",
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStopped = activity =>
+                {
+                    if (activity.TraceId == _traceId && activity.Kind == ActivityKind.Consumer)
+                    {
+                        _spans.Enqueue(activity);
+                    }
+                },
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public IReadOnlyCollection<Activity> Spans => _spans;
+
+        public Activity StartTestActivity()
+        {
+            var activity = TestSource.StartActivity("test")!;
+            _traceId = activity.TraceId;
+            return activity;
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    /// <summary>An emulator of the test's own, started late to play a broker coming back.</summary>
+    private sealed class EmulatorProcess : IDisposable
+    {
+        private readonly Process _process;
+
+        private EmulatorProcess(Process process) => _process = process;
+
+        public static EmulatorProcess Start(int port)
+        {
+            var start = new ProcessStartInfo(TestServers.PubSubEmulatorLauncher, [$"--host=127.0.0.1", $"--port={port}"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                Environment = { ["JAVA_OPTS"] = "-Xmx256m" },
+            };
+            var process = Process.Start(start)!;
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return new EmulatorProcess(process);
+        }
+
+        public void Dispose()
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+            _process.Dispose();
+        }
+    }
+}
