@@ -21,6 +21,9 @@ public sealed class ApiFactory<TMarker> : WebApplicationFactory<TMarker> where T
 
     public string BootstrapToken { get; } = ApiTokens.Generate();
 
+    /// <summary>The API's own metadata database, for a test to look at what a request left behind.</summary>
+    public string Metadata => _settings["ConnectionStrings:metadata"];
+
     /// <summary>Starts the API: its migrations and the bootstrap token are in place before it returns.</summary>
     public static async Task<ApiFactory<TMarker>> StartAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null)
     {
