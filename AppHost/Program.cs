@@ -49,4 +49,7 @@ builder.AddNginx("router-http", "Web/RouterHttp/nginx.conf.template", staticRoot
     .WithUpstream(httpCache).WithUpstream(accountsApi).WithUpstream(importApi).WithUpstream(ldsApi)
     .WaitFor(accountsApi).WaitFor(mapsApi).WaitFor(importApi).WaitFor(ldsApi).WaitFor(workspaceApi);
 
+// The dashboard shows what each subscription handled, failed and dead-lettered, from the services' shared records.
+builder.ShowMessagingOf(metadata);
+
 builder.Build().Run();

@@ -112,6 +112,15 @@ public sealed class DistributedApplicationBuilder
     public ParameterResource AddParameter(string name, bool secret, Func<string>? generate = null) => Add(new ParameterResource(name, secret,
         generate ?? (() => ParameterResource.GenerateAlphanumeric(24)), Context));
 
+    /// <summary>The database whose messaging totals (per subscription, and the outbox) the dashboard shows.</summary>
+    public PostgresDatabaseResource? MessagingDatabase { get; private set; }
+
+    public DistributedApplicationBuilder ShowMessagingOf(PostgresDatabaseResource metadata)
+    {
+        MessagingDatabase = metadata;
+        return this;
+    }
+
     public DistributedApplication Build() => new(new DistributedApplicationModel(_resources), this);
 }
 
@@ -153,6 +162,10 @@ public sealed class DistributedApplication(DistributedApplicationModel model, Di
         web.Services.AddSingleton(builder.Context);
         web.Services.AddSingleton<Orchestrator>();
         web.Services.AddSingleton<TraceStore>();
+        if (builder.MessagingDatabase is { } messagingDatabase)
+        {
+            web.Services.AddSingleton(_ => new MessagingView(messagingDatabase));
+        }
         web.Services.AddHostedService(services => services.GetRequiredService<Orchestrator>());
 
         var app = web.Build();

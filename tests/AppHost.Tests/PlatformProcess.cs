@@ -221,6 +221,12 @@ public sealed class PlatformProcess : IAsyncDisposable
 
     public static bool IsAlive(int pid) => ProcessSignals.IsAlive(pid);
 
+    /// <summary>kill -9 of one process: what a crash or the OOM killer does to it.</summary>
+    public static void Kill9(int pid) => ProcessSignals.Send(pid, ProcessSignals.SIGKILL);
+
+    /// <summary>What a resource has written to its console so far, as AppHost keeps it in the data folder.</summary>
+    public string LogOf(string resource) => File.ReadAllText(Path.Combine(DataDirectory, "logs", $"{resource}.log"));
+
     public static bool IsListening(int port)
     {
         try

@@ -217,7 +217,7 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
         var before = await Platform.ResourceAsync("import-api");
 
         Assert.True(PlatformProcess.IsAlive(before.Pid!.Value));
-        Kill9(before.Pid.Value);
+        PlatformProcess.Kill9(before.Pid.Value);
 
         var after = await Platform.WaitForResourceAsync("import-api",
             state => state.Restarts == before.Restarts + 1 && state.State == "running" && state.Pid != before.Pid, RecoveryTimeout);
@@ -275,6 +275,4 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
     }
-
-    private static void Kill9(int pid) => System.Diagnostics.Process.GetProcessById(pid).Kill();
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CartoSelfHosted.AppHost.Hosting;
 
@@ -35,6 +36,8 @@ public static class DashboardApi
             }));
         api.MapPost("/{name}/restart", async (HttpContext context, string name, Orchestrator orchestrator) =>
             await ActAsync(context, orchestrator, name, runner => runner.RequestRestartAsync()));
+        app.MapGet("/api/messaging", (IServiceProvider services, CancellationToken cancellationToken) =>
+            services.GetService<MessagingView>() is { } view ? view.GetAsync(cancellationToken) : Task.FromResult(Results.NotFound()));
         return app;
     }
 

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace CartoSelfHosted.AppHost.Tests;
+
+/// <summary>The messaging backbone in the running platform: API → outbox → Pub/Sub emulator → each worker process.</summary>
+public sealed class MessagingTests(RunningPlatform running) : IClassFixture<RunningPlatform>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private PlatformProcess Platform => running.Platform;
+
+    private static readonly string[] Subscriptions =
+    [
+        "data-changed.cdn-invalidator", "data-changed.workspace-subscriber", "import-jobs.import-worker", "sql-jobs.sql-worker",
+        "workspace-events.workspace-subscriber",
+    ];
+
+    [Fact]
+    public async Task APingTravelsFromTheApiThroughPubSubToEveryWorkerInOneTrace()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+
+        var pingId = await SendPingAsync(new { }, traceId);
+
+        var deliveries = await WaitForDeliveriesAsync(pingId, Subscriptions.Length);
+        Assert.Equal(Subscriptions, deliveries.Select(delivery => delivery.GetProperty("subscription").GetString()));
+        Assert.All(deliveries, delivery =>
+        {
+            Assert.Equal(1, delivery.GetProperty("handledCount").GetInt32());
+            Assert.Equal(traceId, delivery.GetProperty("traceId").GetString());
+        });
+
+        // The dashboard has the API's request span and, in the same trace, each worker's process span under the
+        // message's create span.
+        var spans = await WaitForSpansAsync(traceId, spans => spans.Count(span => span.GetProperty("name").GetString()!.EndsWith(" process")) == 5);
+        var request = Assert.Single(spans, span => span.GetProperty("name").GetString() == "POST /api/v3/messaging/pings");
+        Assert.Equal("workspace-api", request.GetProperty("service").GetString());
+        var sqlWorker = Assert.Single(spans, span => span.GetProperty("name").GetString() == "sql-jobs.sql-worker process");
+        Assert.Equal("sql-worker", sqlWorker.GetProperty("service").GetString());
+        var create = Assert.Single(spans, span => span.GetProperty("spanId").GetString() == sqlWorker.GetProperty("parentSpanId").GetString());
+        Assert.Equal("sql-jobs create", create.GetProperty("name").GetString());
+        Assert.Equal(request.GetProperty("spanId").GetString(), create.GetProperty("parentSpanId").GetString());
+        Assert.Equal(["cdn-invalidator", "import-worker", "sql-worker", "workspace-api", "workspace-subscriber"],
+            spans.Select(span => span.GetProperty("service").GetString()).Distinct().Order());
+
+        // The worker's log line for the message carries the trace id.
+        Assert.Contains(Platform.LogOf("sql-worker").Split('\n'), line => line.Contains($"TraceId:{traceId}") && line.Contains("Handled ping"));
+
+        // And the dashboard counts what each subscription handled.
+        await WaitUntilAsync(async () =>
+        {
+            var status = await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Dashboard, "/api/messaging"));
+            var counted = status.GetProperty("subscriptions").EnumerateArray()
+                .Where(subscription => subscription.GetProperty("handled").GetInt64() >= 1)
+                .Select(subscription => subscription.GetProperty("subscription").GetString());
+            return Subscriptions.All(counted.Contains);
+        }, "the dashboard to count a handled message on every subscription");
+    }
+
+    [Fact]
+    public async Task AWorkerKilledWhileHoldingMessagesHandlesEachOfThemOnceAfterItsRestart()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        var pings = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+        {
+            pings.Add(await SendPingAsync(new { topics = new[] { "sql-jobs" }, delayMilliseconds = 4000 }));
+        }
+        // The worker has them now: each takes 4 s.
+        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+        var before = await Platform.ResourceAsync("sql-worker");
+
+        PlatformProcess.Kill9(before.Pid!.Value);
+
+        await Platform.WaitForResourceAsync("sql-worker", state => state.Restarts == before.Restarts + 1 && state.State == "running", Patience);
+        foreach (var ping in pings)
+        {
+            var delivery = Assert.Single(await WaitForDeliveriesAsync(ping, 1));
+            Assert.Equal("sql-jobs.sql-worker", delivery.GetProperty("subscription").GetString());
+            Assert.Equal(1, delivery.GetProperty("handledCount").GetInt32());
+            // Not finished before the kill: handled on a later delivery, by the restarted worker.
+            Assert.True(delivery.GetProperty("deliveryAttempt").GetInt32() >= 2, delivery.ToString());
+        }
+    }
+
+    private async Task<Guid> SendPingAsync(object body, string? traceId = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/messaging/pings"))
+        {
+            Content = JsonContent.Create(body),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+        if (traceId is not null)
+        {
+            request.Headers.Add("traceparent", $"00-{traceId}-b7ad6b7169203331-01");
+        }
+        using var response = await Platform.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetGuid();
+    }
+
+    private async Task<List<JsonElement>> WaitForDeliveriesAsync(Guid pingId, int count)
+    {
+        List<JsonElement> deliveries = [];
+        await WaitUntilAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, $"/api/v3/messaging/pings/{pingId}"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+            using var response = await Platform.Http.SendAsync(request);
+            deliveries = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deliveries").EnumerateArray().ToList();
+            return deliveries.Count >= count;
+        }, $"ping {pingId} to be handled by {count} subscriptions");
+        return deliveries;
+    }
+
+    private async Task<List<JsonElement>> WaitForSpansAsync(string traceId, Func<List<JsonElement>, bool> complete)
+    {
+        List<JsonElement> spans = [];
+        await WaitUntilAsync(async () =>
+        {
+            spans = (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Dashboard, $"/api/traces/{traceId}")))
+                .EnumerateArray().ToList();
+            return complete(spans);
+        }, $"the spans of trace {traceId}");
+        return spans;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {Patience.TotalSeconds:0} s waiting for {what}.");
+            }
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+}
