@@ -54,9 +54,10 @@ public sealed class OutboxDispatcher(
             {
                 return;
             }
-            catch (NpgsqlException ex)
+            catch (Exception ex)
             {
-                logger.LogWarning("The outbox's database connection failed ({Reason}); reconnecting in {Delay} s", ex.Message, StandbyPoll.TotalSeconds);
+                // A lost connection, most likely; whatever it was, the leadership goes with the session and is taken again.
+                logger.LogWarning(ex, "The outbox dispatcher failed ({Reason}); starting again in {Delay} s", ex.Message, StandbyPoll.TotalSeconds);
                 await Task.Delay(StandbyPoll, stoppingToken);
             }
         }

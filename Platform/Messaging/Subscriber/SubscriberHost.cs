@@ -26,6 +26,7 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
     // Attribute values are limited to 1,024 bytes.
     private const int MaxReasonLength = 900;
     private static readonly TimeSpan InboxRetention = TimeSpan.FromDays(8);
+    private static readonly TimeSpan AckGatherDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly SubscriptionDefinition _subscription;
     private readonly IReadOnlyDictionary<string, HandlerRegistration> _handlers;
@@ -39,7 +40,8 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
 
     private readonly SemaphoreSlim _outstanding;
     private readonly SemaphoreSlim _concurrency;
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _leases = new();
+    private readonly int _pullBatch;
+    private readonly ConcurrentDictionary<string, Lease> _leases = new();
     private readonly Dictionary<string, Queue<ReceivedMessage>> _orderingKeys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _running = new();
     private readonly Channel<string> _acks = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
@@ -64,6 +66,7 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
         _stats = new SubscriptionStats(_subscription.Name, metadata);
         _outstanding = new SemaphoreSlim(options.MaxOutstandingMessages, options.MaxOutstandingMessages);
         _concurrency = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        _pullBatch = Math.Max(1, options.MaxOutstandingMessages / 4);
     }
 
     private string Name => _subscription.Name;
@@ -111,6 +114,13 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
             {
                 await _outstanding.WaitAsync(stopping);
                 slots = 1;
+                // Under load, pull once a quarter of the window is free: a few large pulls cost the broker far less
+                // than many small ones. When idle the whole window is free, so this never delays a message.
+                while (slots < _pullBatch)
+                {
+                    await _outstanding.WaitAsync(stopping);
+                    slots++;
+                }
                 while (slots < _options.MaxOutstandingMessages && _outstanding.Wait(0))
                 {
                     slots++;
@@ -124,11 +134,12 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
                 }
                 failures = 0;
                 var received = DateTimeOffset.UtcNow;
+                var expires = received.AddSeconds(_options.AckDeadlineSeconds);
                 ReleaseSlots(slots - messages.Count);
                 slots = 0;
                 foreach (var message in messages)
                 {
-                    _leases[message.AckId] = received;
+                    _leases[message.AckId] = new Lease(received) { Expires = expires };
                     Dispatch(message);
                 }
             }
@@ -137,8 +148,9 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
                 ReleaseSlots(slots);
                 return;
             }
-            catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+            catch (Exception ex)
             {
+                // Whatever failed, the loop goes on: a subscriber that stopped pulling would look healthy and do nothing.
                 ReleaseSlots(slots);
                 if (ex is PubSubException { IsNotFound: true })
                 {
@@ -457,6 +469,9 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
         var batch = new List<string>();
         while (await reader.WaitToReadAsync())
         {
+            // Under load, a short wait gathers many acknowledgements into one request. Handling is already committed,
+            // so the wait delays nothing but the broker's bookkeeping.
+            await Task.Delay(AckGatherDelay);
             while (batch.Count < 1000 && reader.TryRead(out var ackId))
             {
                 batch.Add(ackId);
@@ -468,7 +483,7 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
                     await _client.AcknowledgeAsync(Name, batch, CancellationToken.None);
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+            catch (Exception ex)
             {
                 // Those messages come back; the inbox acknowledges them without running their handlers again.
                 _logger.LogWarning("Acknowledging {Count} messages of {Subscription} failed: {Reason}", batch.Count, Name, ex.Message);
@@ -477,13 +492,14 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Extends the deadline of every held message, flushes the counters and trims the inbox.</summary>
+    /// <summary>Every second: extends the deadlines about to run out, flushes the counters, and hourly trims the inbox.</summary>
     private async Task HousekeepingLoopAsync(CancellationToken stopping)
     {
-        var period = TimeSpan.FromSeconds(Math.Max(1, _options.AckDeadlineSeconds / 3.0));
+        var tick = TimeSpan.FromSeconds(1);
+        // A deadline is extended when it would run out within this; the margin absorbs a slow round or a busy broker.
+        var margin = TimeSpan.FromSeconds(Math.Max(3, _options.AckDeadlineSeconds / 3.0));
         var nextInboxCleanup = DateTimeOffset.UtcNow;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        var nextExtension = DateTimeOffset.UtcNow + period;
+        using var timer = new PeriodicTimer(tick);
         // Bookkeeping, not work a trace should show: its own calls are not recorded.
         using var unrecorded = SuppressInstrumentationScope.Begin();
         try
@@ -491,16 +507,20 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
             while (await timer.WaitForNextTickAsync(stopping))
             {
                 var now = DateTimeOffset.UtcNow;
-                if (now >= nextExtension)
+                try
                 {
-                    nextExtension = now + period;
-                    await ExtendLeasesAsync(now, stopping);
+                    await ExtendLeasesAsync(now, margin, stopping);
+                    await FlushStatsAsync(stopping);
+                    if (now >= nextInboxCleanup)
+                    {
+                        nextInboxCleanup = now.AddHours(1);
+                        await TrimInboxAsync(stopping);
+                    }
                 }
-                await FlushStatsAsync(stopping);
-                if (now >= nextInboxCleanup)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    nextInboxCleanup = now.AddHours(1);
-                    await TrimInboxAsync(stopping);
+                    // The next tick tries again: without extensions, held messages would come back while they run.
+                    _logger.LogError(ex, "Housekeeping of {Subscription} failed", Name);
                 }
             }
         }
@@ -509,21 +529,33 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
         }
     }
 
-    private async Task ExtendLeasesAsync(DateTimeOffset now, CancellationToken stopping)
+    /// <summary>
+    /// Extends the deadlines that would run out within <paramref name="margin"/>, so a message handled within its first
+    /// deadline (most of them) costs the broker no extension at all.
+    /// </summary>
+    private async Task ExtendLeasesAsync(DateTimeOffset now, TimeSpan margin, CancellationToken stopping)
     {
-        var held = _leases.Where(lease => now - lease.Value < _options.MaxLease).Select(lease => lease.Key).ToArray();
-        foreach (var expired in _leases.Where(lease => now - lease.Value >= _options.MaxLease).Select(lease => lease.Key))
+        var due = new List<KeyValuePair<string, Lease>>();
+        foreach (var lease in _leases)
         {
-            _logger.LogWarning("A message of {Subscription} has been held for {MaxLease}: no longer extending it", Name, _options.MaxLease);
-            _leases.TryRemove(expired, out _);
+            if (now - lease.Value.Received >= _options.MaxLease)
+            {
+                _logger.LogWarning("A message of {Subscription} has been held for {MaxLease}: no longer extending it", Name, _options.MaxLease);
+                _leases.TryRemove(lease.Key, out _);
+            }
+            else if (lease.Value.Expires - now < margin)
+            {
+                due.Add(lease);
+            }
         }
-        foreach (var chunk in held.Chunk(1000))
+        foreach (var chunk in due.Chunk(1000))
         {
             try
             {
-                using (SuppressInstrumentationScope.Begin())
+                await _client.ModifyAckDeadlineAsync(Name, chunk.Select(lease => lease.Key).ToArray(), _options.AckDeadlineSeconds, stopping);
+                foreach (var (_, lease) in chunk)
                 {
-                    await _client.ModifyAckDeadlineAsync(Name, chunk, _options.AckDeadlineSeconds, stopping);
+                    lease.Expires = now.AddSeconds(_options.AckDeadlineSeconds);
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
@@ -531,6 +563,14 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
                 _logger.LogWarning("Extending {Count} deadlines of {Subscription} failed: {Reason}", chunk.Length, Name, ex.Message);
             }
         }
+    }
+
+    /// <summary>A held message: when it was pulled, and when the broker's deadline for it runs out.</summary>
+    private sealed class Lease(DateTimeOffset received)
+    {
+        public DateTimeOffset Received { get; } = received;
+
+        public DateTimeOffset Expires { get; set; }
     }
 
     private async Task FlushStatsAsync(CancellationToken cancellationToken)
