@@ -2,13 +2,16 @@
 # Starts (or stops) the real servers the integration tests talk to, as plain processes on free loopback ports:
 # PostgreSQL + PostGIS, Redis and the Pub/Sub emulator. State lives in .data/test-servers/ (in /tmp when the postgres
 # user cannot reach .data/) and is thrown away.
-#   scripts/test-servers.sh start   # prints nothing but errors; writes .data/test-servers.env for `source`
-#   scripts/test-servers.sh stop
+#   scripts/test-servers.sh start [NAME]   # prints nothing but errors; writes .data/NAME-servers.env for `source`
+#   scripts/test-servers.sh stop [NAME]
+# NAME (default "test") keeps sets apart: the benchmarks run their own beside the tests' ones.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+instance=${2:-test}
+[[ $instance =~ ^[a-z0-9-]+$ ]] || { echo "error: NAME is lower-case letters, digits and dashes" >&2; exit 2; }
 # The environment for the tests; the servers' own files live in $state.
-env_file="$root/.data/test-servers.env"
+env_file="$root/.data/$instance-servers.env"
 pg_bin=/usr/lib/postgresql/15/bin
 emulator=/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator
 
@@ -18,9 +21,9 @@ source "$root/scripts/lib.sh"
 # PostgreSQL runs as the postgres user when we are root: its files go where that user can reach them.
 mkdir -p "$root/.data"
 if [[ $(id -u) -ne 0 ]] || reachable_by_others "$root/.data"; then
-  state="$root/.data/test-servers"
+  state="$root/.data/$instance-servers"
 else
-  state="/tmp/carto-test-servers-$(printf '%s' "$root" | sha256sum | cut -c1-12)"
+  state="/tmp/carto-$instance-servers-$(printf '%s' "$root" | sha256sum | cut -c1-12)"
 fi
 
 as_postgres() {
@@ -73,7 +76,7 @@ start() {
   redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
     --daemonize yes --pidfile "$state/redis.pid" --logfile "$state/redis.log"
 
-  JAVA_OPTS="-Xmx256m" setsid "$emulator" --host=127.0.0.1 --port="$pubsub_port" >"$state/pubsub.log" 2>&1 </dev/null &
+  JAVA_OPTS="-Xmx${PUBSUB_EMULATOR_HEAP:-256m}" setsid "$emulator" --host=127.0.0.1 --port="$pubsub_port" >"$state/pubsub.log" 2>&1 </dev/null &
   echo $! > "$state/pubsub.pid"
 
   wait_for "redis" 10 redis-cli -p "$redis_port" ping
@@ -90,5 +93,5 @@ ENV
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop [NAME]" >&2; exit 2 ;;
 esac
