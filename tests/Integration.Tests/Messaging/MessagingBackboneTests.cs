@@ -44,7 +44,7 @@ public sealed class MessagingBackboneTests
             new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = TestContext.Current.CancellationToken },
             async (request, _) => await environment.EnqueueAsync(Topics.SqlJobs,
                 Enumerable.Range(request * 100, 100).Select(sequence => new CountedMessage(sequence, FailFirstAttempt: sequence % 50 == 7))));
-        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") >= 2000,
+        await WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") >= 2000,
             Patience, "a fifth of the messages handled");
 
         // As if the dispatcher had died between publishing 500 rows and marking them sent: they go out a second time.
@@ -57,11 +57,11 @@ public sealed class MessagingBackboneTests
         Assert.Equal(500, resent);
         await environment.ScalarAsync<object>($"SELECT pg_notify('{Platform.Messaging.Outbox.Outbox.NotificationChannel}', '')");
 
-        await MessagingEnvironment.WaitUntilAsync(async () =>
+        await WaitUntilAsync(async () =>
                 await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 10_000
                 && await environment.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL") == 0,
             Patience, "all 10,000 messages handled and the outbox empty");
-        await MessagingEnvironment.WaitUntilAsync(async () =>
+        await WaitUntilAsync(async () =>
                 await environment.ScalarAsync<long>("SELECT coalesce(sum(handled + failed), 0)::bigint FROM subscription_stats") == 10_200,
             Patience, "the subscriber's counters to be flushed");
         // Time for copies of re-sent messages still on their way to arrive and be dropped by the inbox.
@@ -89,7 +89,7 @@ public sealed class MessagingBackboneTests
         await environment.EnqueueAsync(Topics.SqlJobs,
             [new CountedMessage(0, AlwaysFail: true), .. Enumerable.Range(1, 100).Select(sequence => new CountedMessage(sequence))]);
 
-        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 100,
+        await WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 100,
             Patience, "the 100 good messages");
         var othersDone = DateTimeOffset.UtcNow;
 
@@ -103,7 +103,7 @@ public sealed class MessagingBackboneTests
         Assert.True(deadLetter.PublishTime > othersDone, $"dead-lettered at {deadLetter.PublishTime:O}, others done at {othersDone:O}");
         // Its effects were rolled back each time.
         Assert.Equal(0, await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted WHERE sequence = 0"));
-        await MessagingEnvironment.WaitUntilAsync(async () =>
+        await WaitUntilAsync(async () =>
                 await environment.ScalarAsync<long>("SELECT coalesce(sum(dead_lettered), 0)::bigint FROM subscription_stats") == 1,
             Patience, "the dead letter to be counted");
         Assert.Equal(5, await environment.ScalarAsync<long>("SELECT failed FROM subscription_stats"));
@@ -145,7 +145,7 @@ public sealed class MessagingBackboneTests
         Assert.StartsWith("its body is not a valid 'test-counted' message", reasons["truncated json"]);
         Assert.Equal("it has no message-type attribute", reasons["no message type"]);
         Assert.Equal("sql-jobs.sql-worker has no handler for message type 'no-such-type'", reasons["unknown type"]);
-        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 1,
+        await WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 1,
             Patience, "the good message after the bad ones");
     }
 
@@ -161,7 +161,7 @@ public sealed class MessagingBackboneTests
             await environment.EnqueueAsync(Topics.SqlJobs, [new CountedMessage(1, DelayMilliseconds: 14_000)]);
         }
 
-        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 1,
+        await WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 1,
             Patience, "the slow message");
         // Had its deadline passed, the broker would have delivered it again by now, and a second process span would show.
         await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
@@ -185,7 +185,7 @@ public sealed class MessagingBackboneTests
                 orderingKey: "table-1");
         }
 
-        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 200,
+        await WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 200,
             Patience, "the 200 ordered messages");
         Assert.Equal(Enumerable.Range(0, 200).ToList(),
             await environment.ColumnAsync<int>("SELECT sequence FROM test_counted ORDER BY position"));
@@ -210,7 +210,7 @@ public sealed class MessagingBackboneTests
         Assert.Equal(HealthStatus.Degraded, health.Entries["pubsub"].Status);
 
         using var emulator = EmulatorProcess.Start(port);
-        await MessagingEnvironment.WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 30,
+        await WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 30,
             Patience, "the outbox to drain once the emulator is up");
         Assert.Equal(Enumerable.Range(0, 30).ToList(),
             await environment.ColumnAsync<int>("SELECT sequence FROM test_counted ORDER BY position"));
@@ -218,6 +218,9 @@ public sealed class MessagingBackboneTests
         Assert.Equal(HealthStatus.Healthy,
             (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken)).Entries["pubsub"].Status);
     }
+
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
+        Eventually.WaitUntilAsync(condition, timeout, what, TestContext.Current.CancellationToken);
 
     /// <summary>Waits for one message on a subscription, acknowledges it and returns it.</summary>
     private static async Task<ReceivedMessage> PullOneAsync(PubSubClient client, string subscription)

@@ -104,20 +104,6 @@ public sealed class MessagingEnvironment : IAsyncDisposable
         return values;
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds; fails the test, naming <paramref name="what"/>, if it does not in time.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}.");
-            }
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         foreach (var host in _hosts)
