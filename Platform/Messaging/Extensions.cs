@@ -32,7 +32,7 @@ public static class MessagingExtensions
     }
 
     /// <summary>
-    /// For a service that publishes: it writes messages with <see cref="Outbox.EnqueueAsync"/> in its own transactions,
+    /// For a service that publishes: it writes messages with <see cref="OutboxWriter.EnqueueAsync"/> in its own transactions,
     /// and runs a dispatcher (one service at a time dispatches; the others stand by).
     /// </summary>
     public static IHostApplicationBuilder AddOutbox(this IHostApplicationBuilder builder)

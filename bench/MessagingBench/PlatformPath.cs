@@ -150,7 +150,7 @@ public sealed class PlatformPath : IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync();
         foreach (var sequence in sequences)
         {
-            await Outbox.EnqueueAsync(transaction, MessagingTopology.Topics.SqlJobs, BenchMessage.Create(sequence));
+            await OutboxWriter.EnqueueAsync(transaction, MessagingTopology.Topics.SqlJobs, BenchMessage.Create(sequence));
         }
         await transaction.CommitAsync();
     }

@@ -42,7 +42,7 @@ public sealed class OutboxDispatcher(
             {
                 await using var connection = await metadata.DataSource.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, _) => _notified = true;
-                await connection.ExecuteAsync($"LISTEN {Outbox.NotificationChannel}", stoppingToken);
+                await connection.ExecuteAsync($"LISTEN {OutboxWriter.NotificationChannel}", stoppingToken);
                 while (!await TryLeadAsync(connection, stoppingToken))
                 {
                     await Task.Delay(StandbyPoll, stoppingToken);

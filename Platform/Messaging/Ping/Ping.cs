@@ -1,3 +1,4 @@
+using CartoSelfHosted.Platform.Messaging.Outbox;
 using CartoSelfHosted.Platform.Messaging.Subscriber;
 using CartoSelfHosted.Platform.Postgres;
 using Npgsql;
@@ -49,7 +50,7 @@ public static class Pings
     {
         foreach (var topic in topics)
         {
-            await Outbox.Outbox.EnqueueAsync(transaction, topic, ping, cancellationToken: cancellationToken);
+            await OutboxWriter.EnqueueAsync(transaction, topic, ping, cancellationToken: cancellationToken);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using CartoSelfHosted.Platform.Messaging;
+using CartoSelfHosted.Platform.Messaging.Outbox;
 using CartoSelfHosted.Platform.Messaging.PubSub;
 using CartoSelfHosted.Platform.Messaging.Topology;
 using CartoSelfHosted.TestSupport;
@@ -55,7 +56,7 @@ public sealed class MessagingBackboneTests
             SELECT count(*) FROM resent
             """);
         Assert.Equal(500, resent);
-        await environment.ScalarAsync<object>($"SELECT pg_notify('{Platform.Messaging.Outbox.Outbox.NotificationChannel}', '')");
+        await environment.ScalarAsync<object>($"SELECT pg_notify('{OutboxWriter.NotificationChannel}', '')");
 
         await WaitUntilAsync(async () =>
                 await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 10_000

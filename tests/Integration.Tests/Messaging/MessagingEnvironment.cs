@@ -1,4 +1,5 @@
 using CartoSelfHosted.Platform.Messaging;
+using CartoSelfHosted.Platform.Messaging.Outbox;
 using CartoSelfHosted.Platform.Messaging.PubSub;
 using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Postgres;
@@ -81,7 +82,7 @@ public sealed class MessagingEnvironment : IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync(TestContext.Current.CancellationToken);
         foreach (var message in messages)
         {
-            await Platform.Messaging.Outbox.Outbox.EnqueueAsync(transaction, topic, message, orderingKey, TestContext.Current.CancellationToken);
+            await OutboxWriter.EnqueueAsync(transaction, topic, message, orderingKey, TestContext.Current.CancellationToken);
         }
         await transaction.CommitAsync(TestContext.Current.CancellationToken);
     }

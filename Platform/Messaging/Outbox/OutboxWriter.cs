@@ -9,7 +9,7 @@ namespace CartoSelfHosted.Platform.Messaging.Outbox;
 /// Writes a message into the outbox inside the caller's transaction: it is published if and only if the caller's
 /// state change commits. The commit wakes the dispatcher (NOTIFY), so the happy path has no polling delay.
 /// </summary>
-public static class Outbox
+public static class OutboxWriter
 {
     public const string NotificationChannel = "carto_outbox";
 
