@@ -35,13 +35,14 @@ public static class OutboxWriter
         MessagingTelemetry.Inject(activity ?? Activity.Current, attributes);
 
         var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has completed.");
-        await connection.ExecuteAsync("""
-            INSERT INTO outbox_messages (message_id, topic, message_type, ordering_key, body, attributes)
-            VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+        // One round trip. Notifications of a transaction are delivered at its commit, and identical ones only once.
+        await connection.ExecuteAsync($"""
+            WITH written AS (
+                INSERT INTO outbox_messages (message_id, topic, message_type, ordering_key, body, attributes)
+                VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING 1)
+            SELECT pg_notify('{NotificationChannel}', '') FROM written
             """, cancellationToken, messageId, topic, TMessage.MessageType, (object?)orderingKey ?? DBNull.Value, body,
             JsonSerializer.Serialize(attributes));
-        // Notifications of one transaction are delivered at its commit, and identical ones only once.
-        await connection.ExecuteAsync($"SELECT pg_notify('{NotificationChannel}', '')", cancellationToken);
         return messageId;
     }
 }
