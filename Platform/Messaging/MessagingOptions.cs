@@ -26,9 +26,5 @@ public sealed class MessagingOptions
     /// <summary>A handler running longer than this stops having its deadline extended, and its message comes back.</summary>
     public TimeSpan MaxLease { get; set; } = TimeSpan.FromHours(2);
 
-    public TimeSpan RetryDelay(int deliveryAttempt)
-    {
-        var delay = MinRetryDelay * Math.Pow(2, Math.Clamp(deliveryAttempt - 1, 0, 20));
-        return delay < MaxRetryDelay ? delay : MaxRetryDelay;
-    }
+    public TimeSpan RetryDelay(int deliveryAttempt) => Backoff.Delay(deliveryAttempt, MinRetryDelay, MaxRetryDelay);
 }

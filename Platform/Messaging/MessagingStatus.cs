@@ -16,9 +16,7 @@ public sealed record MessagingStatus(IReadOnlyList<SubscriptionStatus> Subscript
             SELECT name, coalesce(s.handled, 0), coalesce(s.failed, 0), coalesce(s.dead_lettered, 0), s.updated_at
             FROM unnest($1::text[]) WITH ORDINALITY AS platform (name, position)
             LEFT JOIN subscription_stats s ON s.subscription = platform.name
-            UNION ALL
-            SELECT s.subscription, s.handled, s.failed, s.dead_lettered, s.updated_at
-            FROM subscription_stats s WHERE s.subscription <> ALL ($1::text[])
+            ORDER BY position
             """) { Parameters = { new() { Value = Topology.MessagingTopology.AllSubscriptions.Select(s => s.Name).ToArray() } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             "SELECT count(*), min(created_at) FROM outbox_messages WHERE sent_at IS NULL"));

@@ -1,6 +1,9 @@
 using System.Globalization;
 using CartoSelfHosted.Platform.Messaging;
 using CartoSelfHosted.Platform.Messaging.PubSub;
+using CartoSelfHosted.Platform.Messaging.Topology;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CartoSelfHosted.MessagingBench;
@@ -11,8 +14,17 @@ public sealed record BenchServers(string Postgres, string EmulatorHost)
         Environment.GetEnvironmentVariable("TEST_POSTGRES") ?? throw new InvalidOperationException("TEST_POSTGRES is not set: run bench/messaging.sh"),
         Environment.GetEnvironmentVariable("TEST_PUBSUB_EMULATOR_HOST") ?? throw new InvalidOperationException("TEST_PUBSUB_EMULATOR_HOST is not set: run bench/messaging.sh"));
 
-    /// <summary>A project of its own on the emulator, so each measurement starts from empty topics.</summary>
-    public PubSubClient CreateClient(string projectId) => PubSubClientFactory.Create(new PubSubOptions(projectId, EmulatorHost));
+    /// <summary>
+    /// A client on a project of its own, so each measurement starts from empty topics, with the platform's topology in
+    /// place before the clock starts.
+    /// </summary>
+    public async Task<PubSubClient> CreateProjectAsync(string purpose)
+    {
+        var client = PubSubClientFactory.Create(new PubSubOptions(NewProjectId(purpose), EmulatorHost));
+        await new PubSubTopology(client, Options.Create(new MessagingOptions()), NullLogger<PubSubTopology>.Instance)
+            .EnsureAsync(CancellationToken.None);
+        return client;
+    }
 
     public async Task<string> CreateDatabaseAsync()
     {

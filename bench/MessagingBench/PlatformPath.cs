@@ -9,7 +9,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CartoSelfHosted.MessagingBench;
@@ -67,10 +66,10 @@ public sealed class PlatformPath : IAsyncDisposable
         await ResetAsync();
         await Parallel.ForEachAsync(Enumerable.Range(0, (messages + 99) / 100), new ParallelOptions { MaxDegreeOfParallelism = Writers },
             async (request, _) => await EnqueueAsync(Enumerable.Range(request * 100, Math.Min(100, messages - request * 100))));
-        var projectId = BenchServers.NewProjectId("platform");
-        using (var client = _servers.CreateClient(projectId))
+        string projectId;
+        using (var client = await _servers.CreateProjectAsync("platform"))
         {
-            await new PubSubTopology(client, Options.Create(new MessagingOptions()), NullLogger<PubSubTopology>.Instance).EnsureAsync(CancellationToken.None);
+            projectId = client.ProjectId;
         }
 
         var started = await ScalarAsync<DateTime>("SELECT clock_timestamp()");

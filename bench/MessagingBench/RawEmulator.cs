@@ -17,7 +17,7 @@ public static class RawEmulator
 
     public static async Task<Throughput> MeasureThroughputAsync(BenchServers servers, int messages)
     {
-        using var client = await CreateAsync(servers);
+        using var client = await servers.CreateProjectAsync("raw");
         var body = new byte[BenchMessage.BodyBytes];
         var attributes = new Dictionary<string, string> { ["message-type"] = "bench" };
 
@@ -42,7 +42,7 @@ public static class RawEmulator
     /// <summary>One message at a time, each published while a pull waits for it.</summary>
     public static async Task<Latency> MeasureLatencyAsync(BenchServers servers, int count, TimeSpan gap)
     {
-        using var client = await CreateAsync(servers);
+        using var client = await servers.CreateProjectAsync("raw");
         var sent = new ConcurrentDictionary<string, long>();
         var latencies = new List<double>();
         var consumer = Task.Run(async () =>
@@ -65,19 +65,5 @@ public static class RawEmulator
         }
         await consumer;
         return Latency.Of(latencies);
-    }
-
-    private static async Task<PubSubClient> CreateAsync(BenchServers servers)
-    {
-        var client = servers.CreateClient(BenchServers.NewProjectId("raw"));
-        foreach (var settings in MessagingTopology.Settings(Subscription, ackDeadlineSeconds: 60, maxDeliveryAttempts: 5))
-        {
-            await client.CreateTopicAsync(settings.Topic, CancellationToken.None);
-        }
-        foreach (var settings in MessagingTopology.Settings(Subscription, ackDeadlineSeconds: 60, maxDeliveryAttempts: 5))
-        {
-            await client.CreateSubscriptionAsync(settings, CancellationToken.None);
-        }
-        return client;
     }
 }

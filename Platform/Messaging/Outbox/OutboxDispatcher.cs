@@ -30,6 +30,8 @@ public sealed class OutboxDispatcher(
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan StandbyPoll = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan SentRetention = TimeSpan.FromDays(1);
+    private static readonly TimeSpan FirstPublishRetry = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LastPublishRetry = TimeSpan.FromSeconds(5);
 
     private volatile bool _notified = true;
     private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
@@ -89,7 +91,7 @@ public sealed class OutboxDispatcher(
             {
                 // The rows stay pending, in order; they go once the broker takes them again.
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(250 * Math.Pow(2, failures - 1), 5_000));
+                var delay = Backoff.Delay(failures, FirstPublishRetry, LastPublishRetry);
                 logger.LogWarning("The outbox waits {Delay} ms before publishing again: {Reason}", delay.TotalMilliseconds, ex.Message);
                 await Task.Delay(delay, stoppingToken);
                 _notified = true;
@@ -124,7 +126,7 @@ public sealed class OutboxDispatcher(
         {
             await topology.EnsureAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+        catch (Exception ex) when (PubSubClient.IsFailedCall(ex))
         {
             throw new PublishFailedException(ex);
         }
@@ -178,7 +180,7 @@ public sealed class OutboxDispatcher(
             }
             return new TopicResult(sent, [], null);
         }
-        catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+        catch (Exception ex) when (PubSubClient.IsFailedCall(ex))
         {
             return new TopicResult(sent, rows.Skip(sent.Count).Select(row => row.Id).ToList(), ex);
         }

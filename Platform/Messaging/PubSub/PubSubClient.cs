@@ -45,6 +45,10 @@ public sealed class PubSubClient(HttpClient http, string projectId) : IDisposabl
 
     public string ProjectId { get; } = projectId;
 
+    /// <summary>A call to the broker failed: no answer, no answer in time, or an error answer. Worth trying again later.</summary>
+    public static bool IsFailedCall(Exception exception) =>
+        exception is HttpRequestException or PubSubException or TimeoutException;
+
     public string TopicPath(string topic) => $"projects/{ProjectId}/topics/{topic}";
 
     public string SubscriptionPath(string subscription) => $"projects/{ProjectId}/subscriptions/{subscription}";

@@ -27,6 +27,8 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
     private const int MaxReasonLength = 900;
     private static readonly TimeSpan InboxRetention = TimeSpan.FromDays(8);
     private static readonly TimeSpan AckGatherDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan FirstPullRetry = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LastPullRetry = TimeSpan.FromSeconds(5);
 
     private readonly SubscriptionDefinition _subscription;
     private readonly IReadOnlyDictionary<string, HandlerRegistration> _handlers;
@@ -157,7 +159,7 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
                     _topology.Invalidate();
                 }
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(250 * Math.Pow(2, failures - 1), 5_000));
+                var delay = Backoff.Delay(failures, FirstPullRetry, LastPullRetry);
                 _logger.LogWarning("Pulling {Subscription} failed ({Reason}); trying again in {Delay} ms", Name, ex.Message, delay.TotalMilliseconds);
                 await Task.Delay(delay, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
@@ -305,7 +307,7 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
             activity?.SetTag("messaging.gcp_pubsub.message.ordering_key", orderingKey);
         }
 
-        if (!TryRead(message, out var handler, out var body, out var messageId, out var unreadable))
+        if (!TryRead(message, out var read, out var unreadable))
         {
             return await DeadLetterAsync(message, attempt, unreadable);
         }
@@ -315,7 +317,7 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
                 $"delivered {attempt} times without being settled: its worker stopped while handling it each time");
         }
 
-        var messageType = message.Attributes[MessageAttributes.MessageType];
+        var (messageType, messageId, handler, body) = read;
         using var logScope = _logger.BeginScope("{Subscription} {MessageType} {MessageId} attempt {DeliveryAttempt}",
             Name, messageType, messageId, attempt);
         using var handlerStop = CancellationTokenSource.CreateLinkedTokenSource(_stopHandlers.Token);
@@ -374,29 +376,31 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
         }
     }
 
-    private bool TryRead(ReceivedMessage message, out HandlerRegistration handler, out object body, out Guid messageId, out string reason)
+    /// <summary>A message this subscription can run: its type, the platform's id for it, its handler and its body.</summary>
+    private sealed record ReadMessage(string MessageType, Guid MessageId, HandlerRegistration Handler, object Body);
+
+    private bool TryRead(ReceivedMessage message, out ReadMessage read, out string reason)
     {
-        handler = null!;
-        body = null!;
-        messageId = Guid.Empty;
+        read = null!;
         if (!message.Attributes.TryGetValue(MessageAttributes.MessageType, out var messageType))
         {
             reason = $"it has no {MessageAttributes.MessageType} attribute";
             return false;
         }
-        if (!_handlers.TryGetValue(messageType, out handler!))
+        if (!_handlers.TryGetValue(messageType, out var handler))
         {
             reason = $"{Name} has no handler for message type '{messageType}'";
             return false;
         }
-        if (!message.Attributes.TryGetValue(MessageAttributes.MessageId, out var id) || !Guid.TryParse(id, out messageId))
+        if (!message.Attributes.TryGetValue(MessageAttributes.MessageId, out var id) || !Guid.TryParse(id, out var messageId))
         {
             reason = $"it has no valid {MessageAttributes.MessageId} attribute";
             return false;
         }
+        object? body;
         try
         {
-            body = handler.Deserialize(message.Data)!;
+            body = handler.Deserialize(message.Data);
         }
         catch (JsonException ex)
         {
@@ -408,6 +412,7 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
             reason = $"its body is not a valid '{messageType}' message: it is null";
             return false;
         }
+        read = new ReadMessage(messageType, messageId, handler, body);
         reason = "";
         return true;
     }
@@ -425,7 +430,7 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
         {
             await _client.PublishAsync(_subscription.DeadLetterTopic, [new OutgoingMessage(message.Data, attributes)], CancellationToken.None);
         }
-        catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+        catch (Exception ex) when (PubSubClient.IsFailedCall(ex))
         {
             _logger.LogWarning("Could not dead-letter message {PubSubMessageId} ({Reason}); it comes back", message.MessageId, ex.Message);
             return Outcome.Retry(_options.RetryDelay(attempt));
@@ -455,7 +460,7 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
                 await _client.ModifyAckDeadlineAsync(Name, [message.AckId], (int)Math.Min(600, Math.Round(delay.TotalSeconds)), CancellationToken.None);
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+        catch (Exception ex) when (PubSubClient.IsFailedCall(ex))
         {
             // The deadline runs out on its own; the message comes back then.
             _logger.LogWarning("Could not hand message {PubSubMessageId} back ({Reason})", message.MessageId, ex.Message);
@@ -558,7 +563,7 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
                     lease.Expires = now.AddSeconds(_options.AckDeadlineSeconds);
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+            catch (Exception ex) when (PubSubClient.IsFailedCall(ex))
             {
                 _logger.LogWarning("Extending {Count} deadlines of {Subscription} failed: {Reason}", chunk.Length, Name, ex.Message);
             }

@@ -57,19 +57,18 @@ internal sealed class PubSubTopologyStartup(PubSubTopology topology, ILogger<Pub
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
+        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
         {
             try
             {
                 await topology.EnsureAsync(stoppingToken);
                 return;
             }
-            catch (Exception ex) when (ex is HttpRequestException or PubSubException or TimeoutException)
+            catch (Exception ex) when (PubSubClient.IsFailedCall(ex))
             {
+                var delay = Backoff.Delay(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
                 logger.LogWarning("Pub/Sub is not reachable yet ({Reason}); trying again in {Delay} s", ex.Message, delay.TotalSeconds);
                 await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 30));
             }
         }
     }
