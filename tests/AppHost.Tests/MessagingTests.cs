@@ -36,7 +36,11 @@ public sealed class MessagingTests(RunningPlatform running) : IClassFixture<Runn
 
         // The dashboard has the API's request span and, in the same trace, each worker's process span under the
         // message's create span.
-        var spans = await WaitForSpansAsync(traceId, spans => spans.Count(span => span.GetProperty("name").GetString()!.EndsWith(" process")) == 5);
+        // Each service exports on its own schedule: wait for the API's spans as well as the workers'.
+        var spans = await WaitForSpansAsync(traceId, spans =>
+            spans.Count(span => span.GetProperty("name").GetString()!.EndsWith(" process")) == 5
+            && spans.Any(span => span.GetProperty("name").GetString() == "POST /api/v3/messaging/pings")
+            && spans.Count(span => span.GetProperty("name").GetString()!.EndsWith(" create")) == 4);
         var request = Assert.Single(spans, span => span.GetProperty("name").GetString() == "POST /api/v3/messaging/pings");
         Assert.Equal("workspace-api", request.GetProperty("service").GetString());
         var sqlWorker = Assert.Single(spans, span => span.GetProperty("name").GetString() == "sql-jobs.sql-worker process");
