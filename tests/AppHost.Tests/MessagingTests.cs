@@ -72,10 +72,12 @@ public sealed class MessagingTests(RunningPlatform running) : IClassFixture<Runn
         var pings = new List<Guid>();
         for (var i = 0; i < 4; i++)
         {
-            pings.Add(await SendPingAsync(new { topics = new[] { "sql-jobs" }, delayMilliseconds = 4000 }));
+            pings.Add(await SendPingAsync(new { topics = new[] { "sql-jobs" }, delayMilliseconds = 8000 }));
         }
-        // The worker has them now: each takes 4 s.
-        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+        // Kill the worker only once it has started each of them (each takes 8 s): a ping still in the outbox or
+        // the subscription would be a first delivery after the restart, not a redelivery.
+        await WaitUntilAsync(() => Task.FromResult(pings.All(ping => Platform.LogOf("sql-worker").Contains($"Started ping {ping} on attempt 1"))),
+            "the sql-worker to start each ping");
         var before = await Platform.ResourceAsync("sql-worker");
 
         PlatformProcess.Kill9(before.Pid!.Value);

@@ -1,6 +1,7 @@
 using CartoSelfHosted.Platform.Messaging.Outbox;
 using CartoSelfHosted.Platform.Messaging.Subscriber;
 using CartoSelfHosted.Platform.Postgres;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CartoSelfHosted.Platform.Messaging.Ping;
@@ -16,12 +17,15 @@ public sealed record PingMessage(Guid PingId, Guid OrganizationId, int DelayMill
     public const int MaxDelayMilliseconds = 600_000;
 }
 
-public sealed class PingHandler : IMessageHandler<PingMessage>
+public sealed class PingHandler(ILogger<PingHandler> logger) : IMessageHandler<PingMessage>
 {
     public async Task HandleAsync(PingMessage message, MessageContext context, CancellationToken cancellationToken)
     {
         if (message.DelayMilliseconds > 0)
         {
+            // Says that this worker now holds the ping, which a test waits for before it kills the worker.
+            logger.LogInformation("Started ping {PingId} on attempt {DeliveryAttempt}: it takes {Delay} ms", message.PingId,
+                context.DeliveryAttempt, message.DelayMilliseconds);
             await Task.Delay(Math.Min(message.DelayMilliseconds, PingMessage.MaxDelayMilliseconds), cancellationToken);
         }
         if (message.Fail)
