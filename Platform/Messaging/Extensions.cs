@@ -6,8 +6,6 @@ using CartoSelfHosted.Platform.Messaging.Topology;
 using CartoSelfHosted.Platform.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -49,10 +47,7 @@ public static class MessagingExtensions
         builder.AddPubSub();
         builder.AddMetadataDatabase();
         var subscriber = new SubscriberBuilder(subscription, builder.Services);
-        builder.Services.AddSingleton<IHostedService>(services => new SubscriberHost(subscriber,
-            services.GetRequiredService<PubSubClient>(), services.GetRequiredService<PubSubTopology>(),
-            services.GetRequiredService<MetadataDatabase>(), services.GetRequiredService<IServiceScopeFactory>(),
-            services.GetRequiredService<IOptions<MessagingOptions>>().Value, services.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<IHostedService>(services => ActivatorUtilities.CreateInstance<SubscriberHost>(services, subscriber));
         return subscriber;
     }
 }

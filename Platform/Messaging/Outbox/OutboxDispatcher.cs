@@ -170,12 +170,12 @@ public sealed class OutboxDispatcher(
             {
                 var batch = new List<PendingRow>();
                 var bytes = 0;
-                while (index < rows.Count && (batch.Count == 0 || bytes + rows[index].Body.Length < MaxRequestBytes))
+                while (index < rows.Count && (batch.Count == 0 || bytes + rows[index].Message.Data.Length < MaxRequestBytes))
                 {
-                    bytes += rows[index].Body.Length;
+                    bytes += rows[index].Message.Data.Length;
                     batch.Add(rows[index++]);
                 }
-                await client.PublishAsync(topic, batch.Select(row => row.ToMessage()).ToArray(), cancellationToken);
+                await client.PublishAsync(topic, batch.Select(row => row.Message).ToArray(), cancellationToken);
                 sent.AddRange(batch.Select(row => row.Id));
             }
             return new TopicResult(sent, [], null);
@@ -196,9 +196,11 @@ public sealed class OutboxDispatcher(
         var rows = new List<PendingRow>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new PendingRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<byte[]>(5),
-                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(6)) ?? []));
+            var attributes = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(6)) ?? [];
+            attributes[MessageAttributes.MessageType] = reader.GetString(3);
+            attributes[MessageAttributes.MessageId] = reader.GetGuid(1).ToString();
+            rows.Add(new PendingRow(reader.GetInt64(0), reader.GetString(2),
+                new OutgoingMessage(reader.GetFieldValue<byte[]>(5), attributes, reader.IsDBNull(4) ? null : reader.GetString(4))));
         }
         return rows;
     }
@@ -218,16 +220,8 @@ public sealed class OutboxDispatcher(
         }
     }
 
-    private sealed record PendingRow(long Id, Guid MessageId, string Topic, string MessageType, string? OrderingKey, byte[] Body,
-        Dictionary<string, string> Attributes)
-    {
-        public OutgoingMessage ToMessage()
-        {
-            Attributes[MessageAttributes.MessageType] = MessageType;
-            Attributes[MessageAttributes.MessageId] = MessageId.ToString();
-            return new OutgoingMessage(Body, Attributes, OrderingKey);
-        }
-    }
+    /// <summary>A pending outbox row, as the broker will get it: the platform's attributes join the trace context.</summary>
+    private sealed record PendingRow(long Id, string Topic, OutgoingMessage Message);
 
     private sealed record TopicResult(List<long> Sent, List<long> Unsent, Exception? Error);
 

@@ -9,6 +9,7 @@ using CartoSelfHosted.Platform.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry;
 
@@ -55,8 +56,9 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
     private Task _housekeeping = Task.CompletedTask;
 
     public SubscriberHost(SubscriberBuilder builder, PubSubClient client, PubSubTopology topology, MetadataDatabase metadata,
-        IServiceScopeFactory scopes, MessagingOptions options, ILoggerFactory loggers)
+        IServiceScopeFactory scopes, IOptions<MessagingOptions> messagingOptions, ILoggerFactory loggers)
     {
+        var options = messagingOptions.Value;
         _subscription = builder.Subscription;
         _handlers = builder.Handlers;
         _client = client;
@@ -320,8 +322,7 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
         var (messageType, messageId, handler, body) = read;
         using var logScope = _logger.BeginScope("{Subscription} {MessageType} {MessageId} attempt {DeliveryAttempt}",
             Name, messageType, messageId, attempt);
-        using var handlerStop = CancellationTokenSource.CreateLinkedTokenSource(_stopHandlers.Token);
-        var cancellationToken = handlerStop.Token;
+        var cancellationToken = _stopHandlers.Token;
         try
         {
             await using var scope = _scopes.CreateAsyncScope();
