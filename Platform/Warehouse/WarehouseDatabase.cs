@@ -3,13 +3,22 @@ using Npgsql;
 
 namespace CartoSelfHosted.Platform.Warehouse;
 
-/// <summary>The warehouse's data source, as its own type so it is never mistaken for the metadata database's.</summary>
-public sealed class WarehouseDatabase(NpgsqlDataSource dataSource) : IPostgresDatabase, IAsyncDisposable
+/// <summary>
+/// The warehouse's administrator data source, as its own type so it is never mistaken for the metadata database's.
+/// It provisions and inspects; user SQL never runs on it (see <see cref="OrganizationDataSources"/>).
+/// </summary>
+public sealed class WarehouseDatabase(NpgsqlDataSource dataSource, string connectionString) : IPostgresDatabase, IAsyncDisposable
 {
     /// <summary>The name users give the built-in warehouse connection, as in CARTO.</summary>
     public const string BuiltInConnectionName = "carto_dw";
 
     public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    // The data source's own connection string has no password; the organizations' logins are derived from it.
+    internal NpgsqlConnectionStringBuilder ConnectionString { get; } = new(connectionString);
+
+    internal string AdministratorPassword => ConnectionString.Password
+        ?? throw new InvalidOperationException("The warehouse connection string has no password to derive the organizations' logins from.");
 
     /// <summary>The schema, and the role that owns it, of an organization (slugs are validated by the metadata schema).</summary>
     public static string OrganizationSchema(string organizationSlug) => "org_" + organizationSlug;

@@ -1,25 +1,30 @@
-using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Postgres;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CartoSelfHosted.Platform.Warehouse;
 
-/// <summary>Makes the warehouse ready for the organizations of the metadata database: PostGIS, and a schema and role each.</summary>
-public sealed class WarehouseProvisioner(WarehouseDatabase warehouse, MetadataDatabase metadata, ILogger<WarehouseProvisioner> logger)
+/// <summary>
+/// Makes the warehouse ready for organizations: PostGIS, and for each organization a schema and a login role that
+/// reaches that schema and nothing of anyone else's. Idempotent; replicas serialize on an advisory lock.
+/// </summary>
+public sealed class WarehouseProvisioner(WarehouseDatabase warehouse, ILogger<WarehouseProvisioner> logger)
 {
     private const long ProvisioningLockKey = 0x6361_7274_6f77_6864;
 
-    public async Task ProvisionAsync(CancellationToken cancellationToken)
+    public async Task ProvisionAsync(IEnumerable<string> organizationSlugs, CancellationToken cancellationToken)
     {
-        var slugs = await ReadOrganizationSlugsAsync(cancellationToken);
-
         await using var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync("SELECT pg_advisory_lock($1)", cancellationToken, ProvisioningLockKey);
         try
         {
             await connection.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS postgis", cancellationToken);
-            foreach (var slug in slugs)
+            // Only the organizations' roles (granted below) may connect, and nobody but the administrator creates
+            // objects outside their own schema (PostgreSQL 15 already revokes CREATE on public; older ones did not).
+            var database = SqlIdentifier.Quote(connection.Database);
+            await connection.ExecuteAsync($"REVOKE ALL ON DATABASE {database} FROM PUBLIC", cancellationToken);
+            await connection.ExecuteAsync("REVOKE CREATE ON SCHEMA public FROM PUBLIC", cancellationToken);
+            foreach (var slug in organizationSlugs)
             {
                 await EnsureOrganizationAsync(connection, slug, cancellationToken);
             }
@@ -33,29 +38,24 @@ public sealed class WarehouseProvisioner(WarehouseDatabase warehouse, MetadataDa
     private async Task EnsureOrganizationAsync(NpgsqlConnection connection, string slug, CancellationToken cancellationToken)
     {
         var name = WarehouseDatabase.OrganizationSchema(slug);
-        var quoted = SqlIdentifier.Quote(name);
-
-        await using (var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", connection))
+        var role = SqlIdentifier.Quote(name);
+        // Roles belong to the whole cluster, so another database's provisioner may create the same one at the same time.
+        try
         {
-            exists.Parameters.Add(new NpgsqlParameter { Value = name });
-            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
-            {
-                await connection.ExecuteAsync($"CREATE ROLE {quoted} NOLOGIN NOINHERIT", cancellationToken);
-                logger.LogInformation("Created warehouse role {Role}", name);
-            }
+            await connection.ExecuteAsync($"CREATE ROLE {role} NOINHERIT", cancellationToken);
+            logger.LogInformation("Created warehouse role {Role}", name);
         }
-        await connection.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS {quoted} AUTHORIZATION {quoted}", cancellationToken);
-    }
-
-    private async Task<List<string>> ReadOrganizationSlugsAsync(CancellationToken cancellationToken)
-    {
-        var slugs = new List<string>();
-        await using var command = metadata.DataSource.CreateCommand("SELECT slug FROM organizations ORDER BY created_at");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.UniqueViolation)
         {
-            slugs.Add(reader.GetString(0));
         }
-        return slugs;
+        // Setting the password again repairs a role whose password changed (an organization may change its own).
+        var verifier = OrganizationRoles.ScramVerifier(OrganizationRoles.Password(warehouse.AdministratorPassword, name));
+        await connection.ExecuteAsync(
+            $"ALTER ROLE {role} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{verifier}'",
+            cancellationToken);
+        await connection.ExecuteAsync($"ALTER ROLE {role} SET search_path = {role}, public", cancellationToken);
+        await connection.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS {role} AUTHORIZATION {role}", cancellationToken);
+        await connection.ExecuteAsync($"GRANT CONNECT, TEMPORARY ON DATABASE {SqlIdentifier.Quote(connection.Database)} TO {role}",
+            cancellationToken);
     }
 }

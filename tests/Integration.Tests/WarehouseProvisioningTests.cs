@@ -1,4 +1,3 @@
-using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,40 +8,37 @@ namespace CartoSelfHosted.Integration.Tests;
 public sealed class WarehouseProvisioningTests
 {
     [Fact]
-    public async Task EveryOrganizationGetsItsOwnSchemaAndRoleAndPostGisIsEnabled()
+    public async Task EveryOrganizationGetsItsOwnSchemaAndALoginRoleWithoutPrivilegesAndPostGisIsEnabled()
     {
-        await using var metadataSource = NpgsqlDataSource.Create(await TestServers.CreateDatabaseAsync("meta"));
-        await using var warehouseSource = NpgsqlDataSource.Create(await TestServers.CreateDatabaseAsync("warehouse"));
-        await new MetadataMigrator(metadataSource, NullLogger<MetadataMigrator>.Instance).MigrateAsync(TestContext.Current.CancellationToken);
+        var warehouseConnection = await TestServers.CreateDatabaseAsync("warehouse");
+        await using var warehouseSource = NpgsqlDataSource.Create(warehouseConnection);
         var slug = "acme" + Guid.NewGuid().ToString("N")[..8];
-        await using (var insert = metadataSource.CreateCommand("INSERT INTO organizations (slug, name) VALUES ($1, 'Acme')"))
-        {
-            insert.Parameters.Add(new NpgsqlParameter { Value = slug });
-            await insert.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-        }
-        var metadata = new MetadataDatabase(metadataSource);
-        var warehouse = new WarehouseDatabase(warehouseSource);
+        var warehouse = new WarehouseDatabase(warehouseSource, warehouseConnection);
+        string[] organizations = ["default", slug];
 
         // Two replicas provisioning at once, then a restart: all three succeed.
         await Task.WhenAll(
-            new WarehouseProvisioner(warehouse, metadata, NullLogger<WarehouseProvisioner>.Instance).ProvisionAsync(TestContext.Current.CancellationToken),
-            new WarehouseProvisioner(warehouse, metadata, NullLogger<WarehouseProvisioner>.Instance).ProvisionAsync(TestContext.Current.CancellationToken));
-        await new WarehouseProvisioner(warehouse, metadata, NullLogger<WarehouseProvisioner>.Instance).ProvisionAsync(TestContext.Current.CancellationToken);
+            new WarehouseProvisioner(warehouse, NullLogger<WarehouseProvisioner>.Instance).ProvisionAsync(organizations, TestContext.Current.CancellationToken),
+            new WarehouseProvisioner(warehouse, NullLogger<WarehouseProvisioner>.Instance).ProvisionAsync(organizations, TestContext.Current.CancellationToken));
+        await new WarehouseProvisioner(warehouse, NullLogger<WarehouseProvisioner>.Instance).ProvisionAsync(organizations, TestContext.Current.CancellationToken);
 
         Assert.NotNull(await MetadataMigrationTests.ScalarAsync<string>(warehouseSource, "SELECT postgis_version()"));
-        foreach (var organization in new[] { "default", slug })
+        foreach (var organization in organizations)
         {
             var name = WarehouseDatabase.OrganizationSchema(organization);
             await using var command = warehouseSource.CreateCommand("""
-                SELECT r.rolcanlogin, pg_get_userbyid(n.nspowner)
+                SELECT r.rolcanlogin, r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication OR r.rolbypassrls,
+                       pg_get_userbyid(n.nspowner), (SELECT count(*) FROM pg_auth_members m WHERE m.member = r.oid)
                 FROM pg_roles r JOIN pg_namespace n ON n.nspname = r.rolname
                 WHERE r.rolname = $1
                 """);
             command.Parameters.Add(new NpgsqlParameter { Value = name });
             await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
             Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken), $"no schema and role {name}");
-            Assert.False(reader.GetBoolean(0), "an organization's role cannot log in by itself");
-            Assert.Equal(name, reader.GetString(1));
+            Assert.True(reader.GetBoolean(0), "an organization's role logs in, for its own SQL");
+            Assert.False(reader.GetBoolean(1), "an organization's role has no administrative attribute");
+            Assert.Equal(name, reader.GetString(2));
+            Assert.Equal(0, reader.GetInt64(3));
         }
     }
 
