@@ -1,8 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
-using CartoSelfHosted.Platform.Metadata;
+using CartoSelfHosted.Platform.Jobs;
 using CartoSelfHosted.Platform.Security;
-using Npgsql;
 
 namespace CartoSelfHosted.ImportApi.Apis;
 
@@ -18,7 +17,7 @@ public static class ImportsApi
         return app;
     }
 
-    public static async Task<IResult> ListImports(ClaimsPrincipal user, MetadataDatabase metadata, CancellationToken cancellationToken,
+    public static async Task<IResult> ListImports(ClaimsPrincipal user, JobStore store, CancellationToken cancellationToken,
         int page = 1, int pageSize = 20)
     {
         if (page < 1 || pageSize is < 1 or > MaxPageSize)
@@ -27,31 +26,10 @@ public static class ImportsApi
                 detail: $"page starts at 1 and pageSize is between 1 and {MaxPageSize}.");
         }
 
-        await using var command = metadata.DataSource.CreateCommand("""
-            SELECT id, status, progress, error, created_at, started_at, finished_at, count(*) OVER ()
-            FROM jobs WHERE organization_id = $1 AND kind = $2
-            ORDER BY created_at DESC, id
-            LIMIT $3 OFFSET $4
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = user.GetOrganizationId() });
-        command.Parameters.Add(new NpgsqlParameter { Value = JobKind });
-        command.Parameters.Add(new NpgsqlParameter { Value = pageSize });
-        // As a 64-bit number: a huge page is an empty page, not an overflow.
-        command.Parameters.Add(new NpgsqlParameter { Value = (long)(page - 1) * pageSize });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var jobs = new List<ImportJobSummary>();
-        long total = 0;
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            jobs.Add(new ImportJobSummary(reader.GetGuid(0), reader.GetString(1),
-                JsonSerializer.Deserialize<JsonElement>(reader.GetString(2)),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetFieldValue<DateTimeOffset>(4),
-                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-                reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
-            total = reader.GetInt64(7);
-        }
-        return TypedResults.Ok(new ImportJobPage(jobs, page, pageSize, total));
+        var jobs = await store.ListAsync(user.GetOrganizationId(), JobKind, page, pageSize, cancellationToken);
+        return TypedResults.Ok(new ImportJobPage(
+            jobs.Jobs.Select(job => new ImportJobSummary(job.Id, job.Status, job.Progress, job.Error, job.CreatedAt, job.StartedAt, job.FinishedAt)).ToList(),
+            page, pageSize, jobs.Total));
     }
 }
 
