@@ -1,1 +1,2 @@
 global using CartoSelfHosted.MapsApi.Extensions;
+global using CartoSelfHosted.MapsApi.Apis;

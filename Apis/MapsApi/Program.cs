@@ -7,5 +7,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.UseApiTokenAuthentication();
+app.MapSqlQueryApi();
+app.MapSqlJobsApi();
 
 app.Run();

@@ -20,6 +20,15 @@ public static class ProblemTypes
     public const string Internal = Base + "internal";
     public const string UpstreamUnavailable = Base + "upstream-unavailable";
 
+    /// <summary>PostgreSQL refused the caller's SQL; the problem carries its message, SQLSTATE and position.</summary>
+    public const string SqlError = Base + "sql-error";
+
+    /// <summary>A query tried to change data where only reading is allowed.</summary>
+    public const string ReadOnlyQuery = Base + "read-only-query";
+
+    /// <summary>A query ran past its statement timeout.</summary>
+    public const string QueryTimeout = Base + "query-timeout";
+
     public static string ForStatus(int status) => status switch
     {
         400 => BadRequest,

@@ -24,10 +24,13 @@ public sealed class ApiFactory<TMarker> : WebApplicationFactory<TMarker> where T
     /// <summary>The API's own metadata database, for a test to look at what a request left behind.</summary>
     public string Metadata => _settings["ConnectionStrings:metadata"];
 
-    /// <summary>Starts the API: its migrations and the bootstrap token are in place before it returns.</summary>
+    /// <summary>
+    /// Starts the API: its migrations and the bootstrap token are in place before it returns. Its metadata database is
+    /// a new one unless <paramref name="settings"/> names one (services that share it, as an API and its worker do).
+    /// </summary>
     public static async Task<ApiFactory<TMarker>> StartAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var metadata = await TestServers.CreateDatabaseAsync(purpose);
+        var metadata = settings?.GetValueOrDefault("ConnectionStrings:metadata") ?? await TestServers.CreateDatabaseAsync(purpose);
         // What the schema's owner (accounts-api) does at start; the other APIs wait for it.
         await using (var dataSource = NpgsqlDataSource.Create(metadata))
         {

@@ -1,3 +1,5 @@
+using CartoSelfHosted.MapsApi.Sql;
+
 namespace CartoSelfHosted.MapsApi.Extensions;
 
 internal static class Extensions
@@ -7,6 +9,11 @@ internal static class Extensions
         builder.AddApiTokenAuthentication();
         builder.AddWarehouse();
         builder.AddRedisCache();
-        builder.AddPubSub();
+        // Batch SQL jobs are recorded with their message; the outbox publishes it to sql-worker.
+        builder.AddJobs();
+        builder.AddOutbox();
+
+        builder.Services.Configure<SqlApiOptions>(builder.Configuration.GetSection("SqlApi"));
+        builder.Services.AddSingleton<SqlQueryRunner>();
     }
 }

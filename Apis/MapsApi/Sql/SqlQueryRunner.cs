@@ -1,0 +1,88 @@
+using System.Data;
+using CartoSelfHosted.Platform.Warehouse;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CartoSelfHosted.MapsApi.Sql;
+
+public sealed record SqlQuery(string Connection, string? Sql, List<NpgsqlParameter> Parameters, string Format, bool Cacheable);
+
+/// <summary>
+/// Runs one statement of the caller's SQL as the caller's organization, read-only and under a statement timeout, and
+/// answers either a problem (when PostgreSQL refuses it before the first row) or a stream of its rows.
+/// </summary>
+public sealed class SqlQueryRunner(OrganizationDataSources organizations, IOptions<SqlApiOptions> options, ILogger<SqlQueryRunner> logger)
+{
+    public async Task<IResult> RunAsync(string organizationSlug, SqlQuery query, CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        var connection = await organizations.OpenConnectionAsync(organizationSlug, cancellationToken);
+        NpgsqlBatch? batch = null;
+        NpgsqlDataReader? reader = null;
+        try
+        {
+            // Never committed: the connection's return to the pool rolls it back.
+            await connection.BeginTransactionAsync(cancellationToken);
+            // One round trip: read-only first (it must precede any query of the transaction), then the time limit,
+            // then the caller's statement. A batch command is never split at semicolons, and PostgreSQL's extended
+            // protocol refuses a second statement in it: the caller gets exactly one statement.
+            batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("SET TRANSACTION READ ONLY"),
+                    // A number of the platform's configuration, not the caller's: safe to write into the statement.
+                    new NpgsqlBatchCommand($"SET LOCAL statement_timeout = {(long)limits.StatementTimeout.TotalMilliseconds}"),
+                    new NpgsqlBatchCommand(query.Sql!),
+                },
+            };
+            foreach (var parameter in query.Parameters)
+            {
+                batch.BatchCommands[^1].Parameters.Add(parameter);
+            }
+            // The SET commands return no result: the reader starts at the caller's statement.
+            reader = await batch.ExecuteReaderAsync(cancellationToken);
+            var hasRow = await reader.ReadAsync(cancellationToken);
+
+            var (columns, columnError) = QueryColumn.Describe(reader);
+            if (columns is null)
+            {
+                await DisposeAsync(connection, batch, reader);
+                return SqlProblems.BadRequest("Unsupported column type", columnError!);
+            }
+            var stream = new QueryResultStream(connection, batch, reader, columns, hasRow, query, limits, logger);
+            return stream;
+        }
+        catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
+        {
+            await DisposeAsync(connection, batch, reader);
+            return problem;
+        }
+        catch
+        {
+            await DisposeAsync(connection, batch, reader);
+            throw;
+        }
+    }
+
+    internal static async ValueTask DisposeAsync(NpgsqlConnection connection, NpgsqlBatch? batch, NpgsqlDataReader? reader)
+    {
+        try
+        {
+            if (reader is not null)
+            {
+                await reader.DisposeAsync();
+            }
+        }
+        catch (Exception ex) when (ex is PostgresException or OperationCanceledException or NpgsqlException)
+        {
+            // The statement was cancelled on purpose (row limit, client gone): its error is expected here.
+        }
+        if (batch is not null)
+        {
+            await batch.DisposeAsync();
+        }
+        // Back to the pool, which rolls the transaction back and resets the session (DISCARD ALL).
+        await connection.DisposeAsync();
+    }
+}

@@ -1,0 +1,154 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using CartoSelfHosted.Platform.Metadata;
+using CartoSelfHosted.Platform.Security;
+using CartoSelfHosted.Platform.Warehouse;
+using CartoSelfHosted.MapsApi.Apis;
+using CartoSelfHosted.SqlWorker.Jobs;
+using CartoSelfHosted.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace CartoSelfHosted.Integration.Tests.Sql;
+
+/// <summary>An organization the tests made directly in the metadata database, with its token.</summary>
+public sealed record TestOrganization(Guid Id, string Slug, string Token)
+{
+    public string Schema => WarehouseDatabase.OrganizationSchema(Slug);
+}
+
+/// <summary>
+/// maps-api and sql-worker, in process, sharing a metadata database, a warehouse and a Pub/Sub project of their own;
+/// two organizations (A and B) with a token each; A has a <c>cities</c> table, B a <c>secrets</c> table.
+/// </summary>
+public sealed class SqlEnvironment : IAsyncLifetime
+{
+    public const int StatementTimeoutSeconds = 2;
+
+    public ApiFactory<SqlJobView> Maps { get; private set; } = null!;
+
+    public ApiFactory<SqlJobHandler> Worker { get; private set; } = null!;
+
+    public string Metadata { get; private set; } = null!;
+
+    public string Warehouse { get; private set; } = null!;
+
+    public TestOrganization A { get; private set; } = null!;
+
+    public TestOrganization B { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Metadata = await TestServers.CreateDatabaseAsync("sql_meta");
+        Warehouse = await TestServers.CreateDatabaseAsync("sql_dw");
+        await using (var metadata = NpgsqlDataSource.Create(Metadata))
+        {
+            await new MetadataMigrator(metadata, NullLogger<MetadataMigrator>.Instance).MigrateAsync(CancellationToken.None);
+            A = await CreateOrganizationAsync(metadata, "a");
+            B = await CreateOrganizationAsync(metadata, "b");
+        }
+        await using (var warehouse = NpgsqlDataSource.Create(Warehouse))
+        {
+            await new WarehouseProvisioner(new WarehouseDatabase(warehouse, Warehouse), NullLogger<WarehouseProvisioner>.Instance)
+                .ProvisionAsync([A.Slug, B.Slug], CancellationToken.None);
+        }
+        await AsOrganizationAsync(A, """
+            CREATE TABLE cities (name text, population int, founded date, tags jsonb, geom geometry(Point, 4326));
+            INSERT INTO cities VALUES
+                ('Lisbon', 545000, '1147-10-25', '{"coast": true}', 'SRID=4326;POINT(-9.14 38.72)'),
+                ('Madrid', 3300000, '0865-01-01', '{"coast": false}', 'SRID=4326;POINT(-3.7 40.42)'),
+                ('Quito', 2800000, '1534-12-06', null, 'SRID=4326;POINT(-78.47 -0.18)'),
+                ('Nowhere, "Quoted"', null, null, null, null);
+            CREATE TABLE runs (id serial PRIMARY KEY, job text);
+            """);
+        await AsOrganizationAsync(B, "CREATE TABLE secrets (secret text); INSERT INTO secrets VALUES ('b-only');");
+
+        var projectId = $"test-{Guid.NewGuid():N}"[..24];
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:metadata"] = Metadata,
+            ["ConnectionStrings:warehouse"] = Warehouse,
+            ["ConnectionStrings:redis"] = TestServers.Redis,
+            ["PUBSUB_EMULATOR_HOST"] = TestServers.PubSubEmulatorHost,
+            ["PubSub:ProjectId"] = projectId,
+            ["SqlApi:StatementTimeout"] = $"00:00:0{StatementTimeoutSeconds}",
+            ["Messaging:MinRetryDelay"] = "00:00:00.2",
+            ["Messaging:MaxRetryDelay"] = "00:00:01",
+        };
+        Maps = await ApiFactory<SqlJobView>.StartAsync("sql", settings);
+        Worker = await ApiFactory<SqlJobHandler>.StartAsync("sql_worker", settings);
+    }
+
+    public HttpClient ClientOf(TestOrganization organization) => Maps.CreateClient(organization.Token);
+
+    /// <summary>Runs SQL in the warehouse as the organization's role, as the administrator sets it up.</summary>
+    public async Task AsOrganizationAsync(TestOrganization organization, string sql)
+    {
+        await using var connection = new NpgsqlConnection(Warehouse);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"SET ROLE \"{organization.Schema}\"; SET search_path = \"{organization.Schema}\", public; {sql}", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<T?> WarehouseScalarAsync<T>(string sql)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(Warehouse);
+        return await MetadataMigrationTests.ScalarAsync<T>(dataSource, sql);
+    }
+
+    public async Task<T?> MetadataScalarAsync<T>(string sql)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(Metadata);
+        return await MetadataMigrationTests.ScalarAsync<T>(dataSource, sql);
+    }
+
+    /// <summary>Submits a batch job as the organization and returns its id.</summary>
+    public async Task<Guid> SubmitJobAsync(TestOrganization organization, string query)
+    {
+        using var client = ClientOf(organization);
+        var response = await client.PostAsJsonAsync("/api/v3/sql/carto_dw/job", new { query }, TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        var job = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal("pending", job.GetProperty("status").GetString());
+        return job.GetProperty("id").GetGuid();
+    }
+
+    public async Task<JsonElement> GetJobAsync(TestOrganization organization, Guid id)
+    {
+        using var client = ClientOf(organization);
+        return await client.GetFromJsonAsync<JsonElement>($"/api/v3/sql/carto_dw/job/{id}", TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Waits until the job has ended (success, failure or cancelled) and returns it.</summary>
+    public async Task<JsonElement> WaitForEndAsync(TestOrganization organization, Guid id, TimeSpan? timeout = null)
+    {
+        JsonElement job = default;
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            job = await GetJobAsync(organization, id);
+            return job.GetProperty("status").GetString() is "success" or "failure" or "cancelled";
+        }, timeout ?? TimeSpan.FromSeconds(30), $"job {id} to end", TestContext.Current.CancellationToken);
+        return job;
+    }
+
+    private static async Task<TestOrganization> CreateOrganizationAsync(NpgsqlDataSource metadata, string prefix)
+    {
+        var slug = prefix + Guid.NewGuid().ToString("N")[..10];
+        var token = ApiTokens.Generate();
+        await using var command = metadata.CreateCommand("""
+            WITH organization AS (INSERT INTO organizations (slug, name) VALUES ($1, $1) RETURNING id)
+            INSERT INTO api_tokens (organization_id, name, token_hash, scopes)
+            SELECT id, 'test', $2, '{admin}' FROM organization RETURNING organization_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = slug });
+        command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
+        return new TestOrganization((Guid)(await command.ExecuteScalarAsync())!, slug, token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Worker.DisposeAsync();
+        await Maps.DisposeAsync();
+    }
+}
