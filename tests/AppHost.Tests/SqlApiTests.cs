@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CartoSelfHosted.TestSupport;
+
+namespace CartoSelfHosted.AppHost.Tests;
+
+/// <summary>The SQL API and sql-worker in the running platform, through the router and the HTTP cache.</summary>
+public sealed class SqlApiTests(RunningPlatform running) : IClassFixture<RunningPlatform>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private PlatformProcess Platform => running.Platform;
+
+    [Fact]
+    public async Task AGetQueryIsCachedPerTokenByTheHttpCacheAndAPostIsNot()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        var url = "/api/v3/sql/carto_dw/query?q=" + Uri.EscapeDataString($"SELECT '{Guid.NewGuid()}' AS marker, $1::int + 1 AS n")
+            + "&queryParameters=" + Uri.EscapeDataString("[41]");
+
+        var first = await SendAsync(HttpMethod.Get, url);
+        var second = await SendAsync(HttpMethod.Get, url);
+        var post = await SendAsync(HttpMethod.Post, "/api/v3/sql/carto_dw/query", new { q = "SELECT 1 AS one" });
+
+        Assert.Equal(("MISS", "HIT"), (CacheOf(first), CacheOf(second)));
+        Assert.Equal(42, (await first.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("rows")[0].GetProperty("n").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        Assert.Equal("PASS", CacheOf(post));
+    }
+
+    [Fact]
+    public async Task AJobWhoseWorkerIsKilledMidRunEndsOnceAfterTheRestartAndIsNeverLeftRunning()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        var table = "killed_" + Guid.NewGuid().ToString("N")[..8];
+        var created = await SendAsync(HttpMethod.Post, "/api/v3/sql/carto_dw/job",
+            new { query = $"CREATE TABLE {table} AS SELECT g FROM generate_series(1, 1000) g; SELECT pg_sleep(5);" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetGuid();
+
+        // Killed once its statements run (the log line comes before its warehouse transaction, so give it a moment).
+        await WaitUntilAsync(() => Task.FromResult(Platform.LogOf("sql-worker").Contains($"Running SQL job {id}, attempt 1")),
+            "the sql-worker to start the job");
+        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+        Assert.Equal("running", (await JobAsync(id)).GetProperty("status").GetString());
+        var before = await Platform.ResourceAsync("sql-worker");
+        PlatformProcess.Kill9(before.Pid!.Value);
+        await Platform.WaitForResourceAsync("sql-worker", state => state.Restarts == before.Restarts + 1 && state.State == "running", Patience);
+
+        JsonElement job = default;
+        await WaitUntilAsync(async () => (job = await JobAsync(id)).GetProperty("status").GetString() is "success" or "failure",
+            "the job to end after the restart");
+        Assert.Equal("success", job.GetProperty("status").GetString());
+        Assert.Equal(2, job.GetProperty("attempts").GetInt32());
+        // The first run's transaction died with its worker: the table holds the second run's rows, once.
+        var count = await SendAsync(HttpMethod.Get, "/api/v3/sql/carto_dw/query?q=" + Uri.EscapeDataString($"SELECT count(*) AS n FROM {table}"));
+        Assert.Equal(1000, (await count.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("rows")[0].GetProperty("n").GetInt64());
+    }
+
+    private async Task<JsonElement> JobAsync(Guid id) =>
+        await (await SendAsync(HttpMethod.Get, $"/api/v3/sql/carto_dw/job/{id}")).Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(Platform.Router, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+        return await Platform.Http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    private static string? CacheOf(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("X-Cache", out var values) ? values.Single() : null;
+
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what) =>
+        Eventually.WaitUntilAsync(condition, Patience, what, TestContext.Current.CancellationToken);
+}
