@@ -10,18 +10,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-dotnet build CartoSelfHosted.sln --nologo -v quiet -clp:ErrorsOnly >/dev/null
+dotnet build CartoSelfHosted.sln -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
 data=$(mktemp -d /tmp/carto-startup.XXXXXX)
 chmod 755 "$data" # PostgreSQL runs as its own user, which must be able to enter the data folder
 trap 'rm -rf "$data"' EXIT
 
-args=(--data-dir "$data")
-for resource in router-http dashboard postgres redis pubsub http-cache http-cache-admin accounts-api workspace-api maps-api \
-  import-api lds-api import-worker sql-worker workspace-subscriber cdn-invalidator; do
-  port=$(free_port)
-  args+=("--Ports:$resource=$port")
-  if [[ $resource == router-http ]]; then router=$port; fi
-done
+choose_platform_ports
+args=(--data-dir "$data" "${PLATFORM_PORT_ARGS[@]}")
+router=${PLATFORM_PORTS[router-http]}
 
 now() { date +%s.%N; }
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -30,7 +26,7 @@ seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 start_and_stop() {
   local begin healthy stopped pid
   begin=$(now)
-  dotnet artifacts/bin/AppHost/debug/AppHost.dll "${args[@]}" >"$data/apphost.out" 2>&1 &
+  dotnet artifacts/bin/AppHost/release/AppHost.dll "${args[@]}" >"$data/apphost.out" 2>&1 &
   pid=$!
   until curl -sf "http://127.0.0.1:$router/api/v3/health" 2>/dev/null | grep -q '"status":"Healthy"'; do
     if ! kill -0 "$pid" 2>/dev/null || awk -v t="$(seconds "$begin" "$(now)")" 'BEGIN { exit !(t > 180) }'; then

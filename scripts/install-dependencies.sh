@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the platform runs on, when they are missing. Idempotent; needs root or sudo.
+# Arguments name more packages (a benchmark's tools, for instance) to install the same way.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   gdal-bin
   google-cloud-cli-pubsub-emulator
   util-linux curl procps
+  "$@"
 )
 
 missing=()

@@ -24,3 +24,17 @@ reachable_by_others() {
     dir=$(dirname "$dir")
   done
 }
+
+# Gives every resource of the platform a free port of its own (no two alike), for a platform that runs beside
+# another: fills PLATFORM_PORTS (resource → port) and PLATFORM_PORT_ARGS (AppHost's --Ports:<resource>=<port>).
+declare -A PLATFORM_PORTS=()
+PLATFORM_PORT_ARGS=()
+choose_platform_ports() {
+  local resource port
+  for resource in router-http dashboard postgres redis pubsub http-cache http-cache-admin accounts-api workspace-api maps-api \
+    import-api lds-api import-worker sql-worker workspace-subscriber cdn-invalidator; do
+    while port=$(free_port); [[ " ${PLATFORM_PORTS[*]} " == *" $port "* ]]; do :; done
+    PLATFORM_PORTS[$resource]=$port
+    PLATFORM_PORT_ARGS+=("--Ports:$resource=$port")
+  done
+}
