@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CartoSelfHosted.Platform.Jobs;
+using CartoSelfHosted.Platform.Messaging;
 using CartoSelfHosted.Platform.Messaging.DataChanged;
 using CartoSelfHosted.Platform.Messaging.Outbox;
 using CartoSelfHosted.Platform.Messaging.Subscriber;
@@ -18,7 +19,7 @@ namespace CartoSelfHosted.SqlWorker.Jobs;
 /// again), if not it runs again, up to <see cref="SqlJobOptions.MaxAttempts"/> runs.
 /// </summary>
 public sealed class SqlJobHandler(JobStore store, OrganizationDataSources organizations, WarehouseDatabase warehouse,
-    IOptions<SqlJobOptions> options, ILogger<SqlJobHandler> logger) : IMessageHandler<JobRequested>
+    IOptions<SqlJobOptions> options, IOptions<MessagingOptions> messaging, ILogger<SqlJobHandler> logger) : IMessageHandler<JobRequested>
 {
     private sealed record Outcome(string Status, SqlJobResult? Result, string? Error, SqlJobErrorDetails? Details);
 
@@ -43,14 +44,25 @@ public sealed class SqlJobHandler(JobStore store, OrganizationDataSources organi
         else if (job.Attempts >= options.Value.MaxAttempts)
         {
             outcome = new Outcome(JobStatus.Failure, null,
-                $"The worker stopped {job.Attempts} times while running this job, so it is not run again.", null);
+                $"The job was started {job.Attempts} times without finishing (its worker stopped, or could not reach the warehouse), so it is not run again.",
+                null);
         }
         else
         {
-            var slug = await ReadOrganizationSlugAsync(context.Connection, job.OrganizationId, cancellationToken);
-            var attempt = await store.StartAttemptAsync(job.Id, cancellationToken);
-            logger.LogInformation("Running SQL job {JobId}, attempt {Attempt}", job.Id, attempt);
-            outcome = await RunAsync(job, slug, cancellationToken);
+            try
+            {
+                var slug = await ReadOrganizationSlugAsync(context.Connection, job.OrganizationId, cancellationToken);
+                var attempt = await store.StartAttemptAsync(job.Id, cancellationToken);
+                logger.LogInformation("Running SQL job {JobId}, attempt {Attempt}", job.Id, attempt);
+                outcome = await RunAsync(job, slug, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && context.DeliveryAttempt >= messaging.Value.MaxDeliveryAttempts)
+            {
+                // The last delivery: after it the message is dead-lettered, and a job left running would stay so.
+                logger.LogError(ex, "SQL job {JobId} could not run on delivery {Attempt}, the last", job.Id, context.DeliveryAttempt);
+                outcome = new Outcome(JobStatus.Failure, null,
+                    $"The worker could not run the job in {context.DeliveryAttempt} deliveries; sql-worker's log has the reason.", null);
+            }
         }
 
         await JobStore.CompleteAsync(context.Transaction, job.Id, outcome.Status, outcome.Result, outcome.Error, outcome.Details,

@@ -58,6 +58,10 @@ public sealed class SqlJobTests(SqlEnvironment environment) : IClassFixture<SqlE
         Assert.Equal($"carto_dw:{environment.A.Schema}.capitals", dataChanged.OrderingKey);
         Assert.Equal("created", dataChanged.Body.GetProperty("change").GetString());
         Assert.Equal(environment.A.Id, dataChanged.Body.GetProperty("organizationId").GetGuid());
+        // And the outbox handed it to Pub/Sub.
+        await Eventually.WaitUntilAsync(async () => await environment.MetadataScalarAsync<long>(
+            $"SELECT count(*) FROM outbox_messages WHERE topic = 'data-changed' AND sent_at IS NOT NULL AND ordering_key = '{dataChanged.OrderingKey}'") == 1,
+            TimeSpan.FromSeconds(10), "the data-changed event to be published", Cancellation);
     }
 
     [Fact]
@@ -102,15 +106,7 @@ public sealed class SqlJobTests(SqlEnvironment environment) : IClassFixture<SqlE
     public async Task CancellingAPendingJobEndsItAtOnceAndAnEndedJobStaysAsItWas()
     {
         // A job recorded without its message stays pending: nothing will pick it up.
-        var id = Guid.CreateVersion7();
-        await using (var metadata = NpgsqlDataSource.Create(environment.Metadata))
-        await using (var insert = metadata.CreateCommand(
-            "INSERT INTO jobs (id, kind, organization_id, connection, request) VALUES ($1, 'sql', $2, 'carto_dw', '{\"query\": \"SELECT 1\"}')"))
-        {
-            insert.Parameters.Add(new NpgsqlParameter { Value = id });
-            insert.Parameters.Add(new NpgsqlParameter { Value = environment.A.Id });
-            await insert.ExecuteNonQueryAsync(Cancellation);
-        }
+        var id = await InsertJobAsync("""{"query": "SELECT 1"}""", "pending", attempts: 0, sendMessage: false);
         using var client = environment.ClientOf(environment.A);
 
         var cancelled = await client.DeleteAsync($"/api/v3/sql/carto_dw/job/{id}", Cancellation);
@@ -165,30 +161,53 @@ public sealed class SqlJobTests(SqlEnvironment environment) : IClassFixture<SqlE
     [Fact]
     public async Task AJobWhoseWorkerKeptStoppingFailsWithThatReasonInsteadOfStayingRunning()
     {
-        await using var metadata = NpgsqlDataSource.Create(environment.Metadata);
-        var id = Guid.CreateVersion7();
-        await using (var connection = await metadata.OpenConnectionAsync(Cancellation))
-        await using (var transaction = await connection.BeginTransactionAsync(Cancellation))
-        {
-            // As three runs that each lost their worker before their warehouse transaction began would leave it.
-            await using (var insert = new NpgsqlCommand("""
-                INSERT INTO jobs (id, kind, organization_id, connection, request, status, attempts, started_at)
-                VALUES ($1, 'sql', $2, 'carto_dw', '{"query": "SELECT 1"}', 'running', 3, now())
-                """, connection, transaction))
-            {
-                insert.Parameters.Add(new NpgsqlParameter { Value = id });
-                insert.Parameters.Add(new NpgsqlParameter { Value = environment.A.Id });
-                await insert.ExecuteNonQueryAsync(Cancellation);
-            }
-            await OutboxWriter.EnqueueAsync(transaction, MessagingTopology.Topics.SqlJobs, new JobRequested(id, environment.A.Id),
-                cancellationToken: Cancellation);
-            await transaction.CommitAsync(Cancellation);
-        }
+        // As three runs that each lost their worker before their warehouse transaction began would leave it.
+        var id = await InsertJobAsync("""{"query": "SELECT 1"}""", "running", attempts: 3);
 
         var job = await environment.WaitForEndAsync(environment.A, id);
 
         Assert.Equal("failure", job.GetProperty("status").GetString());
-        Assert.StartsWith("The worker stopped 3 times", job.GetProperty("error").GetProperty("message").GetString());
+        Assert.StartsWith("The job was started 3 times without finishing", job.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task AJobThatCannotRunAtAllEndsInFailureAndIsNotLeftRunning()
+    {
+        // A record without its SQL (as no API writes it): every delivery fails until the job's end is forced.
+        var id = await InsertJobAsync("{}", "pending", attempts: 0);
+
+        var job = await environment.WaitForEndAsync(environment.A, id, TimeSpan.FromSeconds(60));
+
+        Assert.Equal("failure", job.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.String, job.GetProperty("error").GetProperty("message").ValueKind);
+    }
+
+    /// <summary>A job written straight into the metadata database (with its message, unless not wanted), as a test needs it to be.</summary>
+    private async Task<Guid> InsertJobAsync(string request, string status, int attempts, bool sendMessage = true)
+    {
+        await using var metadata = NpgsqlDataSource.Create(environment.Metadata);
+        var id = Guid.CreateVersion7();
+        await using var connection = await metadata.OpenConnectionAsync(Cancellation);
+        await using var transaction = await connection.BeginTransactionAsync(Cancellation);
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO jobs (id, kind, organization_id, connection, request, status, attempts, started_at)
+            VALUES ($1, 'sql', $2, 'carto_dw', $3::jsonb, $4, $5, CASE WHEN $4 = 'running' THEN now() END)
+            """, connection, transaction))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = id });
+            insert.Parameters.Add(new NpgsqlParameter { Value = environment.A.Id });
+            insert.Parameters.Add(new NpgsqlParameter { Value = request });
+            insert.Parameters.Add(new NpgsqlParameter { Value = status });
+            insert.Parameters.Add(new NpgsqlParameter { Value = attempts });
+            await insert.ExecuteNonQueryAsync(Cancellation);
+        }
+        if (sendMessage)
+        {
+            await OutboxWriter.EnqueueAsync(transaction, MessagingTopology.Topics.SqlJobs, new JobRequested(id, environment.A.Id),
+                cancellationToken: Cancellation);
+        }
+        await transaction.CommitAsync(Cancellation);
+        return id;
     }
 
     [Theory]
