@@ -15,7 +15,9 @@ source .data/test-servers.env
 
 log=.data/test-output.log
 status=0
-dotnet test CartoSelfHosted.sln --no-build --nologo --blame-hang-timeout 10m \
+# One test project at a time (-m:1): the AppHost tests boot the whole platform and wait on it under time limits;
+# on two cores the integration tests beside them would only compete for the CPU.
+dotnet test CartoSelfHosted.sln -m:1 --no-build --nologo --blame-hang-timeout 10m \
   --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 
 # Each test project ends with a block: "Total tests: T", then "Passed: P", "Failed: F", "Skipped: S" (a count of 0 is

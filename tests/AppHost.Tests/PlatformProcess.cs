@@ -174,7 +174,18 @@ public sealed class PlatformProcess : IAsyncDisposable
         {
             ProcessSignals.Send(_process.Id, ProcessSignals.SIGINT);
         }
-        await _process.WaitForExitAsync().WaitAsync(timeout);
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            // Which resource held the stop up is in AppHost's output and the resources' logs.
+            var stragglers = Directory.EnumerateFiles(Path.Combine(DataDirectory, "logs"))
+                .Select(log => (Name: Path.GetFileNameWithoutExtension(log), Lines: File.ReadLines(log).TakeLast(5)))
+                .Select(log => $"--- {log.Name}:\n{string.Join('\n', log.Lines)}");
+            throw new TimeoutException($"AppHost did not stop within {timeout}. Its output:\n{Output}\n{string.Join('\n', stragglers)}");
+        }
     }
 
     /// <summary>A second API token of the default organization, stored straight in the platform's metadata database.</summary>
