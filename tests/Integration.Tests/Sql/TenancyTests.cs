@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using CartoSelfHosted.Platform.Warehouse;
+using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests.Sql;
 
@@ -66,6 +68,29 @@ public sealed class TenancyTests(SqlEnvironment environment) : IClassFixture<Sql
         Assert.Equal(environment.A.Schema, row.GetProperty("name").GetString());
         Assert.Equal(environment.A.Schema, row.GetProperty("session").GetString());
         Assert.Equal($"{environment.A.Schema}, public", row.GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public async Task AnOrganizationsLoginCannotConnectToTheMetadataDatabase()
+    {
+        // The password only the platform's services can derive: even with it, the metadata database is closed.
+        var administrator = new NpgsqlConnectionStringBuilder(environment.Metadata);
+        var login = new NpgsqlConnectionStringBuilder(environment.Metadata)
+        {
+            Username = environment.A.Schema,
+            Password = OrganizationRoles.Password(administrator.Password!, environment.A.Schema),
+        };
+        await using var connection = new NpgsqlConnection(login.ConnectionString);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync(Cancellation));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+
+        // While the same login does reach the warehouse.
+        await using var warehouse = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(login.ConnectionString)
+        {
+            Database = new NpgsqlConnectionStringBuilder(environment.Warehouse).Database,
+        }.ConnectionString);
+        await warehouse.OpenAsync(Cancellation);
     }
 
     private string Qualify(string sql) => sql.Replace("{bname}", environment.B.Schema).Replace("{b}", $"\"{environment.B.Schema}\"").Replace("{a}", $"\"{environment.A.Schema}\"");
