@@ -6,65 +6,63 @@ namespace CartoSelfHosted.SqlWorker.Jobs;
 
 /// <summary>
 /// Which tables of the organization's schema a job's transaction created, changed or dropped: the catalog before and
-/// after (objects, names, storage, columns) plus PostgreSQL's count of rows the transaction wrote to each table.
+/// after (objects, names, storage, columns) and the rows written to each table between the two.
 /// </summary>
 public static class ChangedTables
 {
-    public sealed record Snapshot(Dictionary<uint, (string Name, string Shape)> Relations);
+    public sealed record Relation(string Name, string Shape, long RowsWritten);
 
-    public static async Task<Snapshot> TakeAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
+    public static async Task<Dictionary<uint, Relation>> TakeAsync(NpgsqlConnection connection, string schema,
+        CancellationToken cancellationToken)
     {
         // Shape: storage (TRUNCATE, rewrites) and columns (ALTER TABLE); views and foreign tables count too.
+        // Rows written: PostgreSQL 15's per-transaction counters can still hold counts of the session's earlier
+        // transactions (not yet flushed), so what matters is how much they grew between the two snapshots.
         await using var command = new NpgsqlCommand("""
             SELECT c.oid, c.relname, c.relfilenode::text || ':' || coalesce((
-                SELECT string_agg(a.attname || ' ' || a.atttypid::text, ',' ORDER BY a.attnum)
-                FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                       SELECT string_agg(a.attname || ' ' || a.atttypid::text, ',' ORDER BY a.attnum)
+                       FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), ''),
+                   coalesce(s.n_tup_ins + s.n_tup_upd + s.n_tup_del, 0)
+            FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid
             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = schema });
-        var relations = new Dictionary<uint, (string, string)>();
+        var relations = new Dictionary<uint, Relation>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            relations[reader.GetFieldValue<uint>(0)] = (reader.GetString(1), reader.GetString(2));
+            relations[reader.GetFieldValue<uint>(0)] = new Relation(reader.GetString(1), reader.GetString(2), reader.GetInt64(3));
         }
-        return new Snapshot(relations);
+        return relations;
     }
 
-    public static async Task<List<ChangedTable>> FindAsync(NpgsqlConnection connection, string schema, Snapshot before,
-        CancellationToken cancellationToken)
+    public static async Task<List<ChangedTable>> FindAsync(NpgsqlConnection connection, string schema,
+        Dictionary<uint, Relation> before, CancellationToken cancellationToken)
     {
         var after = await TakeAsync(connection, schema, cancellationToken);
         var changes = new Dictionary<string, string>();
-        foreach (var (oid, (name, shape)) in after.Relations)
+        foreach (var (oid, relation) in after)
         {
-            if (!before.Relations.TryGetValue(oid, out var earlier) || earlier.Name != name)
+            if (!before.TryGetValue(oid, out var earlier) || earlier.Name != relation.Name)
             {
-                changes[name] = DataChangedMessage.Changes.Created;
+                changes[relation.Name] = DataChangedMessage.Changes.Created;
             }
-            else if (earlier.Shape != shape)
+            else if (earlier.Shape != relation.Shape)
             {
-                changes[name] = DataChangedMessage.Changes.Altered;
+                changes[relation.Name] = DataChangedMessage.Changes.Altered;
             }
-        }
-        foreach (var (oid, (name, _)) in before.Relations)
-        {
-            if (!after.Relations.TryGetValue(oid, out var later) || later.Name != name)
+            else if (relation.RowsWritten > earlier.RowsWritten)
             {
-                changes.TryAdd(name, DataChangedMessage.Changes.Dropped);
+                changes[relation.Name] = DataChangedMessage.Changes.Rows;
             }
         }
-        await using (var command = new NpgsqlCommand("""
-            SELECT relname FROM pg_stat_xact_user_tables
-            WHERE schemaname = $1 AND n_tup_ins + n_tup_upd + n_tup_del > 0
-            """, connection))
+        foreach (var (oid, relation) in before)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = schema });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            if (!after.TryGetValue(oid, out var later) || later.Name != relation.Name)
             {
-                changes.TryAdd(reader.GetString(0), DataChangedMessage.Changes.Rows);
+                changes.TryAdd(relation.Name, DataChangedMessage.Changes.Dropped);
             }
         }
         return changes.OrderBy(change => change.Key, StringComparer.Ordinal)

@@ -67,7 +67,12 @@ public sealed class SqlJobTests(SqlEnvironment environment) : IClassFixture<SqlE
     [Fact]
     public async Task AJobThatChangesRowsAndDropsATableReportsEachTable()
     {
-        await environment.AsOrganizationAsync(environment.A, "CREATE TABLE scratch (a int); CREATE TABLE counters (n int); INSERT INTO counters VALUES (0);");
+        await environment.AsOrganizationAsync(environment.A,
+            "CREATE TABLE scratch (a int); CREATE TABLE counters (n int); INSERT INTO counters VALUES (0); CREATE TABLE noise (a int);");
+        // A job just before, likely on the same pooled session: its writes are not the next job's.
+        var noise = await environment.SubmitJobAsync(environment.A, "INSERT INTO noise VALUES (1)");
+        Assert.Equal("noise:rows", Assert.Single((await environment.WaitForEndAsync(environment.A, noise)).GetProperty("changedTables")
+            .EnumerateArray().Select(table => $"{table.GetProperty("table")}:{table.GetProperty("change")}")));
         var id = await environment.SubmitJobAsync(environment.A, "UPDATE counters SET n = n + 1; DROP TABLE scratch;");
 
         var job = await environment.WaitForEndAsync(environment.A, id);
