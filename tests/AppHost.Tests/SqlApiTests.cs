@@ -33,6 +33,28 @@ public sealed class SqlApiTests(RunningPlatform running) : IClassFixture<Running
     }
 
     [Fact]
+    public async Task AJobThatChangesATablePurgesTheCachedAnswersOfItsOrganization()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        var table = "purged_" + Guid.NewGuid().ToString("N")[..8];
+        await RunJobAsync($"CREATE TABLE {table} AS SELECT 1 AS n");
+        var url = "/api/v3/sql/carto_dw/query?q=" + Uri.EscapeDataString($"SELECT sum(n) AS total FROM {table}");
+        var cached = await SendAsync(HttpMethod.Get, url);
+        Assert.Equal(("MISS", "HIT"), (CacheOf(cached), CacheOf(await SendAsync(HttpMethod.Get, url))));
+
+        await RunJobAsync($"INSERT INTO {table} VALUES (41)");
+
+        // data-changed → cdn-invalidator → PURGE by the organization's key: the next GET is answered afresh.
+        await WaitUntilAsync(async () =>
+        {
+            var fresh = await SendAsync(HttpMethod.Get, url);
+            return CacheOf(fresh) == "MISS"
+                && (await fresh.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("rows")[0]
+                    .GetProperty("total").GetInt64() == 42;
+        }, "the cached answer to be purged");
+    }
+
+    [Fact]
     public async Task AJobWhoseWorkerIsKilledMidRunEndsOnceAfterTheRestartAndIsNeverLeftRunning()
     {
         await Platform.WaitHealthyAsync(Patience);
@@ -59,6 +81,17 @@ public sealed class SqlApiTests(RunningPlatform running) : IClassFixture<Running
         // The first run's transaction died with its worker: the table holds the second run's rows, once.
         var count = await SendAsync(HttpMethod.Get, "/api/v3/sql/carto_dw/query?q=" + Uri.EscapeDataString($"SELECT count(*) AS n FROM {table}"));
         Assert.Equal(1000, (await count.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("rows")[0].GetProperty("n").GetInt64());
+    }
+
+    private async Task RunJobAsync(string query)
+    {
+        var created = await SendAsync(HttpMethod.Post, "/api/v3/sql/carto_dw/job", new { query });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetGuid();
+        JsonElement job = default;
+        await WaitUntilAsync(async () => (job = await JobAsync(id)).GetProperty("status").GetString() is "success" or "failure",
+            $"job {id} to end");
+        Assert.Equal("success", job.GetProperty("status").GetString());
     }
 
     private async Task<JsonElement> JobAsync(Guid id) =>

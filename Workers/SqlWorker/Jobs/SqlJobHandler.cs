@@ -32,6 +32,7 @@ public sealed class SqlJobHandler(JobStore store, OrganizationDataSources organi
             return;
         }
 
+        var slug = await ReadOrganizationSlugAsync(context.Connection, job.OrganizationId, cancellationToken);
         Outcome outcome;
         if (job.CancelRequestedAt is not null)
         {
@@ -51,7 +52,6 @@ public sealed class SqlJobHandler(JobStore store, OrganizationDataSources organi
         {
             try
             {
-                var slug = await ReadOrganizationSlugAsync(context.Connection, job.OrganizationId, cancellationToken);
                 var attempt = await store.StartAttemptAsync(job.Id, cancellationToken);
                 logger.LogInformation("Running SQL job {JobId}, attempt {Attempt}", job.Id, attempt);
                 outcome = await RunAsync(job, slug, cancellationToken);
@@ -69,7 +69,7 @@ public sealed class SqlJobHandler(JobStore store, OrganizationDataSources organi
             cancellationToken);
         foreach (var table in outcome.Result?.ChangedTables ?? [])
         {
-            var changed = new DataChangedMessage(job.OrganizationId, job.Connection!, table.Schema, table.Table, table.Change, "sql-job", job.Id);
+            var changed = new DataChangedMessage(job.OrganizationId, slug, job.Connection!, table.Schema, table.Table, table.Change, "sql-job", job.Id);
             await OutboxWriter.EnqueueAsync(context.Transaction, MessagingTopology.Topics.DataChanged, changed, changed.OrderingKey,
                 cancellationToken);
         }
