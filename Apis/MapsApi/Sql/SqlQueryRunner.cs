@@ -1,11 +1,10 @@
-using System.Data;
 using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CartoSelfHosted.MapsApi.Sql;
 
-public sealed record SqlQuery(string Connection, string? Sql, List<NpgsqlParameter> Parameters, string Format, bool Cacheable);
+public sealed record SqlQuery(string Connection, string Sql, List<NpgsqlParameter> Parameters, string Format, bool Cacheable);
 
 /// <summary>
 /// Runs one statement of the caller's SQL as the caller's organization, read-only and under a statement timeout, and
@@ -28,12 +27,14 @@ public sealed class SqlQueryRunner(OrganizationDataSources organizations, IOptio
             // protocol refuses a second statement in it: the caller gets exactly one statement.
             batch = new NpgsqlBatch(connection)
             {
+                // PostgreSQL's statement_timeout is the limit; Npgsql's own (30 s) would cut a legitimate query short.
+                Timeout = 0,
                 BatchCommands =
                 {
                     new NpgsqlBatchCommand("SET TRANSACTION READ ONLY"),
                     // A number of the platform's configuration, not the caller's: safe to write into the statement.
                     new NpgsqlBatchCommand($"SET LOCAL statement_timeout = {(long)limits.StatementTimeout.TotalMilliseconds}"),
-                    new NpgsqlBatchCommand(query.Sql!),
+                    new NpgsqlBatchCommand(query.Sql),
                 },
             };
             foreach (var parameter in query.Parameters)
@@ -50,8 +51,7 @@ public sealed class SqlQueryRunner(OrganizationDataSources organizations, IOptio
                 await DisposeAsync(connection, batch, reader);
                 return SqlProblems.BadRequest("Unsupported column type", columnError!);
             }
-            var stream = new QueryResultStream(connection, batch, reader, columns, hasRow, query, limits, logger);
-            return stream;
+            return new QueryResultStream(connection, batch, reader, columns, hasRow, query, limits, logger);
         }
         catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
         {
