@@ -43,6 +43,14 @@ public abstract class QueryResultWriter
 
     /// <summary>Sends what is waiting when there is enough of it (or <paramref name="force"/>).</summary>
     public abstract ValueTask FlushAsync(bool force, CancellationToken cancellationToken);
+
+    /// <summary>A double as PostgreSQL spells it, NaN and infinities included (JSON numbers have neither).</summary>
+    protected static string Text(double number) => number switch
+    {
+        double.PositiveInfinity => "Infinity",
+        double.NegativeInfinity => "-Infinity",
+        _ => number.ToString("R", CultureInfo.InvariantCulture),
+    };
 }
 
 /// <summary>CARTO's shape: <c>{"schema": [...], "rows": [...], "meta": {...}}</c>; geometries as GeoJSON objects.</summary>
@@ -139,7 +147,7 @@ internal class JsonResultWriter(PipeWriter output, QueryColumn[] columns) : Quer
                 }
                 else
                 {
-                    Writer.WriteStringValue(CsvResultWriter.Text(number));
+                    Writer.WriteStringValue(Text(number));
                 }
                 break;
             case ColumnKind.Text:
@@ -256,13 +264,6 @@ internal sealed class CsvResultWriter(PipeWriter output, QueryColumn[] columns) 
             await output.FlushAsync(cancellationToken);
         }
     }
-
-    internal static string Text(double number) => number switch
-    {
-        double.PositiveInfinity => "Infinity",
-        double.NegativeInfinity => "-Infinity",
-        _ => number.ToString("R", CultureInfo.InvariantCulture),
-    };
 
     private void AppendSeparator(int ordinal)
     {
