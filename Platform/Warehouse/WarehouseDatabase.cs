@@ -1,4 +1,5 @@
 using CartoSelfHosted.Platform.Postgres;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CartoSelfHosted.Platform.Warehouse;
@@ -22,6 +23,19 @@ public sealed class WarehouseDatabase(NpgsqlDataSource dataSource, string connec
 
     /// <summary>The schema, and the role that owns it, of an organization (slugs are validated by the metadata schema).</summary>
     public static string OrganizationSchema(string organizationSlug) => "org_" + organizationSlug;
+
+    /// <summary>
+    /// Another pool of the administrator's, with settings of its own (for example session options such as a statement
+    /// timeout, or no command timeout), for the platform's own statements.
+    /// </summary>
+    public NpgsqlDataSource CreateDataSource(string name, Action<NpgsqlConnectionStringBuilder> configure, ILoggerFactory loggerFactory)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(ConnectionString.ConnectionString);
+        configure(connectionString);
+        return new NpgsqlDataSourceBuilder(connectionString.ConnectionString) { Name = name }
+            .UseLoggerFactory(loggerFactory)
+            .Build();
+    }
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }
