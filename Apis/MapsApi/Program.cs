@@ -9,5 +9,7 @@ app.MapDefaultEndpoints();
 app.UseApiTokenAuthentication();
 app.MapSqlQueryApi();
 app.MapSqlJobsApi();
+app.MapMapInstantiationApi();
+app.MapMapTilesApi();
 
 app.Run();

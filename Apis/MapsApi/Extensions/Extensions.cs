@@ -1,4 +1,8 @@
+using CartoSelfHosted.MapsApi.Maps;
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Tiles;
+using CartoSelfHosted.Platform.Warehouse;
+using Microsoft.Extensions.Options;
 
 namespace CartoSelfHosted.MapsApi.Extensions;
 
@@ -15,5 +19,16 @@ internal static class Extensions
 
         builder.Services.Configure<SqlApiOptions>(builder.Configuration.GetSection("SqlApi"));
         builder.Services.AddSingleton<SqlQueryRunner>();
+
+        builder.Services.Configure<MapsApiOptions>(builder.Configuration.GetSection("MapsApi"));
+        builder.Services.AddSingleton<PreparedTileTables>();
+        builder.Services.AddSingleton(services => TileDataSource.Create(services.GetRequiredService<WarehouseDatabase>(),
+            services.GetRequiredService<IOptions<MapsApiOptions>>().Value, services.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<MapSourceStore>();
+        builder.Services.AddSingleton<MapSourceResolver>();
+        builder.Services.AddSingleton<SourceStatsReader>();
+        builder.Services.AddSingleton<TileRenderer>();
+        builder.Services.AddSingleton<MapService>();
+        builder.Services.AddSingleton<MapCaching>();
     }
 }

@@ -27,29 +27,35 @@ public sealed record QueryColumn(string Name, ColumnKind Kind, string DatabaseTy
         var columns = new QueryColumn[reader.FieldCount];
         for (var ordinal = 0; ordinal < columns.Length; ordinal++)
         {
-            var type = reader.GetPostgresType(ordinal);
-            var kind = type.InternalName switch
+            if (TryDescribe(reader, ordinal) is not { } column)
             {
-                "bool" => ColumnKind.Boolean,
-                "int2" or "int4" => ColumnKind.Integer,
-                "int8" => ColumnKind.BigInteger,
-                "float4" or "float8" or "numeric" => ColumnKind.Double,
-                "text" or "varchar" or "bpchar" or "name" or "char" or "citext" => ColumnKind.Text,
-                "uuid" => ColumnKind.Uuid,
-                "date" => ColumnKind.Date,
-                "timestamp" or "timestamptz" => ColumnKind.Timestamp,
-                "json" or "jsonb" => ColumnKind.Json,
-                "bytea" => ColumnKind.Bytes,
-                var name when PostGisWkb.IsSpatialType(name) => ColumnKind.Geometry,
-                _ => ColumnKind.Other,
-            };
-            if (kind == ColumnKind.Other && !CanRead(reader, ordinal))
-            {
-                return (null, $"Column '{reader.GetName(ordinal)}' is of type {type.DisplayName}, which the SQL API cannot return: cast it, for example to text.");
+                return (null, $"Column '{reader.GetName(ordinal)}' is of type {reader.GetPostgresType(ordinal).DisplayName}, which the SQL API cannot return: cast it, for example to text.");
             }
-            columns[ordinal] = new QueryColumn(reader.GetName(ordinal), kind, type.DisplayName);
+            columns[ordinal] = column;
         }
         return (columns, null);
+    }
+
+    /// <summary>One result column; null when its type is one the API cannot read.</summary>
+    public static QueryColumn? TryDescribe(NpgsqlDataReader reader, int ordinal)
+    {
+        var type = reader.GetPostgresType(ordinal);
+        var kind = type.InternalName switch
+        {
+            "bool" => ColumnKind.Boolean,
+            "int2" or "int4" => ColumnKind.Integer,
+            "int8" => ColumnKind.BigInteger,
+            "float4" or "float8" or "numeric" => ColumnKind.Double,
+            "text" or "varchar" or "bpchar" or "name" or "char" or "citext" => ColumnKind.Text,
+            "uuid" => ColumnKind.Uuid,
+            "date" => ColumnKind.Date,
+            "timestamp" or "timestamptz" => ColumnKind.Timestamp,
+            "json" or "jsonb" => ColumnKind.Json,
+            "bytea" => ColumnKind.Bytes,
+            var name when PostGisWkb.IsSpatialType(name) => ColumnKind.Geometry,
+            _ => ColumnKind.Other,
+        };
+        return kind == ColumnKind.Other && !CanRead(reader, ordinal) ? null : new QueryColumn(reader.GetName(ordinal), kind, type.DisplayName);
     }
 
     private static bool CanRead(NpgsqlDataReader reader, int ordinal)

@@ -22,26 +22,12 @@ public sealed class SqlQueryRunner(OrganizationDataSources organizations, IOptio
         {
             // Never committed: the connection's return to the pool rolls it back.
             await connection.BeginTransactionAsync(cancellationToken);
-            // One round trip: read-only first (it must precede any query of the transaction), then the time limit,
-            // then the caller's statement. A batch command is never split at semicolons, and PostgreSQL's extended
-            // protocol refuses a second statement in it: the caller gets exactly one statement.
-            batch = new NpgsqlBatch(connection)
-            {
-                // PostgreSQL's statement_timeout is the limit; Npgsql's own (30 s) would cut a legitimate query short.
-                Timeout = 0,
-                BatchCommands =
-                {
-                    new NpgsqlBatchCommand("SET TRANSACTION READ ONLY"),
-                    // A number of the platform's configuration, not the caller's: safe to write into the statement.
-                    new NpgsqlBatchCommand($"SET LOCAL statement_timeout = {(long)limits.StatementTimeout.TotalMilliseconds}"),
-                    new NpgsqlBatchCommand(query.Sql),
-                },
-            };
+            // The SET commands return no result: the reader starts at the caller's statement.
+            batch = ReadOnlyBatch.Create(connection, limits.StatementTimeout, new NpgsqlBatchCommand(query.Sql));
             foreach (var parameter in query.Parameters)
             {
                 batch.BatchCommands[^1].Parameters.Add(parameter);
             }
-            // The SET commands return no result: the reader starts at the caller's statement.
             reader = await batch.ExecuteReaderAsync(cancellationToken);
             var hasRow = await reader.ReadAsync(cancellationToken);
 

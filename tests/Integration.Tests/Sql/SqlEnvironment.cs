@@ -19,9 +19,10 @@ public sealed record TestOrganization(Guid Id, string Slug, string Token)
 
 /// <summary>
 /// maps-api and sql-worker, in process, sharing a metadata database, a warehouse and a Pub/Sub project of their own;
-/// two organizations (A and B) with a token each; A has a <c>cities</c> table, B a <c>secrets</c> table.
+/// two organizations (A and B) with a token each; A has a <c>cities</c> table, B a <c>secrets</c> table. maps-api's
+/// Maps API (tiles) is tested on it too.
 /// </summary>
-public sealed class SqlEnvironment : IAsyncLifetime
+public class SqlEnvironment : IAsyncLifetime
 {
     public const int StatementTimeoutSeconds = 2;
 
@@ -68,16 +69,23 @@ public sealed class SqlEnvironment : IAsyncLifetime
         {
             ["ConnectionStrings:metadata"] = Metadata,
             ["ConnectionStrings:warehouse"] = Warehouse,
-            ["ConnectionStrings:redis"] = TestServers.Redis,
+            ["ConnectionStrings:redis"] = RedisConnectionString,
             ["PUBSUB_EMULATOR_HOST"] = TestServers.PubSubEmulatorHost,
             ["PubSub:ProjectId"] = projectId,
             ["SqlApi:StatementTimeout"] = $"00:00:0{StatementTimeoutSeconds}",
+            ["MapsApi:StatementTimeout"] = $"00:00:0{StatementTimeoutSeconds}",
+            ["MapsApi:TileStatementTimeout"] = $"00:00:0{StatementTimeoutSeconds}",
+            // Every tile is kept in Redis, so the tests read tiles back from it.
+            ["MapsApi:RedisTileMinimumCost"] = "00:00:00",
             ["Messaging:MinRetryDelay"] = "00:00:00.2",
             ["Messaging:MaxRetryDelay"] = "00:00:01",
         };
         Maps = await ApiFactory<SqlJobView>.StartAsync("sql", settings);
         Worker = await ApiFactory<SqlJobHandler>.StartAsync("sql_worker", settings);
     }
+
+    /// <summary>The Redis maps-api and its tests use (host:port).</summary>
+    public virtual string RedisConnectionString => TestServers.Redis;
 
     public HttpClient ClientOf(TestOrganization organization) => Maps.CreateClient(organization.Token);
 

@@ -1,0 +1,222 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using CartoSelfHosted.MapsApi.Maps;
+using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Security;
+using CartoSelfHosted.Platform.Tiles;
+using CartoSelfHosted.ServiceDefaults.Problems;
+using Npgsql;
+
+namespace CartoSelfHosted.MapsApi.Apis;
+
+/// <summary>
+/// What an instantiated source serves, under <c>/api/v3/maps/{connection}/{table|query}/{id}</c>: its TileJSON 3.0.0
+/// (with CARTO's tilestats), its tiles as Mapbox Vector Tiles (or GeoJSON with <c>formatTiles=geojson</c>; an empty
+/// tile is 204) and, for small sources, all of it as GeoJSON. Only the organization that instantiated a source sees it.
+/// </summary>
+public static class MapTilesApi
+{
+    public const string MvtContentType = "application/vnd.mapbox-vector-tile";
+
+    public static IEndpointRouteBuilder MapMapTilesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v3/maps/{connection}/{kind:regex(^(table|query)$)}/{id}");
+        api.MapGet("/tilejson", TileJson);
+        api.MapGet("/geojson", GeoJson);
+        api.MapGet("/{z}/{x}/{y}", Tile);
+        return app;
+    }
+
+    /// <summary>The absolute URL of a source's endpoints, on the host (router) the client used.</summary>
+    public static string SourceUrl(HttpRequest request, MapSource source) =>
+        $"{MapCaching.PublicOrigin(request)}/api/v3/maps/{Uri.EscapeDataString(source.Connection)}/{source.Kind}/{source.Id}";
+
+    public static async Task<IResult> TileJson(string connection, string kind, string id, string? cache, HttpContext httpContext,
+        MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken) is not { } source)
+        {
+            return UnknownSource(id);
+        }
+        var cacheValue = await maps.CacheValueAsync(source, cancellationToken);
+        SourceStats stats;
+        PreparedTileTable? prepared;
+        try
+        {
+            stats = await maps.StatsAsync(source, cacheValue, cancellationToken);
+            prepared = await maps.PrepareAsync(source, cancellationToken);
+        }
+        catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
+        {
+            return problem;
+        }
+        var tileCache = CacheValue(cache) ?? cacheValue.ToString(CultureInfo.InvariantCulture);
+        var geometryType = stats.GeometryTypes.Select(SourceStats.GeoJsonGeometryType).Distinct().ToList() is [var single] ? single : "Geometry";
+        var attributes = source.Columns.Where(column => column.Type != "geometry").ToList();
+        var bounds = stats.Bounds ?? [-180, -85.0511287798, 180, 85.0511287798];
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+        {
+            ["tilejson"] = "3.0.0",
+            ["name"] = source.Table is { } table ? $"{table.Schema}.{table.Table}" : source.Kind,
+            ["description"] = "",
+            ["version"] = "1.0.0",
+            ["attribution"] = "",
+            ["scheme"] = "xyz",
+            ["tiles"] = new[] { $"{SourceUrl(httpContext.Request, source)}/{{z}}/{{x}}/{{y}}?cache={tileCache}&formatTiles=mvt" },
+            ["minzoom"] = 0,
+            ["maxzoom"] = TilePyramid.MaxZoom,
+            ["minresolution"] = 0,
+            ["maxresolution"] = TilePyramid.MaxZoom,
+            ["bounds"] = bounds,
+            ["center"] = new[] { (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 0 },
+            ["tileResolution"] = source.TileResolution,
+            ["properties_tiles"] = Array.Empty<string>(),
+            ["vector_layers"] = new[]
+            {
+                new
+                {
+                    id = TileRenderer.LayerName,
+                    minzoom = 0,
+                    maxzoom = TilePyramid.MaxZoom,
+                    fields = attributes.ToDictionary(column => column.Name, column => SourceStats.TileStatsType(column.Type)),
+                    geometry_type = geometryType,
+                },
+            },
+            ["tilestats"] = new
+            {
+                layerCount = 1,
+                layers = new[]
+                {
+                    new
+                    {
+                        layer = TileRenderer.LayerName,
+                        count = stats.Count,
+                        attributeCount = attributes.Count,
+                        attributes = stats.Attributes.Select(attribute => AttributeJson(attribute)),
+                        geometry = geometryType,
+                    },
+                },
+            },
+            ["fraction_dropped_per_zoom"] = prepared?.FractionDroppedPerZoom ?? [],
+        });
+        if (caching.Apply(httpContext, source, body))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return TypedResults.Bytes(body, "application/json");
+    }
+
+    public static async Task<IResult> Tile(string connection, string kind, string id, string z, string x, string y, string? cache,
+        string? formatTiles, HttpContext httpContext, MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
+    {
+        if (ParseTile(z, x, y) is not { } tile)
+        {
+            return SqlProblems.BadRequest("Invalid tile",
+                $"A tile is z/x/y with z from 0 to {TilePyramid.MaxZoom} and x and y from 0 to 2^z - 1; '{z}/{x}/{y}' is not one.");
+        }
+        TileFormat format;
+        switch (formatTiles?.ToLowerInvariant())
+        {
+            case null or "" or "mvt":
+                format = TileFormat.Mvt;
+                break;
+            case "geojson":
+                format = TileFormat.GeoJson;
+                break;
+            default:
+                return SqlProblems.BadRequest("Unknown formatTiles", "formatTiles is mvt (Mapbox Vector Tile, the default) or geojson.");
+        }
+        if (await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken) is not { } source)
+        {
+            return UnknownSource(id);
+        }
+        byte[] bytes;
+        try
+        {
+            bytes = await maps.TileAsync(source, CacheValue(cache) ?? "none", tile.Z, tile.X, tile.Y, format, cancellationToken);
+        }
+        catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
+        {
+            return problem;
+        }
+        if (caching.Apply(httpContext, source, bytes))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        if (bytes.Length == 0)
+        {
+            return TypedResults.NoContent();
+        }
+        return TypedResults.Bytes(bytes, format == TileFormat.Mvt ? MvtContentType : "application/geo+json");
+    }
+
+    public static async Task<IResult> GeoJson(string connection, string kind, string id, HttpContext httpContext, MapSourceStore store,
+        TileRenderer renderer, MapCaching caching, Microsoft.Extensions.Options.IOptions<MapsApiOptions> options, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken) is not { } source)
+        {
+            return UnknownSource(id);
+        }
+        var maxFeatures = options.Value.MaxGeoJsonFeatures;
+        byte[]? bytes;
+        try
+        {
+            bytes = await renderer.SourceGeoJsonAsync(source, maxFeatures, cancellationToken);
+        }
+        catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
+        {
+            return problem;
+        }
+        if (bytes is null)
+        {
+            return SqlProblems.BadRequest("Too large for GeoJSON",
+                $"The source has more than {maxFeatures} features; GeoJSON is for small sources: use its tiles (TileJSON) instead.");
+        }
+        if (caching.Apply(httpContext, source, bytes))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return TypedResults.Bytes(bytes, "application/geo+json");
+    }
+
+    private static async Task<MapSource?> FindAsync(string connection, string kind, string id, ClaimsPrincipal user, MapSourceStore store,
+        CancellationToken cancellationToken) =>
+        await store.FindAsync(id, kind, user.GetOrganizationId(), cancellationToken) is { } source && source.Connection == connection ? source : null;
+
+    private static IResult UnknownSource(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: ProblemTypes.NotFound, title: "Unknown map source",
+            detail: $"There is no map source '{id}' of this organization here: instantiate the map again.");
+
+    private static (int Z, int X, int Y)? ParseTile(string z, string x, string y)
+    {
+        if (!int.TryParse(z, NumberStyles.None, CultureInfo.InvariantCulture, out var zoom) || zoom > TilePyramid.MaxZoom ||
+            !int.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var column) ||
+            !int.TryParse(y, NumberStyles.None, CultureInfo.InvariantCulture, out var row))
+        {
+            return null;
+        }
+        var size = 1L << zoom;
+        return column < size && row < size ? (zoom, column, row) : null;
+    }
+
+    /// <summary>The <c>cache</c> value of a URL when it is one (a number); anything else is not used in cache keys.</summary>
+    private static string? CacheValue(string? cache) =>
+        long.TryParse(cache, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value.ToString(CultureInfo.InvariantCulture) : null;
+
+    private static Dictionary<string, object?> AttributeJson(AttributeStats attribute)
+    {
+        var json = new Dictionary<string, object?> { ["attribute"] = attribute.Attribute, ["type"] = attribute.Type };
+        if (attribute.Type == "Number")
+        {
+            json["min"] = attribute.Min;
+            json["max"] = attribute.Max;
+            json["sum"] = attribute.Sum;
+        }
+        else if (attribute.Categories is { } categories)
+        {
+            json["categories"] = categories.Select(category => new { category = category.Category, frequency = category.Frequency });
+        }
+        return json;
+    }
+}

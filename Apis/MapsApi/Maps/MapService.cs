@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CartoSelfHosted.Platform.Caching;
+using CartoSelfHosted.Platform.Tiles;
+using CartoSelfHosted.Platform.Warehouse;
+using Microsoft.Extensions.Options;
+
+namespace CartoSelfHosted.MapsApi.Maps;
+
+/// <summary>
+/// What the Maps API serves for a source, with Redis in front of what is costly to make again: statistics (for the
+/// instantiation and TileJSON) and tiles that took long to make. Redis keys carry the source's id and <c>cache</c>
+/// value and are tagged with its surrogate keys, which cdn-invalidator drops when a table changes. Without Redis every
+/// answer is made afresh, and is the same.
+/// </summary>
+public sealed class MapService(MapSourceStore store, SourceStatsReader statsReader, TileRenderer renderer, PreparedTileTables prepared,
+    OrganizationDataSources organizations, RedisCache redis, IOptions<MapsApiOptions> options)
+{
+    public Task<PreparedTileTable?> PrepareAsync(MapSource source, CancellationToken cancellationToken) =>
+        source.TileTable is { } table ? prepared.EnsureAsync(table, cancellationToken) : Task.FromResult<PreparedTileTable?>(null);
+
+    public Task<long> CacheValueAsync(MapSource source, CancellationToken cancellationToken) => store.CacheValueAsync(source, cancellationToken);
+
+    public async Task<SourceStats> StatsAsync(MapSource source, long cacheValue, CancellationToken cancellationToken)
+    {
+        var key = $"maps:{source.Id}:{cacheValue}:stats";
+        if (await redis.GetAsync(key, cancellationToken) is { } cached)
+        {
+            return JsonSerializer.Deserialize<SourceStats>(cached, JsonSerializerOptions.Web)!;
+        }
+        await using var connection = await organizations.OpenConnectionAsync(source.OrganizationSlug, cancellationToken);
+        // Never committed: the connection's return to the pool rolls it back.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var stats = await statsReader.ReadAsync(connection, source, cancellationToken);
+        await redis.SetAsync(key, JsonSerializer.SerializeToUtf8Bytes(stats, JsonSerializerOptions.Web), options.Value.RedisTimeToLive,
+            source.CacheTags, cancellationToken);
+        return stats;
+    }
+
+    /// <summary>The tile's bytes; empty when it has no feature.</summary>
+    public async Task<byte[]> TileAsync(MapSource source, string cacheValue, int z, int x, int y, TileFormat format,
+        CancellationToken cancellationToken)
+    {
+        var key = $"maps:{source.Id}:{cacheValue}:{format}:{z}/{x}/{y}";
+        if (await redis.GetAsync(key, cancellationToken) is { } cached)
+        {
+            return cached;
+        }
+        var started = Stopwatch.GetTimestamp();
+        var tile = await renderer.RenderAsync(source, z, x, y, format, cancellationToken) ?? [];
+        if (Stopwatch.GetElapsedTime(started) >= options.Value.RedisTileMinimumCost)
+        {
+            await redis.SetAsync(key, tile, options.Value.RedisTimeToLive, source.CacheTags, cancellationToken);
+        }
+        return tile;
+    }
+}

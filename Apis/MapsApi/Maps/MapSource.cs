@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Caching;
+using CartoSelfHosted.Platform.Postgres;
+using CartoSelfHosted.Platform.Tiles;
+
+namespace CartoSelfHosted.MapsApi.Maps;
+
+/// <summary>A warehouse table a source reads; its data-changed events change the source's <c>cache</c> value.</summary>
+public sealed record SourceTable(string Schema, string Table);
+
+/// <summary>A column a map's features carry, with its type as CARTO's clients name it (<see cref="QueryColumn.SchemaType"/>).</summary>
+public sealed record SourceColumn(string Name, string Type);
+
+/// <summary>
+/// What a map instantiation resolved: a table (by catalog name) or a query of an organization, the columns its
+/// features carry and its geometry column. Kept in the metadata database under <see cref="Id"/>, a hash of all of it,
+/// so TileJSON and tile requests name it by id.
+/// </summary>
+public sealed record MapSource(
+    string Kind,
+    string Connection,
+    Guid OrganizationId,
+    string OrganizationSlug,
+    SourceTable? Table,
+    string? Query,
+    string? QueryParameters,
+    IReadOnlyList<SourceColumn> Columns,
+    string SpatialColumn,
+    double TileResolution,
+    IReadOnlyList<SourceTable> ReadsTables)
+{
+    public const string TableKind = "table";
+    public const string QueryKind = "query";
+
+    public string Id { get; } = ComputeId(Kind, Connection, OrganizationId, Table, Query, QueryParameters, Columns, SpatialColumn, TileResolution);
+
+    /// <summary>The table's prepared copy for tiles; query sources have none.</summary>
+    public TileTableSource? TileTable => Table is null ? null : new TileTableSource(Table.Schema, Table.Table, SpatialColumn);
+
+    /// <summary>The SQL that names the source's rows: the quoted table, or the caller's query as a subquery.</summary>
+    public string FromClause => Table is not null
+        ? $"{SqlIdentifier.Quote(Table.Schema)}.{SqlIdentifier.Quote(Table.Table)}"
+        : $"({Query}\n)";
+
+    /// <summary>The surrogate keys (and Redis tags) of everything made from this source.</summary>
+    public IReadOnlyList<string> CacheTags =>
+    [
+        SurrogateKeys.Connection(Connection),
+        .. ReadsTables.Select(table => SurrogateKeys.Table(Connection, table.Schema, table.Table)),
+    ];
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonSerializerOptions.Web);
+
+    public static MapSource FromJson(string json) => JsonSerializer.Deserialize<MapSource>(json, JsonSerializerOptions.Web)!;
+
+    private static string ComputeId(string kind, string connection, Guid organizationId, SourceTable? table, string? query,
+        string? queryParameters, IReadOnlyList<SourceColumn> columns, string spatialColumn, double tileResolution)
+    {
+        var definition = JsonSerializer.Serialize(new { kind, connection, organizationId, table, query, queryParameters, columns, spatialColumn, tileResolution });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(definition)), 0, 16);
+    }
+}

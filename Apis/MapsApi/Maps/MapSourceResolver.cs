@@ -1,0 +1,281 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Security;
+using CartoSelfHosted.Platform.Tiles;
+using CartoSelfHosted.Platform.Warehouse;
+using CartoSelfHosted.ServiceDefaults.Problems;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CartoSelfHosted.MapsApi.Maps;
+
+/// <summary>A map instantiation's parameters, from the query string or the JSON body alike (CARTO's names).</summary>
+public sealed record MapRequest(string? Name, string? Q, JsonElement? QueryParameters, string? Columns, string? SpatialDataColumn,
+    string? SpatialDataType, string? TileResolution);
+
+/// <summary>
+/// Turns a map instantiation into a <see cref="MapSource"/>: the table is looked up in the warehouse catalog as the
+/// caller's organization (a table it cannot read is one that does not exist), the query is described by PostgreSQL
+/// read-only under the statement timeout, and every column the caller named must be one of the source's.
+/// </summary>
+public sealed class MapSourceResolver(OrganizationDataSources organizations, IOptions<MapsApiOptions> options)
+{
+    public const string DefaultSpatialColumn = "geom";
+
+    public async Task<(MapSource? Source, IResult? Problem)> ResolveAsync(string kind, string connection, MapRequest request,
+        ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (connection != WarehouseDatabase.BuiltInConnectionName)
+        {
+            return (null, SqlProblems.UnknownConnection(connection));
+        }
+        if (request.SpatialDataType is { Length: > 0 } spatialDataType && spatialDataType != "geo")
+        {
+            return (null, SqlProblems.BadRequest("Unsupported spatialDataType",
+                $"spatialDataType '{spatialDataType}' is not supported here; the only one is 'geo' (a geometry column)."));
+        }
+        var tileResolution = 0.5;
+        if (request.TileResolution is { Length: > 0 } resolutionText &&
+            (!double.TryParse(resolutionText, NumberStyles.Float, CultureInfo.InvariantCulture, out tileResolution) ||
+             tileResolution is not (0.25 or 0.5 or 1 or 2 or 4)))
+        {
+            return (null, SqlProblems.BadRequest("Invalid tileResolution", "tileResolution is one of 0.25, 0.5, 1, 2 and 4."));
+        }
+        var (parameters, parametersError) = QueryParameters.Parse(request.QueryParameters);
+        if (parameters is null)
+        {
+            return (null, SqlProblems.BadRequest("Invalid queryParameters", parametersError!));
+        }
+        var organizationSlug = user.GetOrganizationSlug();
+        await using var warehouse = await organizations.OpenConnectionAsync(organizationSlug, cancellationToken);
+        // Never committed: the connection's return to the pool rolls it back.
+        await using var transaction = await warehouse.BeginTransactionAsync(cancellationToken);
+
+        SourceTable? table = null;
+        string? query = null;
+        if (kind == MapSource.TableKind)
+        {
+            if (string.IsNullOrWhiteSpace(request.Name))
+            {
+                return (null, SqlProblems.BadRequest("No table name", "name is the table to map, as table or schema.table."));
+            }
+            table = await FindTableAsync(warehouse, request.Name, organizationSlug, cancellationToken);
+            if (table is null)
+            {
+                return (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: ProblemTypes.NotFound,
+                    title: "Unknown table", detail: $"There is no table '{request.Name}' this organization can read."));
+            }
+            if (parameters.Count > 0)
+            {
+                return (null, SqlProblems.BadRequest("Invalid queryParameters", "A table source takes no queryParameters."));
+            }
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(request.Q))
+            {
+                return (null, SqlProblems.BadRequest("No query", "q is the SQL query to map, and it is missing or empty."));
+            }
+            query = request.Q;
+        }
+
+        var draft = new MapSource(kind, connection, user.GetOrganizationId(), organizationSlug, table, query,
+            request.QueryParameters is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } raw ? raw.GetRawText() : null,
+            [], request.SpatialDataColumn is { Length: > 0 } spatial ? spatial : DefaultSpatialColumn, tileResolution, []);
+        try
+        {
+            var described = await DescribeAsync(warehouse, draft, parameters, cancellationToken);
+            var (columns, columnsProblem) = ChooseColumns(described, draft, request.Columns);
+            if (columns is null)
+            {
+                return (null, columnsProblem);
+            }
+            var readsTables = table is not null ? [table] : await TablesReadAsync(warehouse, draft, parameters, cancellationToken);
+            return (draft with { Columns = columns, ReadsTables = readsTables }, null);
+        }
+        catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
+        {
+            return (null, problem);
+        }
+    }
+
+    /// <summary>
+    /// The table a name means: <c>table</c> (in the organization's schema), <c>schema.table</c>, or
+    /// <c>database.schema.table</c> as CARTO's fully qualified names have it; parts may be double-quoted. An unquoted part
+    /// that matches no table is tried in lower case too, as PostgreSQL folds it.
+    /// </summary>
+    private static async Task<SourceTable?> FindTableAsync(NpgsqlConnection warehouse, string name, string organizationSlug,
+        CancellationToken cancellationToken)
+    {
+        var parts = SplitQualifiedName(name);
+        if (parts is null || parts.Count is 0 or > 3)
+        {
+            return null;
+        }
+        var (schema, table) = parts.Count == 1
+            ? ((Text: WarehouseDatabase.OrganizationSchema(organizationSlug), Quoted: true), parts[0])
+            : (parts[^2], parts[^1]);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT n.nspname, c.relname
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ANY ($1) AND c.relname = ANY ($2) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+              AND has_table_privilege(c.oid, 'SELECT')
+            ORDER BY n.nspname = $1[1] DESC, c.relname = $2[1] DESC
+            LIMIT 1
+            """, warehouse);
+        command.Parameters.Add(new NpgsqlParameter { Value = Spellings(schema) });
+        command.Parameters.Add(new NpgsqlParameter { Value = Spellings(table) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new SourceTable(reader.GetString(0), reader.GetString(1)) : null;
+
+        static string[] Spellings((string Text, bool Quoted) part) =>
+            part.Quoted || part.Text == part.Text.ToLowerInvariant() ? [part.Text] : [part.Text, part.Text.ToLowerInvariant()];
+    }
+
+    /// <summary>The dot-separated parts of a name, double quotes honoured (<c>""</c> is a quote); null when malformed.</summary>
+    internal static List<(string Text, bool Quoted)>? SplitQualifiedName(string name)
+    {
+        var parts = new List<(string, bool)>();
+        var current = new StringBuilder();
+        var quoted = false;
+        var inQuotes = false;
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (inQuotes)
+            {
+                if (c != '"')
+                {
+                    current.Append(c);
+                }
+                else if (i + 1 < name.Length && name[i + 1] == '"')
+                {
+                    current.Append('"');
+                    i++;
+                }
+                else
+                {
+                    inQuotes = false;
+                }
+            }
+            else if (c == '"' && current.Length == 0 && !quoted)
+            {
+                inQuotes = quoted = true;
+            }
+            else if (c == '.')
+            {
+                if (current.Length == 0)
+                {
+                    return null;
+                }
+                parts.Add((current.ToString(), quoted));
+                current.Clear();
+                quoted = false;
+            }
+            else if (quoted || c == '"')
+            {
+                return null;
+            }
+            else
+            {
+                current.Append(c);
+            }
+        }
+        if (inQuotes || current.Length == 0)
+        {
+            return null;
+        }
+        parts.Add((current.ToString(), quoted));
+        return parts;
+    }
+
+    private async Task<List<QueryColumn>> DescribeAsync(NpgsqlConnection warehouse, MapSource source, List<NpgsqlParameter> parameters,
+        CancellationToken cancellationToken)
+    {
+        var describe = new NpgsqlBatchCommand($"SELECT * FROM {source.FromClause} AS source LIMIT 0");
+        describe.Parameters.AddRange(parameters.ToArray());
+        await using var batch = ReadOnlyBatch.Create(warehouse, options.Value.StatementTimeout, describe);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var columns = new List<QueryColumn>();
+        for (var ordinal = 0; ordinal < reader.FieldCount; ordinal++)
+        {
+            // A column of a type no client could read is left out of the map rather than failing it.
+            if (QueryColumn.TryDescribe(reader, ordinal) is { } column)
+            {
+                columns.Add(column);
+            }
+        }
+        return columns;
+    }
+
+    private static (List<SourceColumn>? Columns, IResult? Problem) ChooseColumns(List<QueryColumn> described, MapSource source, string? requested)
+    {
+        var byName = described.GroupBy(column => column.Name).ToDictionary(group => group.Key, group => group.First());
+        if (!byName.TryGetValue(source.SpatialColumn, out var spatial) || spatial.Kind != ColumnKind.Geometry)
+        {
+            return (null, SqlProblems.BadRequest("Unknown spatialDataColumn", spatial is null
+                ? $"The source has no column '{source.SpatialColumn}' (spatialDataColumn, by default '{DefaultSpatialColumn}')."
+                : $"Column '{source.SpatialColumn}' is of type {spatial.DatabaseType}, not a geometry: name the source's geometry column in spatialDataColumn."));
+        }
+        IEnumerable<QueryColumn> chosen;
+        if (string.IsNullOrWhiteSpace(requested))
+        {
+            chosen = byName.Values.Where(column => column.Kind != ColumnKind.Geometry);
+        }
+        else
+        {
+            var names = requested.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
+            if (names.FirstOrDefault(name => !byName.ContainsKey(name)) is { } unknown)
+            {
+                return (null, SqlProblems.BadRequest("Unknown column", $"The source has no column '{unknown}' (named in columns)."));
+            }
+            chosen = names.Where(name => name != source.SpatialColumn).Select(name => byName[name]);
+        }
+        // A table's features come from its prepared copy, whose own columns have these names.
+        var columns = chosen
+            .Where(column => column.Kind != ColumnKind.Geometry && (source.Table is null || !PreparedTileTables.ReservedColumns.Contains(column.Name)))
+            .Select(column => new SourceColumn(column.Name, column.SchemaType))
+            .Append(new SourceColumn(source.SpatialColumn, "geometry"))
+            .ToList();
+        return (columns, null);
+    }
+
+    /// <summary>The tables a query reads, from its plan: their data-changed events purge what is made from it.</summary>
+    private async Task<List<SourceTable>> TablesReadAsync(NpgsqlConnection warehouse, MapSource source, List<NpgsqlParameter> parameters,
+        CancellationToken cancellationToken)
+    {
+        var explain = new NpgsqlBatchCommand($"EXPLAIN (VERBOSE, FORMAT JSON) SELECT * FROM {source.FromClause} AS source");
+        explain.Parameters.AddRange(parameters.Select(parameter => parameter.Clone()).ToArray());
+        await using var batch = ReadOnlyBatch.Create(warehouse, options.Value.StatementTimeout, explain);
+        var plan = (string)(await batch.ExecuteScalarAsync(cancellationToken))!;
+        var tables = new HashSet<SourceTable>();
+        Collect(JsonDocument.Parse(plan).RootElement);
+        return tables.OrderBy(table => table.Schema).ThenBy(table => table.Table).ToList();
+
+        void Collect(JsonElement element)
+        {
+            if (element.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in element.EnumerateArray())
+                {
+                    Collect(item);
+                }
+            }
+            else if (element.ValueKind == JsonValueKind.Object)
+            {
+                if (element.TryGetProperty("Relation Name", out var relation) && element.TryGetProperty("Schema", out var schema))
+                {
+                    tables.Add(new SourceTable(schema.GetString()!, relation.GetString()!));
+                }
+                foreach (var property in element.EnumerateObject())
+                {
+                    Collect(property.Value);
+                }
+            }
+        }
+    }
+}

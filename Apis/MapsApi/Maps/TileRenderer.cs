@@ -1,0 +1,152 @@
+using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Postgres;
+using CartoSelfHosted.Platform.Tiles;
+using CartoSelfHosted.Platform.Warehouse;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CartoSelfHosted.MapsApi.Maps;
+
+public enum TileFormat { Mvt, GeoJson }
+
+/// <summary>The administrator's pool for tiles of table sources: read-only sessions under the tile statement timeout.</summary>
+public sealed class TileDataSource(NpgsqlDataSource dataSource) : IAsyncDisposable
+{
+    public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    public static TileDataSource Create(WarehouseDatabase warehouse, MapsApiOptions options, ILoggerFactory loggerFactory) =>
+        new(warehouse.CreateDataSource("warehouse:tiles", connectionString => connectionString.Options =
+            $"-c statement_timeout={(long)options.TileStatementTimeout.TotalMilliseconds} -c default_transaction_read_only=on", loggerFactory));
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}
+
+/// <summary>
+/// Makes one tile in one SQL statement on <c>ST_TileEnvelope</c>, the GiST index and <c>ST_AsMVT</c> (or GeoJSON). A
+/// table's tiles read its prepared copy (see <see cref="TilePyramid"/> for what a tile keeps); a query's run the query
+/// as its organization, read-only, and keep at most <see cref="TilePyramid.MaxFeaturesPerTile"/> features in the
+/// query's order. Null when the tile has no feature.
+/// </summary>
+public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources organizations, PreparedTileTables prepared,
+    IOptions<MapsApiOptions> options)
+{
+    public const string LayerName = "default";
+    public const int Extent = 4096;
+    public const int Buffer = 64;
+
+    private const string TileGeometry = "_carto_tile_geom";
+
+    public async Task<byte[]?> RenderAsync(MapSource source, int z, int x, int y, TileFormat format, CancellationToken cancellationToken)
+    {
+        if (source.TileTable is { } table)
+        {
+            try
+            {
+                return await RenderTableAsync(source, table, z, x, y, format, cancellationToken);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                // The copy is made at instantiation; it is gone when the table was dropped (and perhaps made again) since.
+                if (await prepared.EnsureAsync(table, cancellationToken) is null)
+                {
+                    return null;
+                }
+                return await RenderTableAsync(source, table, z, x, y, format, cancellationToken);
+            }
+        }
+        return await RenderQueryAsync(source, z, x, y, format, cancellationToken);
+    }
+
+    /// <summary>The statement for a table's tile, on its prepared copy; $1, $2, $3 are z, x and y.</summary>
+    public static string TableTileSql(MapSource source, TileTableSource table, TileFormat format) =>
+        TileSql(source, $"{PreparedTileTables.SchemaName}.{SqlIdentifier.Quote(table.PreparedName)}", "source._carto_geom",
+            "source._carto_geom && ST_TileEnvelope($1, $2, $3, margin => " + TilePyramid.Literal((double)Buffer / Extent) + ")" +
+            " AND source._carto_zmin <= $1 AND source._carto_zmax >= $1", format, 1);
+
+    private async Task<byte[]?> RenderTableAsync(MapSource source, TileTableSource table, int z, int x, int y, TileFormat format,
+        CancellationToken cancellationToken)
+    {
+        await using var command = tiles.DataSource.CreateCommand(TableTileSql(source, table, format));
+        command.CommandTimeout = 0;
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = z });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = x });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = y });
+        return await command.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
+    private async Task<byte[]?> RenderQueryAsync(MapSource source, int z, int x, int y, TileFormat format, CancellationToken cancellationToken)
+    {
+        var parameters = QueryParameters.Parse(source.QueryParameters).Parameters!;
+        var first = parameters.Count + 1;
+        var (zp, xp, yp) = ($"${first}", $"${first + 1}", $"${first + 2}");
+        var geometry = $"source.{SqlIdentifier.Quote(source.SpatialColumn)}::geometry";
+        var command = new NpgsqlBatchCommand(TileSql(source, source.FromClause, $"ST_Transform({geometry}, 3857)",
+            $"{geometry} && ST_Transform(ST_TileEnvelope({zp}, {xp}, {yp}, margin => {TilePyramid.Literal((double)Buffer / Extent)}), 4326)",
+            format, first));
+        command.Parameters.AddRange(parameters.ToArray());
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = z });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = x });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = y });
+
+        await using var connection = await organizations.OpenConnectionAsync(source.OrganizationSlug, cancellationToken);
+        // Never committed: the connection's return to the pool rolls it back.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = ReadOnlyBatch.Create(connection, options.Value.TileStatementTimeout, command);
+        return await batch.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
+    /// <summary>
+    /// The whole source as one GeoJSON FeatureCollection (EPSG:4326), read as its organization; null when it has more than
+    /// <paramref name="maxFeatures"/> features.
+    /// </summary>
+    public async Task<byte[]?> SourceGeoJsonAsync(MapSource source, int maxFeatures, CancellationToken cancellationToken)
+    {
+        var geometry = $"source.{SqlIdentifier.Quote(source.SpatialColumn)}::geometry";
+        var command = new NpgsqlBatchCommand(
+            $"""
+             SELECT CASE WHEN count(*) > {maxFeatures} THEN NULL
+                         ELSE convert_to(json_build_object('type', 'FeatureCollection', 'features',
+                                  coalesce(json_agg(ST_AsGeoJSON(feature.*, '{TileGeometry}', 7)::json), '[]'::json))::text, 'UTF8') END
+             FROM (SELECT {Attributes(source)}CASE WHEN ST_SRID({geometry}) = 0 THEN {geometry} ELSE ST_Transform({geometry}, 4326) END AS {TileGeometry}
+                   FROM {source.FromClause} AS source
+                   LIMIT {maxFeatures + 1}) AS feature
+             """);
+        command.Parameters.AddRange(QueryParameters.Parse(source.QueryParameters).Parameters!.ToArray());
+        await using var connection = await organizations.OpenConnectionAsync(source.OrganizationSlug, cancellationToken);
+        // Never committed: the connection's return to the pool rolls it back.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = ReadOnlyBatch.Create(connection, options.Value.StatementTimeout, command);
+        return await batch.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
+    /// <summary>
+    /// One tile's statement: the rows of <paramref name="from"/> that <paramref name="filter"/> keeps, their geometry
+    /// (<paramref name="webMercator"/>, in EPSG:3857) cut to the tile, encoded as MVT or as a GeoJSON FeatureCollection;
+    /// z, x and y are the parameters from <paramref name="firstTileParameter"/> on.
+    /// </summary>
+    private static string TileSql(MapSource source, string from, string webMercator, string filter, TileFormat format, int firstTileParameter)
+    {
+        var (z, x, y) = ($"${firstTileParameter}", $"${firstTileParameter + 1}", $"${firstTileParameter + 2}");
+        var attributes = Attributes(source);
+        var (geometry, encode) = format == TileFormat.Mvt
+            ? ($"ST_AsMVTGeom({webMercator}, ST_TileEnvelope({z}, {x}, {y}), {Extent}, {Buffer}, true)",
+                $"CASE WHEN count({TileGeometry}) = 0 THEN NULL ELSE ST_AsMVT(tile.*, '{LayerName}', {Extent}, '{TileGeometry}') END")
+            : ($"ST_Transform(ST_ClipByBox2D({webMercator}, ST_TileEnvelope({z}, {x}, {y}, margin => {TilePyramid.Literal((double)Buffer / Extent)})), 4326)",
+                $"CASE WHEN count({TileGeometry}) = 0 THEN NULL ELSE convert_to(json_build_object('type', 'FeatureCollection', 'features', " +
+                $"json_agg(ST_AsGeoJSON(tile.*, '{TileGeometry}', 7)::json) FILTER (WHERE {TileGeometry} IS NOT NULL AND NOT ST_IsEmpty({TileGeometry})))::text, 'UTF8') END");
+        return $"""
+                SELECT {encode}
+                FROM (SELECT {attributes}{geometry} AS {TileGeometry}
+                      FROM {from} AS source
+                      WHERE {filter}
+                      LIMIT {TilePyramid.MaxFeaturesPerTile}) AS tile
+                """;
+    }
+
+    /// <summary>The source's attribute columns, each followed by a comma. MVT carries numbers, booleans and strings; other types travel as their text.</summary>
+    private static string Attributes(MapSource source) =>
+        string.Concat(source.Columns.Where(column => column.Type != "geometry").Select(column =>
+            column.Type is "number" or "bigint" or "boolean" or "string"
+                ? $"source.{SqlIdentifier.Quote(column.Name)}, "
+                : $"source.{SqlIdentifier.Quote(column.Name)}::text AS {SqlIdentifier.Quote(column.Name)}, "));
+}
