@@ -31,7 +31,7 @@ var sqlWorker = builder.AddProject("sql-worker", "Workers/SqlWorker")
 var workspaceSubscriber = builder.AddProject("workspace-subscriber", "Workers/WorkspaceSubscriber")
     .WithReference(metadata).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
 var cdnInvalidator = builder.AddProject("cdn-invalidator", "Workers/CdnInvalidator")
-    .WithReference(metadata).WithReference(redis).WithReference(pubsub).WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
+    .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub).WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
 
 // workspace-api answers the platform's health, so it knows every other service.
 var workspaceApi = builder.AddProject("workspace-api", "Apis/WorkspaceApi")

@@ -2,6 +2,7 @@ using CartoSelfHosted.CdnInvalidator.Purging;
 using CartoSelfHosted.Platform.Messaging.DataChanged;
 using CartoSelfHosted.Platform.Messaging.Ping;
 using CartoSelfHosted.Platform.Messaging.Topology;
+using CartoSelfHosted.Platform.Tiles;
 
 namespace CartoSelfHosted.CdnInvalidator.Extensions;
 
@@ -10,6 +11,11 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddRedisCache();
+        // Prepared tile copies are rebuilt from the warehouse; versions are counted in the metadata database.
+        builder.AddMetadataDatabase();
+        builder.AddWarehouse();
+        builder.Services.AddSingleton<PreparedTileTables>();
+        builder.Services.AddSingleton<TableVersions>();
         // http://http-cache is resolved by service discovery to the address AppHost gives.
         builder.Services.AddHttpClient<HttpCachePurger>(client => client.BaseAddress = new Uri($"http://{HttpCachePurger.ServiceName}"));
         builder.AddSubscriber(MessagingTopology.Subscriptions.CdnInvalidator)
