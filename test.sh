@@ -5,7 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-scripts/install-dependencies.sh
+# Node.js may come from elsewhere than Debian (whose npm package would conflict with it): only what is missing.
+node_packages=()
+command -v node >/dev/null || node_packages+=(nodejs)
+command -v npm >/dev/null || node_packages+=(npm)
+scripts/install-dependencies.sh "${node_packages[@]}"
+# CARTO's own JS client, which the compatibility test drives (versions pinned by its package-lock.json).
+(cd tests/AppHost.Tests/CartoClient && npm ci --no-audit --no-fund --silent)
 dotnet build CartoSelfHosted.sln --nologo -v quiet -clp:ErrorsOnly
 
 trap 'scripts/test-servers.sh stop' EXIT

@@ -188,19 +188,21 @@ public sealed class PlatformProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The platform's PostgreSQL superuser on one of its databases (metadata, warehouse).</summary>
+    public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Ports["postgres"],
+        Username = "postgres",
+        Password = File.ReadAllText(Path.Combine(DataDirectory, "postgres-password")).Trim(),
+        Database = database,
+    }.ConnectionString;
+
     /// <summary>A second API token of the default organization, stored straight in the platform's metadata database.</summary>
     public async Task<string> CreateTokenAsync(string name)
     {
         var token = ApiTokens.Generate();
-        var connectionString = new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = Ports["postgres"],
-            Username = "postgres",
-            Password = File.ReadAllText(Path.Combine(DataDirectory, "postgres-password")).Trim(),
-            Database = "metadata",
-        }.ConnectionString;
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionString("metadata"));
         await using var command = dataSource.CreateCommand(
             "INSERT INTO api_tokens (organization_id, name, token_hash) VALUES ('00000000-0000-0000-0000-000000000001', $1, $2)");
         command.Parameters.Add(new NpgsqlParameter { Value = name });

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CartoSelfHosted.Platform.Messaging.DataChanged;
+using CartoSelfHosted.Platform.Messaging.Outbox;
+using CartoSelfHosted.Platform.Messaging.Topology;
+using CartoSelfHosted.TestSupport;
+using Npgsql;
+
+namespace CartoSelfHosted.AppHost.Tests;
+
+/// <summary>Maps and tiles in the running platform: through the router and the HTTP cache, purged by cdn-invalidator.</summary>
+public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<RunningPlatform>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private PlatformProcess Platform => running.Platform;
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ATileChangesWithinOneSecondOfItsTablesDataChangedEventAndNotBefore()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        var table = "tiled_" + Guid.NewGuid().ToString("N")[..8];
+        await WarehouseAsync($"CREATE TABLE org_default.{table} (name text, geom geometry(Point, 4326)); " +
+                             $"ALTER TABLE org_default.{table} OWNER TO org_default; " +
+                             $"INSERT INTO org_default.{table} VALUES ('before', 'SRID=4326;POINT(10 10)')");
+        var instantiation = await GetJsonAsync($"/api/v3/maps/carto_dw/table?name={table}");
+        var dataUrl = instantiation.GetProperty("tilejson").GetProperty("url")[0].GetString()!;
+        Assert.StartsWith(Platform.Router.ToString().TrimEnd('/'), dataUrl);
+        var template = (await GetJsonAsync(dataUrl)).GetProperty("tiles")[0].GetString()!;
+        var tileUrl = template.Replace("{z}/{x}/{y}", "0/0/0");
+
+        var first = await GetAsync(tileUrl);
+        var second = await GetAsync(tileUrl);
+        Assert.Equal(("MISS", "HIT"), (CacheOf(first), CacheOf(second)));
+        Assert.Equal(["before"], await NamesAsync(first));
+
+        // A first change warms the path up (the services run Debug builds under test, and each meets its first event);
+        // the second is the one timed.
+        await ChangeAndWaitForTileAsync(table, tileUrl, "before", "warm");
+        var elapsed = await ChangeAndWaitForTileAsync(table, tileUrl, "warm", "after");
+        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"the new tile came {elapsed.TotalMilliseconds:0} ms after the event");
+        TestContext.Current.TestOutputHelper?.WriteLine($"new tile {elapsed.TotalMilliseconds:0} ms after the event");
+
+        // The next instantiation names the new data with a new cache value.
+        var again = await GetJsonAsync($"/api/v3/maps/carto_dw/table?name={table}");
+        Assert.NotEqual(dataUrl, again.GetProperty("tilejson").GetProperty("url")[0].GetString());
+    }
+
+    [Fact]
+    public async Task CartosOwnJsClientLoadsTableAndQuerySourcesAndTheirTilesThroughTheRouter()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        var table = "client_" + Guid.NewGuid().ToString("N")[..8];
+        await WarehouseAsync($"""
+            CREATE TABLE org_default.{table} (name text, population int, geom geometry(Point, 4326));
+            ALTER TABLE org_default.{table} OWNER TO org_default;
+            INSERT INTO org_default.{table} VALUES
+                ('Lisbon', 545000, 'SRID=4326;POINT(-9.14 38.72)'),
+                ('Madrid', 3300000, 'SRID=4326;POINT(-3.7 40.42)'),
+                ('Quito', 2800000, 'SRID=4326;POINT(-78.47 -0.18)');
+            """);
+
+        var client = new ProcessStartInfo("node", "compat.mjs")
+        {
+            WorkingDirectory = Path.Combine(Hosting.RunContext.FindRepositoryRoot(), "tests", "AppHost.Tests", "CartoClient"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["CARTO_API_BASE_URL"] = new Uri(Platform.Router, "/api").ToString(),
+                ["CARTO_TOKEN"] = Platform.DevToken,
+                ["CARTO_TABLE"] = table,
+            },
+        };
+        using var process = Process.Start(client)!;
+        var output = process.StandardOutput.ReadToEndAsync(Cancellation);
+        var errors = process.StandardError.ReadToEndAsync(Cancellation);
+        await process.WaitForExitAsync(Cancellation).WaitAsync(Patience, Cancellation);
+        Assert.True(process.ExitCode == 0, $"@carto/api-client failed: {await errors}{await output}");
+        var seen = JsonDocument.Parse(await output).RootElement;
+
+        var tableSource = seen.GetProperty("table");
+        Assert.Equal("3.0.0", tableSource.GetProperty("tilejson").GetString());
+        Assert.StartsWith(Platform.Router + "api/v3/maps/carto_dw/table/", tableSource.GetProperty("tiles")[0].GetString());
+        Assert.True(tableSource.GetProperty("accessTokenPassed").GetBoolean());
+        Assert.Equal(3, tableSource.GetProperty("count").GetInt64());
+        Assert.Equal(["name:string", "population:number", "geom:geometry"], tableSource.GetProperty("schema").EnumerateArray()
+            .Select(field => $"{field.GetProperty("name")}:{field.GetProperty("type")}"));
+        Assert.Equal(["Lisbon", "Madrid", "Quito"], NamesOf(tableSource));
+        var madrid = tableSource.GetProperty("z0").EnumerateArray().Single(feature => feature.GetProperty("properties").GetProperty("name").GetString() == "Madrid");
+        Assert.Equal(3300000, madrid.GetProperty("properties").GetProperty("population").GetInt32());
+        // Decoded by @mapbox/vector-tile back to degrees: within a z0 tile's precision (360° / 4096).
+        Assert.Equal(-3.7, madrid.GetProperty("lngLat")[0].GetDouble(), 0.1);
+        Assert.Equal(40.42, madrid.GetProperty("lngLat")[1].GetDouble(), 0.1);
+
+        var querySource = seen.GetProperty("query");
+        Assert.StartsWith(Platform.Router + "api/v3/maps/carto_dw/query/", querySource.GetProperty("tiles")[0].GetString());
+        Assert.Equal(["Madrid", "Quito"], NamesOf(querySource));
+
+        static string[] NamesOf(JsonElement source) => source.GetProperty("z0").EnumerateArray()
+            .Select(feature => feature.GetProperty("properties").GetProperty("name").GetString()!).Order().ToArray();
+    }
+
+    /// <summary>
+    /// Renames the table's rows from <paramref name="from"/> to <paramref name="to"/>; checks the cached tile keeps the old
+    /// name until the data-changed event is published, then returns how long after it the tile showed the new name.
+    /// </summary>
+    private async Task<TimeSpan> ChangeAndWaitForTileAsync(string table, string tileUrl, string from, string to)
+    {
+        await WarehouseAsync($"UPDATE org_default.{table} SET name = '{to}'");
+        // Not before: without its event the cached tile (and the prepared copy behind it) still holds the old rows.
+        await Task.Delay(TimeSpan.FromSeconds(1), Cancellation);
+        Assert.Equal([from], await NamesAsync(await GetAsync(tileUrl)));
+
+        var published = Stopwatch.StartNew();
+        await PublishDataChangedAsync(table);
+        string[] names;
+        do
+        {
+            names = await NamesAsync(await GetAsync(tileUrl));
+        }
+        while (names.SequenceEqual([from]) && published.Elapsed < Patience);
+        var elapsed = published.Elapsed;
+        Assert.Equal([to], names);
+        return elapsed;
+    }
+
+    private async Task PublishDataChangedAsync(string table)
+    {
+        await using var connection = new NpgsqlConnection(Platform.ConnectionString("metadata"));
+        await connection.OpenAsync(Cancellation);
+        await using var transaction = await connection.BeginTransactionAsync(Cancellation);
+        var organization = new Guid("00000000-0000-0000-0000-000000000001");
+        var message = new DataChangedMessage(organization, "default", "carto_dw", "org_default", table, DataChangedMessage.Changes.Rows, "test", null);
+        await OutboxWriter.EnqueueAsync(transaction, MessagingTopology.Topics.DataChanged, message, message.OrderingKey, Cancellation);
+        await transaction.CommitAsync(Cancellation);
+    }
+
+    private async Task WarehouseAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Platform.ConnectionString("warehouse"));
+        await connection.OpenAsync(Cancellation);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(Cancellation);
+    }
+
+    private static async Task<string[]> NamesAsync(HttpResponseMessage tile)
+    {
+        Assert.Equal(HttpStatusCode.OK, tile.StatusCode);
+        var layer = Assert.Single(VectorTile.Decode(await tile.Content.ReadAsByteArrayAsync(Cancellation)));
+        return layer.Features.Select(feature => (string)feature.Properties["name"]).ToArray();
+    }
+
+    private async Task<JsonElement> GetJsonAsync(string url)
+    {
+        var response = await GetAsync(url);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Cancellation));
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, url));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+        return await Platform.Http.SendAsync(request, Cancellation);
+    }
+
+    private static string? CacheOf(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("X-Cache", out var values) ? values.Single() : null;
+}
