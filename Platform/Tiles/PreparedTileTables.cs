@@ -7,8 +7,11 @@ using Npgsql;
 
 namespace CartoSelfHosted.Platform.Tiles;
 
-/// <summary>A warehouse table's geometry column, as a map's tiles are made from it.</summary>
-public sealed record TileTableSource(string Schema, string Table, string SpatialColumn)
+/// <summary>
+/// A warehouse table's geometry column, as a map's tiles are made from it, and the role the table is read as (the
+/// organization's, whose map it is).
+/// </summary>
+public sealed record TileTableSource(string Schema, string Table, string SpatialColumn, string Reader)
 {
     /// <summary>
     /// The prepared copy's name in <see cref="PreparedTileTables.SchemaName"/>: stable for the source (a refresh swaps
@@ -69,14 +72,14 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
         await EnsureSchemaAsync(cancellationToken);
         var sources = new List<TileTableSource>();
         await using (var command = _dataSource.CreateCommand(
-            $"SELECT spatial_column FROM {SchemaName}.prepared WHERE source_schema = $1 AND source_table = $2"))
+            $"SELECT spatial_column, reader FROM {SchemaName}.prepared WHERE source_schema = $1 AND source_table = $2"))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = schema });
             command.Parameters.Add(new NpgsqlParameter { Value = table });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                sources.Add(new TileTableSource(schema, table, reader.GetString(0)));
+                sources.Add(new TileTableSource(schema, table, reader.GetString(0), reader.GetString(1)));
             }
         }
         foreach (var source in sources)
@@ -135,7 +138,18 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
         var attributes = string.Concat(columns.Select(column => ", s." + SqlIdentifier.Quote(column)));
         var copiedAttributes = string.Concat(columns.Select(column => ", " + SqlIdentifier.Quote(column)));
         var geometry = "s." + SqlIdentifier.Quote(source.SpatialColumn) + "::geometry";
-        // The working table is temporary: no WAL for what the copy below rewrites anyway.
+        // The source is read as its organization: whatever runs in reading it (a view's functions) runs with that role's
+        // rights, never the administrator's. Everything after reads only this temporary copy, owned by no one else.
+        await connection.ExecuteAsync($"SET LOCAL ROLE {SqlIdentifier.Quote(source.Reader)}", cancellationToken);
+        await connection.ExecuteAsync(
+            $"""
+             CREATE TEMPORARY TABLE carto_source ON COMMIT DROP AS
+             SELECT {geometry} AS carto_geometry{attributes} FROM {SqlIdentifier.Quote(source.Schema)}.{SqlIdentifier.Quote(source.Table)} s
+             WHERE {geometry} IS NOT NULL
+             """, cancellationToken);
+        await connection.ExecuteAsync("RESET ROLE", cancellationToken);
+
+        // The working table is temporary too: no WAL for what the copy below rewrites anyway.
         const string target = "carto_build";
         // Every geometry in EPSG:4326 (no SRID is taken as 4326), 2D, lines and polygons repaired, cut to Web Mercator's
         // latitudes, then in EPSG:3857 once here rather than in every tile (OFFSET 0 keeps each step computed once per
@@ -147,12 +161,12 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
                     (CASE WHEN ST_Dimension(c.g) = 0 THEN {TilePyramid.FullPointZoom} ELSE -1 END)::smallint AS _carto_zmin,
                     (CASE WHEN ST_Dimension(c.g) = 0 THEN {TilePyramid.MaxZoom} ELSE -1 END)::smallint AS _carto_zmax,
                     ST_Transform(c.g, 3857) AS _carto_geom{attributes}
-             FROM {SqlIdentifier.Quote(source.Schema)}.{SqlIdentifier.Quote(source.Table)} s
-             CROSS JOIN LATERAL (SELECT ST_Force2D(CASE WHEN ST_SRID({geometry}) = 0 THEN ST_SetSRID({geometry}, 4326)
-                                                        ELSE ST_Transform({geometry}, 4326) END) AS g OFFSET 0) r
+             FROM carto_source s
+             CROSS JOIN LATERAL (SELECT ST_Force2D(CASE WHEN ST_SRID(s.carto_geometry) = 0 THEN ST_SetSRID(s.carto_geometry, 4326)
+                                                        ELSE ST_Transform(s.carto_geometry, 4326) END) AS g OFFSET 0) r
              CROSS JOIN LATERAL (SELECT ST_ClipByBox2D({SchemaName}.repaired(r.g),
                                                        ST_MakeEnvelope(-180, -85.0511287798, 180, 85.0511287798, 4326)) AS g OFFSET 0) c
-             WHERE {geometry} IS NOT NULL AND NOT ST_IsEmpty(c.g)
+             WHERE NOT ST_IsEmpty(c.g)
              """, cancellationToken);
         await RankPointsAsync(connection, target, cancellationToken);
         await AddPiecesAsync(connection, target, copiedAttributes, cancellationToken);
@@ -177,12 +191,12 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
         await connection.ExecuteAsync($"ALTER TABLE {copy} RENAME TO {prepared}", cancellationToken);
         await connection.ExecuteAsync(
             $"""
-             INSERT INTO {SchemaName}.prepared (source_schema, source_table, spatial_column, geometry_types, fraction_dropped_per_zoom)
-             VALUES ($1, $2, $3, $4, $5)
+             INSERT INTO {SchemaName}.prepared (source_schema, source_table, spatial_column, reader, geometry_types, fraction_dropped_per_zoom)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (source_schema, source_table, spatial_column)
-             DO UPDATE SET geometry_types = excluded.geometry_types, fraction_dropped_per_zoom = excluded.fraction_dropped_per_zoom,
-                           prepared_at = now()
-             """, cancellationToken, source.Schema, source.Table, source.SpatialColumn, geometryTypes, fractionDropped);
+             DO UPDATE SET reader = excluded.reader, geometry_types = excluded.geometry_types,
+                           fraction_dropped_per_zoom = excluded.fraction_dropped_per_zoom, prepared_at = now()
+             """, cancellationToken, source.Schema, source.Table, source.SpatialColumn, source.Reader, geometryTypes, fractionDropped);
         await transaction.CommitAsync(cancellationToken);
         _logger.LogInformation("Prepared {Schema}.{Table} ({Column}) for tiles in {Elapsed:0} ms", source.Schema, source.Table,
             source.SpatialColumn, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
@@ -325,6 +339,7 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
                      source_schema text NOT NULL,
                      source_table text NOT NULL,
                      spatial_column text NOT NULL,
+                     reader text NOT NULL,
                      geometry_types text[] NOT NULL,
                      fraction_dropped_per_zoom float8[] NOT NULL,
                      prepared_at timestamptz NOT NULL DEFAULT now(),

@@ -5,6 +5,7 @@ using CartoSelfHosted.MapsApi.Sql;
 using CartoSelfHosted.Platform.Caching;
 using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Tiles;
+using CartoSelfHosted.Platform.Warehouse;
 
 namespace CartoSelfHosted.MapsApi.Maps;
 
@@ -37,8 +38,10 @@ public sealed record MapSource(
 
     public string Id { get; } = ComputeId(Kind, Connection, OrganizationId, Table, Query, QueryParameters, Columns, SpatialColumn, TileResolution);
 
-    /// <summary>The table's prepared copy for tiles; query sources have none.</summary>
-    public TileTableSource? TileTable => Table is null ? null : new TileTableSource(Table.Schema, Table.Table, SpatialColumn);
+    /// <summary>The table's prepared copy for tiles, read as the organization; query sources have none.</summary>
+    public TileTableSource? TileTable => Table is null
+        ? null
+        : new TileTableSource(Table.Schema, Table.Table, SpatialColumn, WarehouseDatabase.OrganizationSchema(OrganizationSlug));
 
     /// <summary>The SQL that names the source's rows: the quoted table, or the caller's query as a subquery.</summary>
     public string FromClause => Table is not null

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CartoSelfHosted.Integration.Tests.Sql;
+using CartoSelfHosted.Platform.Caching;
 using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.Integration.Tests.Maps;
@@ -138,6 +139,20 @@ public abstract class MapsApiTests(SqlEnvironment environment)
     }
 
     [Fact]
+    public async Task AViewIsReadAsItsOrganizationNeverAsTheAdministrator()
+    {
+        var view = "readers_" + Guid.NewGuid().ToString("N")[..8];
+        // Whatever a view runs when read (here current_user; it could be a function of the organization's) runs as the reader.
+        await environment.AsOrganizationAsync(environment.A, $"CREATE VIEW {view} AS SELECT name, current_user::text AS reader, geom FROM cities");
+        using var client = environment.ClientOf(environment.A);
+        var template = await TemplateAsync(client, "table", "name=" + view);
+
+        var features = await TileFeaturesAsync(client, template, 0, 0, 0);
+        Assert.Equal(3, features.Count);
+        Assert.All(features, feature => Assert.Equal(environment.A.Schema, feature.Properties["reader"]));
+    }
+
+    [Fact]
     public async Task DensePointsAreThinnedAtLowZoomAndAllThereAtFullZoom()
     {
         var table = "dense_" + Guid.NewGuid().ToString("N")[..8];
@@ -261,7 +276,27 @@ public abstract class MapsApiTests(SqlEnvironment environment)
 }
 
 /// <summary>The Maps API with Redis up: answers are kept there too.</summary>
-public sealed class MapsApiWithRedisTests(SqlEnvironment environment) : MapsApiTests(environment), IClassFixture<SqlEnvironment>;
+public sealed class MapsApiWithRedisTests(SqlEnvironment environment) : MapsApiTests(environment), IClassFixture<SqlEnvironment>
+{
+    [Fact]
+    public async Task TilesAndStatisticsAreKeptInRedisUnderTheirTablesTag()
+    {
+        var table = "kept_" + Guid.NewGuid().ToString("N")[..8];
+        await Environment.AsOrganizationAsync(Environment.A, $"CREATE TABLE {table} AS SELECT * FROM cities");
+        using var client = Environment.ClientOf(Environment.A);
+        var map = await InstantiateAsync(client, "table", "name=" + table);
+        var tileJson = await client.GetFromJsonAsync<JsonElement>(map.GetProperty("tilejson").GetProperty("url")[0].GetString()!, Cancellation);
+        Assert.NotEmpty(await TileFeaturesAsync(client, tileJson.GetProperty("tiles")[0].GetString()!, 0, 0, 0));
+
+        // cdn-invalidator drops exactly this tag when the table changes.
+        using var redis = Caching.Redis.Client();
+        var tag = "tag:" + SurrogateKeys.Table("carto_dw", Environment.A.Schema, table);
+        var keys = (await redis.ExecuteAsync(new RedisCommand("SMEMBERS", tag), Cancellation)).Elements.Select(key => System.Text.Encoding.UTF8.GetString(key.Bytes!)).ToList();
+        var id = map.GetProperty("id").GetString();
+        Assert.Contains(keys, key => key.StartsWith($"maps:{id}:") && key.EndsWith(":stats"));
+        Assert.Contains(keys, key => key.StartsWith($"maps:{id}:") && key.EndsWith(":Mvt:0/0/0"));
+    }
+}
 
 /// <summary>The same tests with Redis down (nothing listens at its address): every answer is the same, health says degraded.</summary>
 public sealed class MapsApiWithoutRedisTests(RedisDownEnvironment environment) : MapsApiTests(environment), IClassFixture<RedisDownEnvironment>
