@@ -6,6 +6,7 @@ using CartoSelfHosted.MapsApi.Sql;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Tiles;
 using CartoSelfHosted.ServiceDefaults.Problems;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CartoSelfHosted.MapsApi.Apis;
@@ -152,7 +153,7 @@ public static class MapTilesApi
     }
 
     public static async Task<IResult> GeoJson(string connection, string kind, string id, HttpContext httpContext, MapSourceStore store,
-        TileRenderer renderer, MapCaching caching, Microsoft.Extensions.Options.IOptions<MapsApiOptions> options, CancellationToken cancellationToken)
+        TileRenderer renderer, MapCaching caching, IOptions<MapsApiOptions> options, CancellationToken cancellationToken)
     {
         if (await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken) is not { } source)
         {

@@ -22,10 +22,24 @@ public sealed class DataChangedHandler(TableVersions versions, PreparedTileTable
         var refreshed = message.Connection == WarehouseDatabase.BuiltInConnectionName
             ? await prepared.RefreshAsync(message.Schema, message.Table, cancellationToken)
             : 0;
-        // Throws when Redis is configured but down, so the event is retried rather than Redis left holding old tiles.
-        var dropped = await redis.InvalidateTagsAsync([tableKey], cancellationToken);
+        RedisUnavailableException? redisDown = null;
+        long dropped = 0;
+        try
+        {
+            dropped = await redis.InvalidateTagsAsync([tableKey], cancellationToken);
+        }
+        catch (RedisUnavailableException ex)
+        {
+            // While Redis is down maps-api does not read it, so the HTTP cache is purged all the same; the event is then
+            // retried, so Redis does not come back holding the old tiles.
+            redisDown = ex;
+        }
         string[] keys = [tableKey, SurrogateKeys.OrganizationQueries(message.OrganizationSlug)];
         await purger.PurgeAsync(keys, cancellationToken);
+        if (redisDown is not null)
+        {
+            throw new InvalidOperationException($"Purged {string.Join(' ', keys)}, but Redis could not drop the table's keys; retrying.", redisDown);
+        }
         logger.LogInformation("{Schema}.{Table} {Change}: {Refreshed} tile copies rebuilt, {Dropped} Redis keys dropped, purged {Keys}",
             message.Schema, message.Table, message.Change, refreshed, dropped, string.Join(' ', keys));
     }
