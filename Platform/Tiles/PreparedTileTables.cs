@@ -120,8 +120,10 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
             return await FindAsync(source, cancellationToken);
         }
 
-        // ST_IsValid tells each invalid geometry's reason as a NOTICE: not news here, they are repaired.
+        // ST_IsValid tells each invalid geometry's reason as a NOTICE: not news here, they are repaired. Ranking points
+        // aggregates a row per point and zoom: in memory rather than in files on disk.
         await connection.ExecuteAsync("SET LOCAL client_min_messages = warning", cancellationToken);
+        await connection.ExecuteAsync("SET LOCAL work_mem = '256MB'", cancellationToken);
         var columns = await SourceColumnsAsync(connection, source, cancellationToken);
         var prepared = SqlIdentifier.Quote(source.PreparedName);
         if (columns is null)
@@ -239,7 +241,7 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
 
     /// <summary>
     /// A point's first zoom: the shallowest zoom below <see cref="TilePyramid.FullPointZoom"/> where it comes first (in table
-    /// order) in its cell of the zoom's grid.
+    /// order) in its cell of the zoom's grid. Each cell's first is found by hash aggregation (<c>min</c>), not by sorting.
     /// </summary>
     private static Task RankPointsAsync(NpgsqlConnection connection, string target, CancellationToken cancellationToken)
     {
@@ -247,16 +249,14 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
         return connection.ExecuteAsync(
             $"""
              UPDATE {target} p SET _carto_zmin = ranked.zoom
-             FROM (SELECT _carto_id, min(z) AS zoom
-                   FROM (SELECT _carto_id, z,
-                                row_number() OVER (PARTITION BY z, floor((x + {world}) / cell), floor((y + {world}) / cell)
-                                                   ORDER BY _carto_id) AS place
-                         FROM (SELECT _carto_id, ST_X(ST_GeometryN(_carto_geom, 1)) AS x, ST_Y(ST_GeometryN(_carto_geom, 1)) AS y
+             FROM (SELECT leader AS _carto_id, min(z) AS zoom
+                   FROM (SELECT z, min(_carto_id) AS leader
+                         FROM (SELECT _carto_id, ST_X(ST_GeometryN(_carto_geom, 1)) + {world} AS x, ST_Y(ST_GeometryN(_carto_geom, 1)) + {world} AS y
                                FROM {target} WHERE ST_Dimension(_carto_geom) = 0) points
                          CROSS JOIN LATERAL (SELECT z, 2 * {world} / (2 ^ z) / {TilePyramid.PointGridCells} AS cell
-                                             FROM generate_series(0, {TilePyramid.FullPointZoom - 1}) AS z) zooms) cells
-                   WHERE place = 1
-                   GROUP BY _carto_id) ranked
+                                             FROM generate_series(0, {TilePyramid.FullPointZoom - 1}) AS z) zooms
+                         GROUP BY z, floor(x / cell), floor(y / cell)) cells
+                   GROUP BY leader) ranked
              WHERE p._carto_id = ranked._carto_id
              """, cancellationToken);
     }
