@@ -8,7 +8,8 @@ namespace CartoSelfHosted.ServiceDefaults.Telemetry;
 /// <summary>
 /// What OpenTelemetry's ASP.NET Core instrumentation package would add to each request's span (it cannot be restored
 /// here): a name of method and route, the semantic-convention tags, an error status on a 5xx. Health requests, asked
-/// every few seconds by the orchestrator, are not recorded at all.
+/// every few seconds by the orchestrator, are not recorded at all; an endpoint marked with <see cref="SampledTracing"/>
+/// (a tile: thousands a second, each as cheap as its trace) is recorded one time in N.
 /// </summary>
 public static class RequestTelemetry
 {
@@ -21,7 +22,8 @@ public static class RequestTelemetry
                 await next(context);
                 return;
             }
-            if (unrecordedPaths.Contains(context.Request.Path))
+            if (unrecordedPaths.Contains(context.Request.Path) ||
+                context.GetEndpoint()?.Metadata.GetMetadata<SampledTracing>() is { } sampled && Random.Shared.Next(sampled.OneIn) != 0)
             {
                 activity.IsAllDataRequested = false;
                 activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
@@ -49,3 +51,6 @@ public static class RequestTelemetry
             }
         });
 }
+
+/// <summary>Endpoint metadata: record one request in <see cref="OneIn"/> (and the spans under it); the others are not traced.</summary>
+public sealed record SampledTracing(int OneIn);

@@ -6,6 +6,7 @@ using CartoSelfHosted.MapsApi.Sql;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Tiles;
 using CartoSelfHosted.ServiceDefaults.Problems;
+using CartoSelfHosted.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -25,7 +26,8 @@ public static class MapTilesApi
         var api = app.MapGroup("/api/v3/maps/{connection}/{kind:regex(^(table|query)$)}/{id}");
         api.MapGet("/tilejson", TileJson);
         api.MapGet("/geojson", GeoJson);
-        api.MapGet("/{z}/{x}/{y}", Tile);
+        // Tiles come by the thousand a second, each costing about what its trace would: one in a hundred is traced.
+        api.MapGet("/{z}/{x}/{y}", Tile).WithMetadata(new SampledTracing(100));
         return app;
     }
 
