@@ -4,12 +4,16 @@ public sealed record LogLine(long Sequence, DateTimeOffset Time, string Stream, 
 
 /// <summary>
 /// A resource's console output: the last lines in memory for the dashboard, every line in <c>.data/logs/&lt;name&gt;.log</c>.
+/// The file is flushed every <see cref="FlushInterval"/>, not at every line: a busy service (the router logs each request)
+/// would otherwise cost a write for each of its lines.
 /// </summary>
 public sealed class LogBuffer : IDisposable
 {
     private const int Capacity = 5000;
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(200);
     private readonly Queue<LogLine> _lines = new();
     private readonly StreamWriter _file;
+    private readonly Timer _flush;
     private readonly Lock _lock = new();
     private long _sequence;
     private bool _disposed;
@@ -17,7 +21,8 @@ public sealed class LogBuffer : IDisposable
     public LogBuffer(string filePath)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(filePath)!);
-        _file = new StreamWriter(new FileStream(filePath, FileMode.Create, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        _file = new StreamWriter(new FileStream(filePath, FileMode.Create, FileAccess.Write, FileShare.Read));
+        _flush = new Timer(_ => Flush(), null, FlushInterval, FlushInterval);
     }
 
     public void Add(string stream, string? text)
@@ -52,8 +57,20 @@ public sealed class LogBuffer : IDisposable
         }
     }
 
+    private void Flush()
+    {
+        lock (_lock)
+        {
+            if (!_disposed)
+            {
+                _file.Flush();
+            }
+        }
+    }
+
     public void Dispose()
     {
+        _flush.Dispose();
         lock (_lock)
         {
             _disposed = true;
