@@ -28,14 +28,8 @@ chmod 755 "$data" # PostgreSQL runs as its own user, which must be able to enter
 choose_platform_ports
 router=${PLATFORM_PORTS[router-http]} dashboard=${PLATFORM_PORTS[dashboard]} postgres=${PLATFORM_PORTS[postgres]}
 maps=${PLATFORM_PORTS[maps-api]}
-dotnet artifacts/bin/AppHost/release/AppHost.dll --data-dir "$data" "${PLATFORM_PORT_ARGS[@]}" >"$data/apphost.out" 2>&1 &
-apphost=$!
-trap 'kill -TERM $apphost 2>/dev/null; wait $apphost 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 1 1800); do
-  curl -sf "http://127.0.0.1:$router/api/v3/health" 2>/dev/null | grep -q '"status":"Healthy"' && break
-  kill -0 $apphost 2>/dev/null || { cat "$data/apphost.out" >&2; exit 1; }
-  sleep 0.1
-done
+trap '[[ -n $APPHOST_PID ]] && { kill -TERM "$APPHOST_PID" 2>/dev/null; wait "$APPHOST_PID" 2>/dev/null; }; rm -rf "$data"' EXIT
+start_release_platform "$data"
 token=$(cat "$data/dev-token")
 export PGPASSWORD
 PGPASSWORD=$(cat "$data/postgres-password")

@@ -38,3 +38,20 @@ choose_platform_ports() {
     PLATFORM_PORT_ARGS+=("--Ports:$resource=$port")
   done
 }
+
+# Starts the Release build of the platform (what ./run.sh runs) beside any other, on the ports choose_platform_ports
+# chose, with its data in $1 and its output in $1/apphost.out; sets APPHOST_PID, then waits until the router reports
+# every service Healthy. A benchmark's EXIT trap stops it (kill -TERM "$APPHOST_PID").
+APPHOST_PID=''
+start_release_platform() {
+  local data=$1
+  dotnet artifacts/bin/AppHost/release/AppHost.dll --data-dir "$data" "${PLATFORM_PORT_ARGS[@]}" >"$data/apphost.out" 2>&1 &
+  APPHOST_PID=$!
+  for _ in $(seq 1 1800); do
+    curl -sf "http://127.0.0.1:${PLATFORM_PORTS[router-http]}/api/v3/health" 2>/dev/null | grep -q '"status":"Healthy"' && return 0
+    kill -0 "$APPHOST_PID" 2>/dev/null || { cat "$data/apphost.out" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "error: the platform was not healthy within 180 s; its output is in $data/apphost.out" >&2
+  return 1
+}
