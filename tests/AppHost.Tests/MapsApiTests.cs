@@ -52,7 +52,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
     }
 
     [Fact]
-    public async Task CartosOwnJsClientLoadsTableAndQuerySourcesAndTheirTilesThroughTheRouter()
+    public async Task CartosOwnJsClientLoadsTableAndQuerySourcesAndTheirTilesAndReadsOurErrorsThroughTheRouter()
     {
         await Platform.WaitHealthyAsync(Patience);
         var table = "client_" + Guid.NewGuid().ToString("N")[..8];
@@ -101,6 +101,10 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         var querySource = seen.GetProperty("query");
         Assert.StartsWith(Platform.Router + "api/v3/maps/carto_dw/query/", querySource.GetProperty("tiles")[0].GetString());
         Assert.Equal(["Madrid", "Quito"], NamesOf(querySource));
+
+        var missing = seen.GetProperty("missing");
+        Assert.Equal("CartoAPIError", missing.GetProperty("name").GetString());
+        Assert.Contains("Not found (404): There is no table 'no_such_table'", missing.GetProperty("message").GetString());
 
         static string[] NamesOf(JsonElement source) => source.GetProperty("z0").EnumerateArray()
             .Select(feature => feature.GetProperty("properties").GetProperty("name").GetString()!).Order().ToArray();

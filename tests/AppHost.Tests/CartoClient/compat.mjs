@@ -40,7 +40,15 @@ const query = await vectorQuerySource({
   sqlQuery: `SELECT name, population, geom FROM ${tableName} WHERE population > $1`,
   queryParameters: [1000000],
 });
+// A table that is not there: the client's error carries the platform's reason.
+let missing = null;
+try {
+  await vectorTableSource({apiBaseUrl, accessToken, connectionName, tableName: 'no_such_table'});
+} catch (error) {
+  missing = {name: error.name, message: error.message};
+}
 console.log(JSON.stringify({
   table: {...summary(table), z0: await featuresOf(table, 0, 0, 0)},
   query: {...summary(query), z0: await featuresOf(query, 0, 0, 0)},
+  missing,
 }));
