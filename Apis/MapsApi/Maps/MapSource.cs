@@ -48,6 +48,12 @@ public sealed record MapSource(
         ? $"{SqlIdentifier.Quote(Table.Schema)}.{SqlIdentifier.Quote(Table.Table)}"
         : $"({Query}\n)";
 
+    /// <summary>The source's geometry as SQL on the row alias <c>source</c> (a geography column read as geometry).</summary>
+    public string GeometrySql => $"source.{SqlIdentifier.Quote(SpatialColumn)}::geometry";
+
+    /// <summary><see cref="GeometrySql"/> in EPSG:4326; a geometry without SRID is taken as already in it.</summary>
+    public string GeometryInDegreesSql => $"CASE WHEN ST_SRID({GeometrySql}) = 0 THEN {GeometrySql} ELSE ST_Transform({GeometrySql}, 4326) END";
+
     /// <summary>The surrogate keys (and Redis tags) of everything made from this source.</summary>
     public IReadOnlyList<string> CacheTags =>
     [

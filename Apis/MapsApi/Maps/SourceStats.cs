@@ -39,8 +39,8 @@ public sealed class SourceStatsReader(IOptions<MapsApiOptions> options)
 {
     public async Task<SourceStats> ReadAsync(NpgsqlConnection warehouse, MapSource source, CancellationToken cancellationToken)
     {
-        var geometry = $"source.{SqlIdentifier.Quote(source.SpatialColumn)}::geometry";
-        var inDegrees = $"CASE WHEN ST_SRID({geometry}) = 0 THEN {geometry} ELSE ST_Transform({geometry}, 4326) END";
+        var geometry = source.GeometrySql;
+        var inDegrees = source.GeometryInDegreesSql;
         var attributes = source.Columns.Where(column => column.Type != "geometry").ToList();
         var numeric = attributes.Where(column => column.Type is "number" or "bigint").ToList();
         var categorical = attributes.Where(column => column.Type is "string" or "boolean").ToList();

@@ -79,7 +79,7 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
         var parameters = QueryParameters.Parse(source.QueryParameters).Parameters!;
         var first = parameters.Count + 1;
         var (zp, xp, yp) = ($"${first}", $"${first + 1}", $"${first + 2}");
-        var geometry = $"source.{SqlIdentifier.Quote(source.SpatialColumn)}::geometry";
+        var geometry = source.GeometrySql;
         var command = new NpgsqlBatchCommand(TileSql(source, source.FromClause, $"ST_Transform({geometry}, 3857)",
             $"{geometry} && ST_Transform(ST_TileEnvelope({zp}, {xp}, {yp}, margin => {TilePyramid.Literal((double)Buffer / Extent)}), 4326)",
             format, first));
@@ -101,13 +101,12 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
     /// </summary>
     public async Task<byte[]?> SourceGeoJsonAsync(MapSource source, int maxFeatures, CancellationToken cancellationToken)
     {
-        var geometry = $"source.{SqlIdentifier.Quote(source.SpatialColumn)}::geometry";
         var command = new NpgsqlBatchCommand(
             $"""
              SELECT CASE WHEN count(*) > {maxFeatures} THEN NULL
                          ELSE convert_to(json_build_object('type', 'FeatureCollection', 'features',
                                   coalesce(json_agg(ST_AsGeoJSON(feature.*, '{TileGeometry}', 7)::json), '[]'::json))::text, 'UTF8') END
-             FROM (SELECT {Attributes(source)}CASE WHEN ST_SRID({geometry}) = 0 THEN {geometry} ELSE ST_Transform({geometry}, 4326) END AS {TileGeometry}
+             FROM (SELECT {Attributes(source)}{source.GeometryInDegreesSql} AS {TileGeometry}
                    FROM {source.FromClause} AS source
                    LIMIT {maxFeatures + 1}) AS feature
              """);
