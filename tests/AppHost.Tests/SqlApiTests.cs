@@ -65,7 +65,7 @@ public sealed class SqlApiTests(RunningPlatform running) : IClassFixture<Running
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetGuid();
 
         // Killed once its statements run (the log line comes before its warehouse transaction, so give it a moment).
-        await WaitUntilAsync(() => Task.FromResult(Platform.LogOf("sql-worker").Contains($"Running SQL job {id}, attempt 1")),
+        await WaitUntilAsync(() => Task.FromResult(Platform.LogOf("sql-worker").Contains($"Running sql job {id}, attempt 1")),
             "the sql-worker to start the job");
         await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
         Assert.Equal("running", (await JobAsync(id)).GetProperty("status").GetString());
