@@ -21,8 +21,10 @@ namespace CartoSelfHosted.Platform.Messaging.Subscriber;
 /// fails has its message come back after a growing delay, and after <see cref="MessagingOptions.MaxDeliveryAttempts"/>
 /// attempts it goes to the dead-letter topic with the reason. Each handler runs in a metadata transaction that also
 /// writes the message's inbox row, so a message delivered again (or sent again by the outbox) has its effects once.
+/// It is not disposable on purpose: its token sources and semaphores hold no timers or wait handles, and disposing them
+/// while a host still stops it (two stops racing at a test server's end) made the stop throw.
 /// </summary>
-internal sealed class SubscriberHost : IHostedService, IDisposable
+internal sealed class SubscriberHost : IHostedService
 {
     // Attribute values are limited to 1,024 bytes.
     private const int MaxReasonLength = 900;
@@ -603,14 +605,5 @@ internal sealed class SubscriberHost : IHostedService, IDisposable
         {
             _logger.LogWarning("Could not trim the inbox of {Subscription}: {Reason}", Name, ex.Message);
         }
-    }
-
-    public void Dispose()
-    {
-        _stopPulling.Dispose();
-        _stopHandlers.Dispose();
-        _stopBackground.Dispose();
-        _outstanding.Dispose();
-        _concurrency.Dispose();
     }
 }
