@@ -4,6 +4,7 @@ using CartoSelfHosted.MapsApi.Maps;
 using CartoSelfHosted.MapsApi.Sql;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using CartoSelfHosted.ServiceDefaults.Problems;
 
 namespace CartoSelfHosted.MapsApi.Apis;
 
@@ -37,7 +38,7 @@ public static class MapInstantiationApi
             }
             catch (JsonException)
             {
-                return SqlProblems.BadRequest("Invalid queryParameters", "queryParameters is a JSON array of values, bound in order to $1, $2….");
+                return ProblemResults.BadRequest("Invalid queryParameters", "queryParameters is a JSON array of values, bound in order to $1, $2….");
             }
         }
         var request = new MapRequest(name, q, parameters, columns, spatialDataColumn, spatialDataType, tileResolution);

@@ -115,7 +115,7 @@ public static class MapTilesApi
     {
         if (ParseTile(z, x, y) is not { } tile)
         {
-            return SqlProblems.BadRequest("Invalid tile",
+            return ProblemResults.BadRequest("Invalid tile",
                 $"A tile is z/x/y with z from 0 to {TilePyramid.MaxZoom} and x and y from 0 to 2^z - 1; '{z}/{x}/{y}' is not one.");
         }
         TileFormat format;
@@ -128,7 +128,7 @@ public static class MapTilesApi
                 format = TileFormat.GeoJson;
                 break;
             default:
-                return SqlProblems.BadRequest("Unknown formatTiles", "formatTiles is mvt (Mapbox Vector Tile, the default) or geojson.");
+                return ProblemResults.BadRequest("Unknown formatTiles", "formatTiles is mvt (Mapbox Vector Tile, the default) or geojson.");
         }
         if (await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken) is not { } source)
         {
@@ -173,7 +173,7 @@ public static class MapTilesApi
         }
         if (bytes is null)
         {
-            return SqlProblems.BadRequest("Too large for GeoJSON",
+            return ProblemResults.BadRequest("Too large for GeoJSON",
                 $"The source has more than {maxFeatures} features; GeoJSON is for small sources: use its tiles (TileJSON) instead.");
         }
         if (caching.Apply(httpContext, source, bytes))

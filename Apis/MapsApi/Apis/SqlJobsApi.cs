@@ -5,6 +5,7 @@ using CartoSelfHosted.Platform.Jobs;
 using CartoSelfHosted.Platform.Messaging.Topology;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Warehouse;
+using CartoSelfHosted.ServiceDefaults.Problems;
 
 namespace CartoSelfHosted.MapsApi.Apis;
 
@@ -35,11 +36,11 @@ public static class SqlJobsApi
         }
         if (string.IsNullOrWhiteSpace(body.Query))
         {
-            return SqlProblems.BadRequest("No query", "query is the SQL the job runs (one or more statements), and it is missing or empty.");
+            return ProblemResults.BadRequest("No query", "query is the SQL the job runs (one or more statements), and it is missing or empty.");
         }
         if (body.Query.Length > SqlJobs.MaxQueryLength)
         {
-            return SqlProblems.BadRequest("Query too long", $"A job's query is at most {SqlJobs.MaxQueryLength} characters.");
+            return ProblemResults.BadRequest("Query too long", $"A job's query is at most {SqlJobs.MaxQueryLength} characters.");
         }
         var job = await store.CreateAsync(SqlJobs.Kind, user.GetOrganizationId(), connection, new SqlJobRequest(body.Query),
             MessagingTopology.Topics.SqlJobs, cancellationToken);
@@ -74,7 +75,7 @@ public static class SqlJobsApi
     {
         if (page < 1 || pageSize is < 1 or > MaxPageSize)
         {
-            return SqlProblems.BadRequest("Invalid paging", $"page starts at 1 and pageSize is between 1 and {MaxPageSize}.");
+            return ProblemResults.BadRequest("Invalid paging", $"page starts at 1 and pageSize is between 1 and {MaxPageSize}.");
         }
         response.Headers.CacheControl = "no-store";
         var jobs = await store.ListAsync(user.GetOrganizationId(), SqlJobs.Kind, page, pageSize, cancellationToken);

@@ -5,6 +5,7 @@ using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using CartoSelfHosted.ServiceDefaults.Problems;
 
 namespace CartoSelfHosted.MapsApi.Apis;
 
@@ -40,16 +41,16 @@ public static class SqlQueryApi
         }
         if (string.IsNullOrWhiteSpace(sql))
         {
-            return SqlProblems.BadRequest("No query", "q is the SQL statement to run, and it is missing or empty.");
+            return ProblemResults.BadRequest("No query", "q is the SQL statement to run, and it is missing or empty.");
         }
         if (parameters.Parameters is null)
         {
-            return SqlProblems.BadRequest("Invalid queryParameters", parameters.Error!);
+            return ProblemResults.BadRequest("Invalid queryParameters", parameters.Error!);
         }
         format = string.IsNullOrEmpty(format) ? QueryResultWriter.Json : format.ToLowerInvariant();
         if (!QueryResultWriter.Formats.Contains(format))
         {
-            return SqlProblems.BadRequest("Unknown format", $"format is one of: {string.Join(", ", QueryResultWriter.Formats)}.");
+            return ProblemResults.BadRequest("Unknown format", $"format is one of: {string.Join(", ", QueryResultWriter.Formats)}.");
         }
         return await runner.RunAsync(user.GetOrganizationSlug(),
             new SqlQuery(connection, sql, parameters.Parameters, format, cacheable), cancellationToken);

@@ -34,7 +34,7 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
         }
         if (request.SpatialDataType is { Length: > 0 } spatialDataType && spatialDataType != "geo")
         {
-            return (null, SqlProblems.BadRequest("Unsupported spatialDataType",
+            return (null, ProblemResults.BadRequest("Unsupported spatialDataType",
                 $"spatialDataType '{spatialDataType}' is not supported here; the only one is 'geo' (a geometry column)."));
         }
         var tileResolution = 0.5;
@@ -42,12 +42,12 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
             (!double.TryParse(resolutionText, NumberStyles.Float, CultureInfo.InvariantCulture, out tileResolution) ||
              tileResolution is not (0.25 or 0.5 or 1 or 2 or 4)))
         {
-            return (null, SqlProblems.BadRequest("Invalid tileResolution", "tileResolution is one of 0.25, 0.5, 1, 2 and 4."));
+            return (null, ProblemResults.BadRequest("Invalid tileResolution", "tileResolution is one of 0.25, 0.5, 1, 2 and 4."));
         }
         var (parameters, parametersError) = QueryParameters.Parse(request.QueryParameters);
         if (parameters is null)
         {
-            return (null, SqlProblems.BadRequest("Invalid queryParameters", parametersError!));
+            return (null, ProblemResults.BadRequest("Invalid queryParameters", parametersError!));
         }
         var organizationSlug = user.GetOrganizationSlug();
         await using var warehouse = await organizations.OpenConnectionAsync(organizationSlug, cancellationToken);
@@ -60,7 +60,7 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
         {
             if (string.IsNullOrWhiteSpace(request.Name))
             {
-                return (null, SqlProblems.BadRequest("No table name", "name is the table to map, as table or schema.table."));
+                return (null, ProblemResults.BadRequest("No table name", "name is the table to map, as table or schema.table."));
             }
             table = await FindTableAsync(warehouse, request.Name, organizationSlug, cancellationToken);
             if (table is null)
@@ -70,14 +70,14 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
             }
             if (parameters.Count > 0)
             {
-                return (null, SqlProblems.BadRequest("Invalid queryParameters", "A table source takes no queryParameters."));
+                return (null, ProblemResults.BadRequest("Invalid queryParameters", "A table source takes no queryParameters."));
             }
         }
         else
         {
             if (string.IsNullOrWhiteSpace(request.Q))
             {
-                return (null, SqlProblems.BadRequest("No query", "q is the SQL query to map, and it is missing or empty."));
+                return (null, ProblemResults.BadRequest("No query", "q is the SQL query to map, and it is missing or empty."));
             }
             query = request.Q;
         }
@@ -217,7 +217,7 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
         var byName = described.GroupBy(column => column.Name).ToDictionary(group => group.Key, group => group.First());
         if (!byName.TryGetValue(source.SpatialColumn, out var spatial) || spatial.Kind != ColumnKind.Geometry)
         {
-            return (null, SqlProblems.BadRequest("Unknown spatialDataColumn", spatial is null
+            return (null, ProblemResults.BadRequest("Unknown spatialDataColumn", spatial is null
                 ? $"The source has no column '{source.SpatialColumn}' (spatialDataColumn, by default '{DefaultSpatialColumn}')."
                 : $"Column '{source.SpatialColumn}' is of type {spatial.DatabaseType}, not a geometry: name the source's geometry column in spatialDataColumn."));
         }
@@ -231,7 +231,7 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
             var names = requested.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
             if (names.FirstOrDefault(name => !byName.ContainsKey(name)) is { } unknown)
             {
-                return (null, SqlProblems.BadRequest("Unknown column", $"The source has no column '{unknown}' (named in columns)."));
+                return (null, ProblemResults.BadRequest("Unknown column", $"The source has no column '{unknown}' (named in columns)."));
             }
             chosen = names.Where(name => name != source.SpatialColumn).Select(name => byName[name]);
         }

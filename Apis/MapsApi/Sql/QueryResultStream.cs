@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using CartoSelfHosted.ServiceDefaults.Problems;
 
 namespace CartoSelfHosted.MapsApi.Sql;
 
@@ -19,7 +20,7 @@ internal sealed class QueryResultStream(NpgsqlConnection connection, NpgsqlBatch
             var (writer, error) = QueryResultWriter.Create(query.Format, response.BodyWriter, columns);
             if (writer is null)
             {
-                await SqlProblems.BadRequest("No geometry", error!).ExecuteAsync(httpContext);
+                await ProblemResults.BadRequest("No geometry", error!).ExecuteAsync(httpContext);
                 return;
             }
             response.StatusCode = StatusCodes.Status200OK;

@@ -7,12 +7,8 @@ namespace CartoSelfHosted.MapsApi.Sql;
 /// <summary>How the caller's SQL going wrong reads as problem details (RFC 9457).</summary>
 public static class SqlProblems
 {
-    public static IResult BadRequest(string title, string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: title, detail: detail, type: ProblemTypes.BadRequest);
-
     public static IResult UnknownConnection(string connection) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown connection", type: ProblemTypes.NotFound,
-            detail: $"There is no connection named '{connection}'; the built-in warehouse is '{WarehouseDatabase.BuiltInConnectionName}'.");
+        ProblemResults.NotFound("Unknown connection", WarehouseDatabase.UnknownConnectionDetail(connection));
 
     /// <summary>
     /// PostgreSQL's refusal of the caller's SQL, with its message, SQLSTATE and position. Failures of the server itself

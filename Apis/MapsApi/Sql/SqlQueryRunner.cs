@@ -1,6 +1,7 @@
 using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using CartoSelfHosted.ServiceDefaults.Problems;
 
 namespace CartoSelfHosted.MapsApi.Sql;
 
@@ -35,7 +36,7 @@ public sealed class SqlQueryRunner(OrganizationDataSources organizations, IOptio
             if (columns is null)
             {
                 await DisposeAsync(connection, batch, reader);
-                return SqlProblems.BadRequest("Unsupported column type", columnError!);
+                return ProblemResults.BadRequest("Unsupported column type", columnError!);
             }
             return new QueryResultStream(connection, batch, reader, columns, hasRow, query, limits, logger);
         }
