@@ -167,13 +167,17 @@ public static class Ewkb
 
     private static readonly long[] Powers = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
-    private readonly record struct Header(uint Type, bool HasZ, bool HasM);
+    /// <summary>A geometry's type code (Z and M apart), and its SRID when it has one.</summary>
+    internal readonly record struct Header(uint Type, bool HasZ, bool HasM, uint? Srid);
 
-    private ref struct Reader(ReadOnlySpan<byte> bytes)
+    /// <summary>Reads WKB forward; <see cref="WkbHex"/> reads with it too.</summary>
+    internal ref struct Reader(ReadOnlySpan<byte> bytes)
     {
         private readonly ReadOnlySpan<byte> _bytes = bytes;
         private int _position;
         private bool _littleEndian;
+
+        public readonly int Remaining => _bytes.Length - _position;
 
         public Header ReadHeader()
         {
@@ -184,13 +188,10 @@ public static class Ewkb
                 var other => throw new FormatException($"WKB byte order {other} at offset {_position - 1} is neither 0 nor 1."),
             };
             var code = ReadUInt32();
-            if ((code & SridFlag) != 0)
-            {
-                ReadUInt32();
-            }
+            uint? srid = (code & SridFlag) != 0 ? ReadUInt32() : null;
             // EWKB says Z and M with flags; ISO WKB by adding 1000 (Z), 2000 (M) or 3000 (ZM) to the type.
             var iso = (code & 0x0FFF_FFFF) / 1000;
-            return new Header((code & 0x0FFF_FFFF) % 1000, (code & ZFlag) != 0 || iso is 1 or 3, (code & MFlag) != 0 || iso is 2 or 3);
+            return new Header((code & 0x0FFF_FFFF) % 1000, (code & ZFlag) != 0 || iso is 1 or 3, (code & MFlag) != 0 || iso is 2 or 3, srid);
         }
 
         public int ReadCount()
