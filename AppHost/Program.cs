@@ -12,6 +12,8 @@ var metadata = postgres.AddDatabase("metadata");
 var warehouse = postgres.AddDatabase("warehouse");
 var redis = builder.AddRedis("redis");
 var pubsub = builder.AddPubSubEmulator("pubsub");
+// Uploads wait here for import-worker: a folder under the data folder.
+var objectStorage = builder.AddObjectStorage("object-storage");
 
 var accountsApi = builder.AddProject("accounts-api", "Apis/AccountsApi")
     .WithReference(metadata).WaitFor(postgres)
@@ -20,12 +22,14 @@ var mapsApi = builder.AddProject("maps-api", "Apis/MapsApi")
     .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub)
     .WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
 var importApi = builder.AddProject("import-api", "Apis/ImportApi")
-    .WithReference(metadata).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
+    .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WithReference(objectStorage)
+    .WaitFor(postgres).WaitFor(pubsub);
 var ldsApi = builder.AddProject("lds-api", "Apis/LdsApi")
     .WithReference(metadata).WithReference(warehouse).WaitFor(postgres);
 
 var importWorker = builder.AddProject("import-worker", "Workers/ImportWorker")
-    .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
+    .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WithReference(objectStorage)
+    .WaitFor(postgres).WaitFor(pubsub);
 var sqlWorker = builder.AddProject("sql-worker", "Workers/SqlWorker")
     .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
 var workspaceSubscriber = builder.AddProject("workspace-subscriber", "Workers/WorkspaceSubscriber")
