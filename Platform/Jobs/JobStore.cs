@@ -14,19 +14,37 @@ public sealed class JobStore(MetadataDatabase metadata)
         created_at, started_at, finished_at, cancel_requested_at, warehouse_xid, warehouse_pid
         """;
 
-    /// <summary>Records a pending job and the message that asks <paramref name="topic"/>'s worker to run it, in one transaction.</summary>
+    /// <summary>
+    /// Records a pending job and the message that asks <paramref name="topic"/>'s worker to run it, in one transaction.
+    /// With <paramref name="maxActive"/>, an organization that already has that many jobs of the kind pending or
+    /// running gets <see cref="ActiveJobLimitException"/> instead. <paramref name="id"/> is the job's, when the caller
+    /// has already used it (to name the job's upload).
+    /// </summary>
     public async Task<JobRecord> CreateAsync(string kind, Guid organizationId, string connection, object request, string topic,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, int? maxActive = null, Guid? id = null)
     {
         await using var db = await metadata.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        if (maxActive is { } limit)
+        {
+            // One organization's submissions of a kind queue on this lock, so two cannot both take the last place.
+            await db.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended($1::text || $2, 0))", cancellationToken, organizationId, kind);
+            await using var count = new NpgsqlCommand(
+                "SELECT count(*) FROM jobs WHERE organization_id = $1 AND kind = $2 AND status IN ('pending', 'running')", db, transaction);
+            count.Parameters.Add(new NpgsqlParameter { Value = organizationId });
+            count.Parameters.Add(new NpgsqlParameter { Value = kind });
+            if ((long)(await count.ExecuteScalarAsync(cancellationToken))! >= limit)
+            {
+                throw new ActiveJobLimitException(limit);
+            }
+        }
         JobRecord job;
         await using (var command = new NpgsqlCommand($"""
             INSERT INTO jobs (id, kind, organization_id, connection, request) VALUES ($1, $2, $3, $4, $5::jsonb)
             RETURNING {Columns}
             """, db, transaction))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = Guid.CreateVersion7() });
+            command.Parameters.Add(new NpgsqlParameter { Value = id ?? Guid.CreateVersion7() });
             command.Parameters.Add(new NpgsqlParameter { Value = kind });
             command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
             command.Parameters.Add(new NpgsqlParameter { Value = connection });
@@ -134,6 +152,14 @@ public sealed class JobStore(MetadataDatabase metadata)
             cancellationToken, id, JsonSerializer.Serialize(result, JsonSerializerOptions.Web));
     }
 
+    /// <summary>The run's progress so far, written at once (outside the handler's transaction) so the API shows it.</summary>
+    public async Task UpdateProgressAsync(Guid id, object progress, CancellationToken cancellationToken)
+    {
+        await using var db = await metadata.DataSource.OpenConnectionAsync(cancellationToken);
+        await db.ExecuteAsync("UPDATE jobs SET progress = $2::jsonb, updated_at = now() WHERE id = $1 AND status = 'running'",
+            cancellationToken, id, JsonSerializer.Serialize(progress, JsonSerializerOptions.Web));
+    }
+
     public async Task<bool> IsCancelRequestedAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var command = metadata.DataSource.CreateCommand("SELECT cancel_requested_at IS NOT NULL FROM jobs WHERE id = $1");
@@ -182,4 +208,11 @@ public sealed class JobStore(MetadataDatabase metadata)
 
     private static JsonElement? JsonElementOf(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : JsonSerializer.Deserialize<JsonElement>(reader.GetString(ordinal));
+}
+
+/// <summary>The organization has as many jobs of the kind pending or running as it may.</summary>
+public sealed class ActiveJobLimitException(int limit)
+    : Exception($"The organization already has {limit} jobs of this kind waiting or running; try again when one has ended.")
+{
+    public int Limit { get; } = limit;
 }

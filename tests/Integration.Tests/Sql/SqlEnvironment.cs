@@ -1,12 +1,9 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using CartoSelfHosted.Platform.Metadata;
-using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Warehouse;
 using CartoSelfHosted.MapsApi.Apis;
 using CartoSelfHosted.SqlWorker.Jobs;
 using CartoSelfHosted.TestSupport;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests.Sql;
@@ -26,6 +23,8 @@ public class SqlEnvironment : IAsyncLifetime
 {
     public const int StatementTimeoutSeconds = 2;
 
+    public TenantDatabases Databases { get; private set; } = null!;
+
     public ApiFactory<SqlJobView> Maps { get; private set; } = null!;
 
     public ApiFactory<SqlJobHandler> Worker { get; private set; } = null!;
@@ -40,19 +39,8 @@ public class SqlEnvironment : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Metadata = await TestServers.CreateDatabaseAsync("sql_meta");
-        Warehouse = await TestServers.CreateDatabaseAsync("sql_dw");
-        await using (var metadata = NpgsqlDataSource.Create(Metadata))
-        {
-            await new MetadataMigrator(metadata, NullLogger<MetadataMigrator>.Instance).MigrateAsync(CancellationToken.None);
-            A = await CreateOrganizationAsync(metadata, "a");
-            B = await CreateOrganizationAsync(metadata, "b");
-        }
-        await using (var warehouse = NpgsqlDataSource.Create(Warehouse))
-        {
-            await new WarehouseProvisioner(new WarehouseDatabase(warehouse, Warehouse), NullLogger<WarehouseProvisioner>.Instance)
-                .ProvisionAsync([A.Slug, B.Slug], CancellationToken.None);
-        }
+        Databases = await TenantDatabases.CreateAsync("sql");
+        (Metadata, Warehouse, A, B) = (Databases.Metadata, Databases.Warehouse, Databases.A, Databases.B);
         await AsOrganizationAsync(A, """
             CREATE TABLE cities (name text, population int, founded date, tags jsonb, geom geometry(Point, 4326));
             INSERT INTO cities VALUES
@@ -99,17 +87,9 @@ public class SqlEnvironment : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
-    public async Task<T?> WarehouseScalarAsync<T>(string sql)
-    {
-        await using var dataSource = NpgsqlDataSource.Create(Warehouse);
-        return await MetadataMigrationTests.ScalarAsync<T>(dataSource, sql);
-    }
+    public Task<T?> WarehouseScalarAsync<T>(string sql) => Databases.WarehouseScalarAsync<T>(sql);
 
-    public async Task<T?> MetadataScalarAsync<T>(string sql)
-    {
-        await using var dataSource = NpgsqlDataSource.Create(Metadata);
-        return await MetadataMigrationTests.ScalarAsync<T>(dataSource, sql);
-    }
+    public Task<T?> MetadataScalarAsync<T>(string sql) => Databases.MetadataScalarAsync<T>(sql);
 
     /// <summary>Submits a batch job as the organization and returns its id.</summary>
     public async Task<Guid> SubmitJobAsync(TestOrganization organization, string query)
@@ -138,20 +118,6 @@ public class SqlEnvironment : IAsyncLifetime
             return job.GetProperty("status").GetString() is "success" or "failure" or "cancelled";
         }, timeout ?? TimeSpan.FromSeconds(30), $"job {id} to end", TestContext.Current.CancellationToken);
         return job;
-    }
-
-    private static async Task<TestOrganization> CreateOrganizationAsync(NpgsqlDataSource metadata, string prefix)
-    {
-        var slug = prefix + Guid.NewGuid().ToString("N")[..10];
-        var token = ApiTokens.Generate();
-        await using var command = metadata.CreateCommand("""
-            WITH organization AS (INSERT INTO organizations (slug, name) VALUES ($1, $1) RETURNING id)
-            INSERT INTO api_tokens (organization_id, name, token_hash, scopes)
-            SELECT id, 'test', $2, '{admin}' FROM organization RETURNING organization_id
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = slug });
-        command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
-        return new TestOrganization((Guid)(await command.ExecuteScalarAsync())!, slug, token);
     }
 
     public async ValueTask DisposeAsync()

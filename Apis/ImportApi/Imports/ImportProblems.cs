@@ -1,0 +1,25 @@
+using CartoSelfHosted.ServiceDefaults.Problems;
+using CartoSelfHosted.Platform.Warehouse;
+
+namespace CartoSelfHosted.ImportApi.Imports;
+
+/// <summary>The import API's refusals, as problem details (RFC 9457).</summary>
+internal static class ImportProblems
+{
+    public static IResult UnknownConnection(string connection) =>
+        ProblemResults.NotFound("Unknown connection", WarehouseDatabase.UnknownConnectionDetail(connection));
+
+    public static IResult NoSuchJob(Guid id) => ProblemResults.NotFound("No such import", $"The organization has no import {id}.");
+
+    public static IResult TableExists(string schema, string table) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The table exists", type: ProblemTypes.Conflict,
+            detail: $"{schema}.{table} already exists; import with overwrite=true to replace it, or choose another destination.");
+
+    public static IResult TooLarge(long maxBytes) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "File too large", type: ProblemTypes.PayloadTooLarge,
+            detail: $"An import takes files of at most {maxBytes:N0} bytes.");
+
+    public static IResult TooManyImports(string reason) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many imports", type: ProblemTypes.TooManyRequests,
+            detail: reason);
+}

@@ -1,0 +1,246 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Threading.Channels;
+using CartoSelfHosted.Platform.Imports;
+using CartoSelfHosted.Platform.Postgres;
+using Npgsql;
+using NpgsqlTypes;
+using CartoSelfHosted.Platform.Geometry;
+
+namespace CartoSelfHosted.ImportWorker.Imports;
+
+/// <summary>
+/// Writes a file's features into a new table with PostgreSQL's binary COPY, in the caller's transaction. The table's
+/// columns come from the first features; when a later feature brings a new field, a value that does not fit its
+/// column, or another geometry type, the COPY pauses, the table is altered (widened) and the COPY goes on — so the
+/// file is read once, and memory holds only the first features and one feature at a time.
+/// The file is read on a thread of its own while this one writes: parsing and PostgreSQL run side by side.
+/// </summary>
+internal sealed class StagingTableWriter(NpgsqlConnection connection, string schema, string table, ImportSchema columns)
+{
+    /// <summary>Features read before the table is created: their values choose its first column types.</summary>
+    public const int SampleSize = 1000;
+
+    private readonly string _table = $"{SqlIdentifier.Quote(schema)}.{SqlIdentifier.Quote(table)}";
+    private readonly List<ImportColumn> _added = [];
+    private readonly List<ImportColumn> _widened = [];
+    private NpgsqlBinaryImporter? _copy;
+    private bool _hasGeometry;
+
+    public long Rows { get; private set; }
+
+    public bool HasGeometry => _hasGeometry;
+
+    /// <summary>Reads every feature of <paramref name="file"/> into the table; <paramref name="progress"/> is called after each batch.</summary>
+    public async Task WriteAsync(ImportFile file, Func<long, Task> progress, CancellationToken cancellationToken)
+    {
+        var features = Channel.CreateBounded<Feature>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
+        var reading = Task.Run(() => ReadAll(file.Reader, features.Writer, cancellationToken), cancellationToken);
+        try
+        {
+            var sample = new List<Feature>();
+            while (sample.Count < SampleSize && await features.Reader.WaitToReadAsync(cancellationToken))
+            {
+                while (sample.Count < SampleSize && features.Reader.TryRead(out var feature))
+                {
+                    columns.Observe(feature, file.Reader.Fields, _added, _widened, out _);
+                    sample.Add(feature);
+                }
+            }
+            _hasGeometry = file.Reader.GeometrySource is not null;
+            await CreateAsync(cancellationToken);
+            BeginCopy();
+            foreach (var feature in sample)
+            {
+                WriteRow(feature);
+            }
+            sample.Clear();
+            var sinceProgress = 0;
+            while (await features.Reader.WaitToReadAsync(cancellationToken))
+            {
+                while (features.Reader.TryRead(out var feature))
+                {
+                    if (columns.Observe(feature, file.Reader.Fields, _added, _widened, out var geometryChanged))
+                    {
+                        await AlterAsync(geometryChanged, cancellationToken);
+                    }
+                    WriteRow(feature);
+                    if (++sinceProgress == 1024)
+                    {
+                        sinceProgress = 0;
+                        await progress(Rows);
+                    }
+                }
+            }
+            await reading;
+            await _copy!.CompleteAsync(cancellationToken);
+            await _copy.DisposeAsync();
+            _copy = null;
+        }
+        finally
+        {
+            // Disposing a COPY that was not completed cancels it; the caller's transaction then rolls everything back.
+            _copy?.Dispose();
+            // The reading thread stops at its next feature once the channel is closed.
+            features.Writer.TryComplete();
+            await Task.WhenAny(reading);
+        }
+    }
+
+    private static void ReadAll(IFeatureReader reader, ChannelWriter<Feature> features, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (reader.TryRead(out var feature))
+            {
+                while (!features.TryWrite(feature))
+                {
+                    if (!features.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+                    {
+                        return;
+                    }
+                }
+            }
+            features.TryComplete();
+        }
+        catch
+        {
+            // The writer sees the end of the features, then this exception when it awaits the reading.
+            features.TryComplete();
+            throw;
+        }
+    }
+
+    private async Task CreateAsync(CancellationToken cancellationToken)
+    {
+        var definitions = columns.Columns.Select(column => $"{SqlIdentifier.Quote(column.Name)} {ColumnTypes.SqlName(column.EffectiveType)}").ToList();
+        if (_hasGeometry)
+        {
+            definitions.Add($"{ImportSchema.GeometryColumn} geometry({columns.Geometry.PostGisName}, 4326)");
+        }
+        await ExecuteAsync($"CREATE TABLE {_table} ({string.Join(", ", definitions)})", cancellationToken);
+    }
+
+    private void BeginCopy()
+    {
+        var names = columns.Columns.Select(column => SqlIdentifier.Quote(column.Name)).ToList();
+        if (_hasGeometry)
+        {
+            names.Add(ImportSchema.GeometryColumn);
+        }
+        _copy = connection.BeginBinaryImport($"COPY {_table} ({string.Join(", ", names)}) FROM STDIN (FORMAT BINARY)");
+    }
+
+    /// <summary>Pauses the COPY to add and widen columns, then goes on.</summary>
+    private async Task AlterAsync(bool geometryChanged, CancellationToken cancellationToken)
+    {
+        await _copy!.CompleteAsync(cancellationToken);
+        await _copy.DisposeAsync();
+        _copy = null;
+        var changes = new List<string>();
+        foreach (var column in _added)
+        {
+            changes.Add($"ADD COLUMN {SqlIdentifier.Quote(column.Name)} {ColumnTypes.SqlName(column.EffectiveType)}");
+        }
+        foreach (var column in _widened)
+        {
+            var type = ColumnTypes.SqlName(column.EffectiveType);
+            changes.Add($"ALTER COLUMN {SqlIdentifier.Quote(column.Name)} TYPE {type} USING {SqlIdentifier.Quote(column.Name)}::{type}");
+        }
+        if (geometryChanged && _hasGeometry)
+        {
+            var promote = columns.Geometry.PromoteToMulti ? $"ST_Multi({ImportSchema.GeometryColumn})" : ImportSchema.GeometryColumn;
+            changes.Add($"ALTER COLUMN {ImportSchema.GeometryColumn} TYPE geometry({columns.Geometry.PostGisName}, 4326) USING {promote}");
+        }
+        await ExecuteAsync($"ALTER TABLE {_table} {string.Join(", ", changes)}", cancellationToken);
+        BeginCopy();
+    }
+
+    private void WriteRow(Feature feature)
+    {
+        Rows++;
+        var copy = _copy!;
+        copy.StartRow();
+        var values = feature.Values;
+        foreach (var column in columns.Columns)
+        {
+            var value = column.FieldIndex < values.Length ? values[column.FieldIndex] : FieldValue.Null;
+            if (value.Kind == FieldKind.Null || (value.Kind == FieldKind.String && column.EffectiveType != ColumnType.Text && string.IsNullOrWhiteSpace(value.Text)))
+            {
+                copy.WriteNull();
+                continue;
+            }
+            WriteValue(copy, column, value.Text!);
+        }
+        if (_hasGeometry)
+        {
+            if (feature.Geometry is { } geometry)
+            {
+                var ewkb = columns.Geometry.PromoteToMulti && geometry.Kind < WkbGeometryType.MultiPoint ? AsMulti(geometry) : geometry.Ewkb;
+                copy.Write(ewkb, NpgsqlDbType.Bytea);
+            }
+            else
+            {
+                copy.WriteNull();
+            }
+        }
+    }
+
+    private void WriteValue(NpgsqlBinaryImporter copy, ImportColumn column, string text)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        switch (column.EffectiveType)
+        {
+            case ColumnType.Text:
+                copy.Write(text, NpgsqlDbType.Text);
+                return;
+            case ColumnType.Integer when int.TryParse(text, NumberStyles.AllowLeadingSign, invariant, out var number):
+                copy.Write(number, NpgsqlDbType.Integer);
+                return;
+            case ColumnType.BigInt when long.TryParse(text, NumberStyles.AllowLeadingSign, invariant, out var number):
+                copy.Write(number, NpgsqlDbType.Bigint);
+                return;
+            case ColumnType.Double when double.TryParse(text, NumberStyles.Float, invariant, out var number):
+                copy.Write(number, NpgsqlDbType.Double);
+                return;
+            case ColumnType.Boolean when ColumnTypes.TryParseBoolean(text, out var flag):
+                copy.Write(flag, NpgsqlDbType.Boolean);
+                return;
+            case ColumnType.Date when ColumnTypes.TryParseDate(text, out var date):
+                copy.Write(date, NpgsqlDbType.Date);
+                return;
+            case ColumnType.Timestamp when ColumnTypes.TryParseTimestamp(text, out var timestamp):
+                copy.Write(DateTime.SpecifyKind(timestamp, DateTimeKind.Unspecified), NpgsqlDbType.Timestamp);
+                return;
+            case var type:
+                // Only a type the request named can refuse a value: inferred types widen to fit.
+                throw new ImportFormatException(
+                    $"the value '{Shorten(text)}' of column '{column.SourceName}' is not {ColumnTypes.SqlName(type)}, the type the import's schema gives it.",
+                    $"feature {Rows}");
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    /// <summary>A single geometry as a one-part multi geometry, so a column of multi geometries takes it.</summary>
+    private static byte[] AsMulti(GeometryValue geometry)
+    {
+        // Little-endian EWKB with SRID: 1 byte order, 4 type, 4 SRID, then the body; a part has no SRID of its own.
+        var source = geometry.Ewkb;
+        var multi = new byte[9 + 4 + 5 + (source.Length - 9)];
+        multi[0] = 1;
+        BinaryPrimitives.WriteUInt32LittleEndian(multi.AsSpan(1), (uint)geometry.Kind + 3 | 0x2000_0000);
+        BinaryPrimitives.WriteUInt32LittleEndian(multi.AsSpan(5), 4326);
+        BinaryPrimitives.WriteUInt32LittleEndian(multi.AsSpan(9), 1);
+        multi[13] = 1;
+        BinaryPrimitives.WriteUInt32LittleEndian(multi.AsSpan(14), (uint)geometry.Kind);
+        source.AsSpan(9).CopyTo(multi.AsSpan(18));
+        return multi;
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

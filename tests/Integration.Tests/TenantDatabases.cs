@@ -1,0 +1,60 @@
+using CartoSelfHosted.Integration.Tests.Sql;
+using CartoSelfHosted.Platform.Metadata;
+using CartoSelfHosted.Platform.Security;
+using CartoSelfHosted.Platform.Warehouse;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace CartoSelfHosted.Integration.Tests;
+
+/// <summary>
+/// A metadata database (migrated) and a warehouse (provisioned) of a test class's own, with two organizations, A and
+/// B, made directly in the metadata database, each with an admin token.
+/// </summary>
+public sealed record TenantDatabases(string Metadata, string Warehouse, TestOrganization A, TestOrganization B)
+{
+    public static async Task<TenantDatabases> CreateAsync(string purpose)
+    {
+        var metadataDatabase = await TestServers.CreateDatabaseAsync(purpose + "_meta");
+        var warehouseDatabase = await TestServers.CreateDatabaseAsync(purpose + "_dw");
+        TestOrganization a, b;
+        await using (var metadata = NpgsqlDataSource.Create(metadataDatabase))
+        {
+            await new MetadataMigrator(metadata, NullLogger<MetadataMigrator>.Instance).MigrateAsync(CancellationToken.None);
+            a = await CreateOrganizationAsync(metadata, "a");
+            b = await CreateOrganizationAsync(metadata, "b");
+        }
+        await using (var warehouse = NpgsqlDataSource.Create(warehouseDatabase))
+        {
+            await new WarehouseProvisioner(new WarehouseDatabase(warehouse, warehouseDatabase), NullLogger<WarehouseProvisioner>.Instance)
+                .ProvisionAsync([a.Slug, b.Slug], CancellationToken.None);
+        }
+        return new TenantDatabases(metadataDatabase, warehouseDatabase, a, b);
+    }
+
+    public async Task<T?> WarehouseScalarAsync<T>(string sql)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(Warehouse);
+        return await MetadataMigrationTests.ScalarAsync<T>(dataSource, sql);
+    }
+
+    public async Task<T?> MetadataScalarAsync<T>(string sql)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(Metadata);
+        return await MetadataMigrationTests.ScalarAsync<T>(dataSource, sql);
+    }
+
+    private static async Task<TestOrganization> CreateOrganizationAsync(NpgsqlDataSource metadata, string prefix)
+    {
+        var slug = prefix + Guid.NewGuid().ToString("N")[..10];
+        var token = ApiTokens.Generate();
+        await using var command = metadata.CreateCommand("""
+            WITH organization AS (INSERT INTO organizations (slug, name) VALUES ($1, $1) RETURNING id)
+            INSERT INTO api_tokens (organization_id, name, token_hash, scopes)
+            SELECT id, 'test', $2, '{admin}' FROM organization RETURNING organization_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = slug });
+        command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
+        return new TestOrganization((Guid)(await command.ExecuteScalarAsync())!, slug, token);
+    }
+}
