@@ -10,8 +10,10 @@ node_packages=()
 command -v node >/dev/null || node_packages+=(nodejs)
 command -v npm >/dev/null || node_packages+=(npm)
 scripts/install-dependencies.sh "${node_packages[@]}"
-# CARTO's own JS client, which the compatibility test drives (versions pinned by its package-lock.json).
+# CARTO's own JS client, which the compatibility test drives, and the open data the import tests upload (versions
+# pinned by their package-lock.json files).
 (cd tests/AppHost.Tests/CartoClient && npm ci --no-audit --no-fund --silent)
+(cd tests/AppHost.Tests/ImportData && npm ci --no-audit --no-fund --silent)
 dotnet build CartoSelfHosted.sln --nologo -v quiet -clp:ErrorsOnly
 
 trap 'scripts/test-servers.sh stop' EXIT

