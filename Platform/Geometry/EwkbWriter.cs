@@ -71,6 +71,15 @@ public sealed class EwkbWriter
         BinaryPrimitives.WriteDoubleLittleEndian(span[8..], y + 0.0);
     }
 
+    /// <summary>A point from two numbers (a CSV's longitude and latitude columns), as the whole geometry.</summary>
+    /// <exception cref="FormatException">The numbers are not a longitude and a latitude.</exception>
+    public void WritePoint(double longitude, double latitude)
+    {
+        Clear();
+        WriteHeader(WkbGeometryType.Point, outermost: true);
+        WritePosition(longitude, latitude, "longitudes and latitudes are degrees.");
+    }
+
     /// <summary>An empty point: WKB has no count for a point, so PostGIS writes POINT EMPTY as NaN coordinates.</summary>
     internal void WriteEmptyPoint()
     {

@@ -497,7 +497,7 @@ public sealed class CsvFeatureReader : IFeatureReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static GeometryValue? ReadLatitudeLongitude(string? latitudeText, string? longitudeText, long line)
+    private GeometryValue? ReadLatitudeLongitude(string? latitudeText, string? longitudeText, long line)
     {
         if (string.IsNullOrWhiteSpace(latitudeText) || string.IsNullOrWhiteSpace(longitudeText))
         {
@@ -505,7 +505,7 @@ public sealed class CsvFeatureReader : IFeatureReader
         }
         var latitude = ReadCoordinate(latitudeText, "latitude", 90, line);
         var longitude = ReadCoordinate(longitudeText, "longitude", 180, line);
-        return PointEwkb.Encode(longitude, latitude);
+        return _geometryParser.Point(longitude, latitude);
     }
 
     private static double ReadCoordinate(string text, string name, double limit, long line)

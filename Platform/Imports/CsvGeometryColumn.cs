@@ -5,13 +5,20 @@ using CartoSelfHosted.Platform.Geometry;
 namespace CartoSelfHosted.Platform.Imports;
 
 /// <summary>
-/// The text of a CSV geometry column as EWKB, through Platform/Geometry's encoders (one writer, reused from row to
+/// A CSV's geometry (the text of its geometry column, or its latitude and longitude) as EWKB, through Platform/Geometry's encoders (one writer, reused from row to
 /// row). Each throws <see cref="FormatException"/> for a value it cannot read; <see cref="CsvFeatureReader"/> reports
 /// it with the line.
 /// </summary>
 internal sealed class CsvGeometryColumn
 {
     private readonly EwkbWriter _writer = new();
+
+    /// <summary>A point from latitude and longitude columns.</summary>
+    public GeometryValue Point(double longitude, double latitude)
+    {
+        _writer.WritePoint(longitude, latitude);
+        return Value(WkbGeometryType.Point);
+    }
 
     /// <summary>WKT or EWKT (<c>SRID=4326;POINT(1 2)</c>).</summary>
     public GeometryValue ParseWkt(string text) => Value(Wkt.ToEwkb(text, _writer));
