@@ -7,6 +7,7 @@ public enum FileFormat
     Csv,
     GeoJson,
     GeoJsonSeq,
+    TopoJson,
     Zip,
     GeoPackage,
     Kml,
@@ -33,6 +34,7 @@ public static class FileFormats
         [".geojsonseq"] = FileFormat.GeoJsonSeq,
         [".ndjson"] = FileFormat.GeoJsonSeq,
         [".jsonl"] = FileFormat.GeoJsonSeq,
+        [".topojson"] = FileFormat.TopoJson,
         [".zip"] = FileFormat.Zip,
         [".kmz"] = FileFormat.Zip,
         [".gpkg"] = FileFormat.GeoPackage,
@@ -44,6 +46,7 @@ public static class FileFormats
         FileFormat.Csv => "CSV text",
         FileFormat.GeoJson => "GeoJSON",
         FileFormat.GeoJsonSeq => "newline-delimited GeoJSON",
+        FileFormat.TopoJson => "TopoJSON",
         FileFormat.Zip => "a ZIP archive",
         FileFormat.GeoPackage => "a GeoPackage (SQLite) database",
         FileFormat.Kml => "KML",
@@ -68,8 +71,8 @@ public static class FileFormats
         return content;
     }
 
-    // GeoJSON and its newline-delimited form share a family: a .json file may be either.
-    private static FileFormat Family(FileFormat format) => format == FileFormat.GeoJsonSeq ? FileFormat.GeoJson : format;
+    // GeoJSON, its newline-delimited form and TopoJSON share a family: a .json file may be any of them.
+    private static FileFormat Family(FileFormat format) => format is FileFormat.GeoJsonSeq or FileFormat.TopoJson ? FileFormat.GeoJson : format;
 
     private static FileFormat FromContent(ReadOnlySpan<byte> head)
     {
@@ -104,9 +107,25 @@ public static class FileFormats
         }
         if (text[0] is (byte)'{' or (byte)'[')
         {
-            return IsOneObjectPerLine(text) ? FileFormat.GeoJsonSeq : FileFormat.GeoJson;
+            return IsTopology(text) ? FileFormat.TopoJson : IsOneObjectPerLine(text) ? FileFormat.GeoJsonSeq : FileFormat.GeoJson;
         }
         return FileFormat.Csv;
+    }
+
+    /// <summary>True when the document's type is <c>Topology</c>: TopoJSON, whose shapes are arcs shared between features.</summary>
+    private static bool IsTopology(ReadOnlySpan<byte> text)
+    {
+        for (var at = text.IndexOf("\"type\""u8); at >= 0; at = Next(text, at))
+        {
+            var value = text[(at + 6)..].TrimStart(" \t\r\n"u8);
+            if (value.Length > 0 && value[0] == (byte)':' && value[1..].TrimStart(" \t\r\n"u8).StartsWith("\"Topology\""u8))
+            {
+                return true;
+            }
+        }
+        return false;
+
+        static int Next(ReadOnlySpan<byte> text, int at) => text[(at + 1)..].IndexOf("\"type\""u8) is var next and >= 0 ? at + 1 + next : -1;
     }
 
     /// <summary>True when the first line holds one whole JSON object and the next record starts another.</summary>

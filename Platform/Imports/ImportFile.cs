@@ -2,7 +2,8 @@ namespace CartoSelfHosted.Platform.Imports;
 
 /// <summary>
 /// A file opened for import: its format told from its content (<see cref="FileFormats.Detect"/>), an archive
-/// unpacked, and the reader of its features — native and streaming for CSV and GeoJSON, through GDAL for the rest.
+/// unpacked, and the reader of its features — native and streaming for CSV and GeoJSON, through GDAL for the rest
+/// (Shapefile, GeoPackage, KML, TopoJSON).
 /// </summary>
 public sealed class ImportFile : IDisposable
 {
@@ -52,9 +53,9 @@ public sealed class ImportFile : IDisposable
                 : Open(dataset, Path.GetFileName(dataset), Path.Combine(workFolder, "inner"), options, cancellationToken);
             return new ImportFile(FileFormat.Zip, "zip/" + inner.FormatName, inner.Reader, bytesTotal, inner._counted, inner.Warnings);
         }
-        if (format is FileFormat.GeoPackage or FileFormat.Kml)
+        if (format is FileFormat.GeoPackage or FileFormat.Kml or FileFormat.TopoJson)
         {
-            var name = format == FileFormat.Kml ? "kml" : "geopackage";
+            var name = format switch { FileFormat.Kml => "kml", FileFormat.TopoJson => "topojson", _ => "geopackage" };
             return Through(OgrFeatureReader.Open(path, name, options.Readers), format, bytesTotal);
         }
 

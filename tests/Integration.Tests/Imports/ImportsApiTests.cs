@@ -7,6 +7,7 @@ using CartoSelfHosted.Platform.Jobs;
 using CartoSelfHosted.Platform.Messaging.Outbox;
 using CartoSelfHosted.Platform.Messaging.Topology;
 using CartoSelfHosted.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests.Imports;
@@ -59,6 +60,7 @@ public sealed class ImportsApiTests(ImportEnvironment environment) : IClassFixtu
         { "places.zip", "ESRI Shapefile", "Point" },
         { "places.gpkg", "GPKG", "Point" },
         { "places.kml", "KML", "Point" },
+        { "places.kmz", "KMZ", "Point" },
     };
 
     [Theory]
@@ -80,6 +82,29 @@ public sealed class ImportsApiTests(ImportEnvironment environment) : IClassFixtu
         Assert.Equal(expected.MaxLon, await environment.WarehouseScalarAsync<double>($"SELECT ST_XMax(ST_Extent(geom)) FROM {A.Schema}.{table}"), 5);
         Assert.Equal(TestFiles.Places - 1, await environment.WarehouseScalarAsync<long>(
             $"SELECT max(population::bigint) / 1000 FROM {A.Schema}.{table}"));
+    }
+
+    [Fact]
+    public async Task ATopoJsonWithoutADeclaredSridWithAnIdPropertyAndMixedTypesImports()
+    {
+        // Shared arcs, no transform, no crs: what world-atlas and us-atlas publish, in small.
+        const string topology = """
+            {"type":"Topology","objects":{"shapes":{"type":"GeometryCollection","geometries":[
+              {"type":"Polygon","arcs":[[0]],"id":"A","properties":{"id":7,"name":"square"}},
+              {"type":"Polygon","arcs":[[1]],"id":"B","properties":{"id":8,"name":"bow tie"}},
+              {"type":"Point","coordinates":[5,5],"properties":{"id":9,"name":"point"}}]}},
+             "arcs":[[[0,0],[1,0],[1,1],[0,1],[0,0]],[[2,2],[3,3],[3,2],[2,3],[2,2]]]}
+            """;
+        var table = NewTable("topo");
+
+        var job = await environment.ImportAsync(A, "shapes.json", Encoding.UTF8.GetBytes(topology), Into(table));
+
+        Assert.True(job.GetProperty("status").GetString() == "success", job.ToString());
+        var result = job.GetProperty("result");
+        Assert.Equal(("topojson", 3L, "Geometry"), (result.GetProperty("format").GetString(), result.GetProperty("rows").GetInt64(),
+            result.GetProperty("geometryType").GetString()));
+        Assert.Equal(1, result.GetProperty("invalidGeometries").GetInt64());
+        Assert.Equal(24, await environment.WarehouseScalarAsync<long>($"SELECT sum(id) FROM {A.Schema}.{table}"));
     }
 
     public static TheoryData<string, string, string> BadFiles => new()
@@ -344,6 +369,57 @@ public sealed class ImportsApiTests(ImportEnvironment environment) : IClassFixtu
         var times = first.GetProperty("jobs").EnumerateArray().Select(job => job.GetProperty("createdAt").GetDateTimeOffset()).ToList();
         Assert.Equal(times.OrderDescending(), times);
         await SqlQueryApiTests.AssertProblemAsync(bad, HttpStatusCode.BadRequest, null);
+    }
+
+    [Fact]
+    public async Task AUrlImportFetchesItsFileIntoObjectStorageAndImportsIt()
+    {
+        var bytes = Encoding.UTF8.GetBytes(TestFiles.PlacesGeoJson(40));
+        using var listener = new HttpListener();
+        var port = LoopbackPorts.Free();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            var context = await listener.GetContextAsync();
+            context.Response.ContentLength64 = bytes.Length;
+            await context.Response.OutputStream.WriteAsync(bytes);
+            context.Response.Close();
+        }, TestContext.Current.CancellationToken);
+        var table = NewTable("fetched");
+        // Recorded as import-api records it, past its address check (which refuses loopback, as tested above).
+        var job = await environment.Api.Services.GetRequiredService<JobStore>().CreateAsync(ImportJobs.Kind, A.Id, "carto_dw",
+            new ImportJobRequest(null, null, $"http://127.0.0.1:{port}/data/places.geojson", A.Schema, table, false, true, null),
+            MessagingTopology.Topics.ImportJobs, TestContext.Current.CancellationToken);
+
+        var ended = await environment.WaitForEndAsync(A, job.Id);
+        await serving;
+
+        Assert.True(ended.GetProperty("status").GetString() == "success", ended.ToString());
+        Assert.Equal(40, await environment.WarehouseScalarAsync<long>($"SELECT count(*) FROM {A.Schema}.{table}"));
+    }
+
+    [Fact]
+    public async Task ARunningImportCancelledOnRequestRollsBackAndLeavesNoTable()
+    {
+        // A million points (about 100 MB), made as they are sent: long enough to be caught running.
+        var features = Enumerable.Range(0, 1_000_000).Select(i =>
+            $"{(i == 0 ? "" : ",\n")}{{\"type\":\"Feature\",\"properties\":{{\"n\":{i}}},\"geometry\":{{\"type\":\"Point\",\"coordinates\":[{i % 360 - 180},{i % 180 - 90}]}}}}");
+        var text = "{\"type\":\"FeatureCollection\",\"features\":[\n" + string.Concat(features) + "\n]}";
+        var table = NewTable("cancelled");
+        using var response = await environment.UploadAsync(A, "many.geojson", new ByteArrayContent(Encoding.UTF8.GetBytes(text)), Into(table));
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetGuid();
+        await Eventually.WaitUntilAsync(async () => (await environment.GetJobAsync(A, id)).GetProperty("status").GetString() != "pending",
+            TimeSpan.FromSeconds(30), "the import to start", TestContext.Current.CancellationToken);
+
+        using var client = environment.ClientOf(A);
+        using var cancel = await client.PostAsync($"/api/v3/imports/{id}/cancel", null, TestContext.Current.CancellationToken);
+        var job = await environment.WaitForEndAsync(A, id);
+
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal("cancelled", job.GetProperty("status").GetString());
+        Assert.True(await environment.WarehouseScalarAsync<bool>($"SELECT to_regclass('{A.Schema}.{table}') IS NULL"));
+        Assert.Equal(0, await environment.StagingTablesAsync());
     }
 
     /// <summary>The worker survived: a good file still imports.</summary>

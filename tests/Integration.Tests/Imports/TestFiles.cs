@@ -53,7 +53,7 @@ public static class TestFiles
         return (Math.Round(radius * Math.Cos(angle) * 2.5, 6), Math.Round(radius * Math.Sin(angle) * 1.4, 6));
     }
 
-    /// <summary>The places converted by ogr2ogr to <paramref name="driver"/> (GPKG, KML, "ESRI Shapefile" zipped with its sidecar files).</summary>
+    /// <summary>The places converted by ogr2ogr to <paramref name="driver"/> (GPKG, KML, KMZ, "ESRI Shapefile" zipped with its sidecar files).</summary>
     public static byte[] ConvertedPlaces(string driver, string extension)
     {
         var folder = Directory.CreateTempSubdirectory("carto-import-files-").FullName;
@@ -63,11 +63,12 @@ public static class TestFiles
             File.WriteAllText(source, PlacesGeoJson());
             var target = Path.Combine(folder, "out", "places" + extension);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            Run("ogr2ogr", "-f", driver, target, source);
-            if (driver != "ESRI Shapefile")
+            Run("ogr2ogr", "-f", driver == "KMZ" ? "KML" : driver, driver == "KMZ" ? Path.ChangeExtension(target, ".kml") : target, source);
+            if (driver is not ("ESRI Shapefile" or "KMZ"))
             {
                 return File.ReadAllBytes(target);
             }
+            // A zipped Shapefile is its files side by side; a KMZ is a zipped KML.
             var zip = Path.Combine(folder, "places.zip");
             ZipFile.CreateFromDirectory(Path.GetDirectoryName(target)!, zip);
             return File.ReadAllBytes(zip);
