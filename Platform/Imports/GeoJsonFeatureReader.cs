@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
@@ -91,7 +90,9 @@ public sealed class GeoJsonFeatureReader : IFeatureReader
         _sequence = sequence;
         _limits = limits;
         // No larger than the limit: the buffer holds the feature being read, and only grows (to the limit) when it must.
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBufferBytes, limits.MaxFeatureBytes));
+        // Not from the shared pool: a buffer grown for one huge feature would stay in the pool, and in the worker's
+        // memory, long after the import.
+        _buffer = GC.AllocateUninitializedArray<byte>(Math.Min(InitialBufferBytes, limits.MaxFeatureBytes));
         _phase = sequence ? Phase.Sequence : Phase.Document;
         // Several values one after the other is what a text sequence is.
         _state = new JsonReaderState(new JsonReaderOptions { AllowMultipleValues = sequence });
@@ -173,14 +174,7 @@ public sealed class GeoJsonFeatureReader : IFeatureReader
         }
     }
 
-    public void Dispose()
-    {
-        if (_buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = [];
-        }
-    }
+    public void Dispose() => _buffer = [];
 
     /// <summary>
     /// From the document's start to its <c>features</c> array, or through the whole object when it has none (a
@@ -621,9 +615,8 @@ public sealed class GeoJsonFeatureReader : IFeatureReader
         }
         if (_end == _buffer.Length)
         {
-            var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * _buffer.Length, _limits.MaxFeatureBytes));
+            var larger = GC.AllocateUninitializedArray<byte>((int)Math.Min(2L * _buffer.Length, _limits.MaxFeatureBytes));
             _buffer.AsSpan(0, _end).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = larger;
         }
         Fill();

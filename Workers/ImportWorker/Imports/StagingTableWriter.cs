@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using CartoSelfHosted.Platform.Imports;
 using CartoSelfHosted.Platform.Postgres;
 using Npgsql;
@@ -14,12 +14,18 @@ namespace CartoSelfHosted.ImportWorker.Imports;
 /// columns come from the first features; when a later feature brings a new field, a value that does not fit its
 /// column, or another geometry type, the COPY pauses, the table is altered (widened) and the COPY goes on — so the
 /// file is read once, and memory holds only the first features and one feature at a time.
-/// The file is read on a thread of its own while this one writes: parsing and PostgreSQL run side by side.
+/// The file is read on a thread of its own while another writes: parsing and PostgreSQL run side by side.
 /// </summary>
 internal sealed class StagingTableWriter(NpgsqlConnection connection, string schema, string table, ImportSchema columns)
 {
     /// <summary>Features read before the table is created: their values choose its first column types.</summary>
     public const int SampleSize = 1000;
+
+    // What the reading thread hands over at once, and how many such batches may wait: memory stays bounded by a few
+    // batches however large the file, and small features cross threads a thousand at a time.
+    private const int MaxBatchFeatures = 1024;
+    private const long MaxBatchBytes = 4 * 1024 * 1024;
+    private const int MaxBatchesWaiting = 1;
 
     private readonly string _table = $"{SqlIdentifier.Quote(schema)}.{SqlIdentifier.Quote(table)}";
     private readonly List<ImportColumn> _added = [];
@@ -31,94 +37,117 @@ internal sealed class StagingTableWriter(NpgsqlConnection connection, string sch
 
     public bool HasGeometry => _hasGeometry;
 
-    /// <summary>Reads every feature of <paramref name="file"/> into the table; <paramref name="progress"/> is called after each batch.</summary>
-    public async Task WriteAsync(ImportFile file, Func<long, Task> progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads every feature of <paramref name="file"/> into the table, calling <paramref name="progress"/> with the rows
+    /// written every few thousand rows. It runs on two threads of its own, not the pool's: both block for long
+    /// stretches (one on the file, the other on PostgreSQL), which would starve the pool the rest of the worker needs.
+    /// </summary>
+    public Task WriteAsync(ImportFile file, Action<long> progress, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => Write(file, progress, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+    private void Write(ImportFile file, Action<long> progress, CancellationToken cancellationToken)
     {
-        var features = Channel.CreateBounded<Feature>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
-        var reading = Task.Run(() => ReadAll(file.Reader, features.Writer, cancellationToken), cancellationToken);
+        using var batches = new BlockingCollection<List<Feature>>(MaxBatchesWaiting);
+        var reading = Task.Factory.StartNew(() => ReadAll(file.Reader, batches, cancellationToken), cancellationToken,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             var sample = new List<Feature>();
-            while (sample.Count < SampleSize && await features.Reader.WaitToReadAsync(cancellationToken))
+            var created = false;
+            foreach (var batch in batches.GetConsumingEnumerable(cancellationToken))
             {
-                while (sample.Count < SampleSize && features.Reader.TryRead(out var feature))
+                foreach (var feature in batch)
                 {
-                    columns.Observe(feature, file.Reader.Fields, _added, _widened, out _);
-                    sample.Add(feature);
-                }
-            }
-            _hasGeometry = file.Reader.GeometrySource is not null;
-            await CreateAsync(cancellationToken);
-            BeginCopy();
-            foreach (var feature in sample)
-            {
-                WriteRow(feature);
-            }
-            sample.Clear();
-            var sinceProgress = 0;
-            while (await features.Reader.WaitToReadAsync(cancellationToken))
-            {
-                while (features.Reader.TryRead(out var feature))
-                {
-                    if (columns.Observe(feature, file.Reader.Fields, _added, _widened, out var geometryChanged))
+                    var changed = columns.Observe(feature, file.Reader.Fields, _added, _widened, out var geometryChanged);
+                    if (!created)
                     {
-                        await AlterAsync(geometryChanged, cancellationToken);
+                        sample.Add(feature);
+                        if (sample.Count < SampleSize)
+                        {
+                            continue;
+                        }
+                        Create(file, sample);
+                        created = true;
+                        continue;
+                    }
+                    if (changed)
+                    {
+                        Alter(geometryChanged);
                     }
                     WriteRow(feature);
-                    if (++sinceProgress == 1024)
-                    {
-                        sinceProgress = 0;
-                        await progress(Rows);
-                    }
                 }
+                progress(Rows);
             }
-            await reading;
-            await _copy!.CompleteAsync(cancellationToken);
-            await _copy.DisposeAsync();
+            // The reader's failure, if it failed: it ended the batches early.
+            reading.GetAwaiter().GetResult();
+            if (!created)
+            {
+                Create(file, sample);
+            }
+            _copy!.Complete();
+            _copy.Dispose();
             _copy = null;
         }
         finally
         {
             // Disposing a COPY that was not completed cancels it; the caller's transaction then rolls everything back.
             _copy?.Dispose();
-            // The reading thread stops at its next feature once the channel is closed.
-            features.Writer.TryComplete();
-            await Task.WhenAny(reading);
+            // The reading thread stops at its next batch once no more are taken.
+            batches.CompleteAdding();
+            reading.ContinueWith(static task => task.Exception, TaskScheduler.Default).Wait(CancellationToken.None);
         }
     }
 
-    private static void ReadAll(IFeatureReader reader, ChannelWriter<Feature> features, CancellationToken cancellationToken)
+    /// <summary>The table, from the first features' columns, and the COPY into it, which starts with those features.</summary>
+    private void Create(ImportFile file, List<Feature> sample)
     {
-        try
-        {
-            while (reader.TryRead(out var feature))
-            {
-                while (!features.TryWrite(feature))
-                {
-                    if (!features.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
-                    {
-                        return;
-                    }
-                }
-            }
-            features.TryComplete();
-        }
-        catch
-        {
-            // The writer sees the end of the features, then this exception when it awaits the reading.
-            features.TryComplete();
-            throw;
-        }
-    }
-
-    private async Task CreateAsync(CancellationToken cancellationToken)
-    {
+        _hasGeometry = file.Reader.GeometrySource is not null;
         var definitions = columns.Columns.Select(column => $"{SqlIdentifier.Quote(column.Name)} {ColumnTypes.SqlName(column.EffectiveType)}").ToList();
         if (_hasGeometry)
         {
             definitions.Add($"{ImportSchema.GeometryColumn} geometry({columns.Geometry.PostGisName}, 4326)");
         }
-        await ExecuteAsync($"CREATE TABLE {_table} ({string.Join(", ", definitions)})", cancellationToken);
+        Execute($"CREATE TABLE {_table} ({string.Join(", ", definitions)})");
+        BeginCopy();
+        foreach (var feature in sample)
+        {
+            WriteRow(feature);
+        }
+        sample.Clear();
+    }
+
+    /// <summary>Hands the features over in batches: a few thousand small ones, or one large enough to count alone.</summary>
+    private static void ReadAll(IFeatureReader reader, BlockingCollection<List<Feature>> batches, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var batch = new List<Feature>(MaxBatchFeatures);
+            long bytes = 0;
+            while (reader.TryRead(out var feature))
+            {
+                batch.Add(feature);
+                bytes += feature.Geometry?.Ewkb.Length ?? 0;
+                if (batch.Count == MaxBatchFeatures || bytes >= MaxBatchBytes)
+                {
+                    batches.Add(batch, cancellationToken);
+                    batch = new List<Feature>(MaxBatchFeatures);
+                    bytes = 0;
+                }
+            }
+            if (batch.Count > 0)
+            {
+                batches.Add(batch, cancellationToken);
+            }
+        }
+        catch (InvalidOperationException) when (batches.IsAddingCompleted)
+        {
+            // The writer stopped taking batches (it failed, or was cancelled): its reason is the one that counts.
+        }
+        finally
+        {
+            batches.CompleteAdding();
+        }
     }
 
     private void BeginCopy()
@@ -132,10 +161,10 @@ internal sealed class StagingTableWriter(NpgsqlConnection connection, string sch
     }
 
     /// <summary>Pauses the COPY to add and widen columns, then goes on.</summary>
-    private async Task AlterAsync(bool geometryChanged, CancellationToken cancellationToken)
+    private void Alter(bool geometryChanged)
     {
-        await _copy!.CompleteAsync(cancellationToken);
-        await _copy.DisposeAsync();
+        _copy!.Complete();
+        _copy.Dispose();
         _copy = null;
         var changes = new List<string>();
         foreach (var column in _added)
@@ -152,7 +181,7 @@ internal sealed class StagingTableWriter(NpgsqlConnection connection, string sch
             var promote = columns.Geometry.PromoteToMulti ? $"ST_Multi({ImportSchema.GeometryColumn})" : ImportSchema.GeometryColumn;
             changes.Add($"ALTER COLUMN {ImportSchema.GeometryColumn} TYPE geometry({columns.Geometry.PostGisName}, 4326) USING {promote}");
         }
-        await ExecuteAsync($"ALTER TABLE {_table} {string.Join(", ", changes)}", cancellationToken);
+        Execute($"ALTER TABLE {_table} {string.Join(", ", changes)}");
         BeginCopy();
     }
 
@@ -238,9 +267,9 @@ internal sealed class StagingTableWriter(NpgsqlConnection connection, string sch
         return multi;
     }
 
-    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    private void Execute(string sql)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
     }
 }

@@ -50,7 +50,10 @@ public sealed class ImportEnvironment : IAsyncLifetime
             ["Imports:MaxExtractedBytes"] = (400L * 1024 * 1024).ToString(),
         };
         Api = await ApiFactory<ImportJobView>.StartAsync("imp_api", settings);
-        Worker = await ApiFactory<ImportJobHandler>.StartAsync("imp_worker", settings);
+        // The worker may fetch from loopback, where the tests serve URL imports' files; import-api may not, so its
+        // refusals are tested (the worker's own check is ImportUrls', tested on its own).
+        Worker = await ApiFactory<ImportJobHandler>.StartAsync("imp_worker",
+            new Dictionary<string, string>(settings) { ["Imports:AllowPrivateUrls"] = "true" });
     }
 
     public HttpClient ClientOf(TestOrganization organization) => Api.CreateClient(organization.Token);
