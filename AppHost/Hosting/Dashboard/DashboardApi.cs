@@ -42,7 +42,8 @@ public static class DashboardApi
     }
 
     public static IReadOnlyList<ResourceView> ListResources(DistributedApplicationModel model, Orchestrator orchestrator) =>
-        model.Resources.Where(resource => resource is not ParameterResource).Select(resource =>
+        // Parameters and the object-storage folder are configuration, not something that runs.
+        model.Resources.Where(resource => resource is not (ParameterResource or ObjectStorageResource)).Select(resource =>
         {
             if (orchestrator.Runners.TryGetValue(resource, out var runner))
             {

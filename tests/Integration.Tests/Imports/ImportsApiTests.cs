@@ -163,6 +163,18 @@ public sealed class ImportsApiTests(ImportEnvironment environment) : IClassFixtu
     }
 
     [Fact]
+    public async Task AFileOverTheSizeLimitIs413AndNothingOfItIsKept()
+    {
+        // The environment's limit is 150 MB (5 GB by default): one byte more is refused while it streams in.
+        using var response = await environment.UploadAsync(A, "huge.csv", new GeneratedContent(150L * 1024 * 1024 + 1, _ => (byte)'a'),
+            Into(NewTable("huge")));
+
+        await SqlQueryApiTests.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload-too-large");
+        Assert.DoesNotContain(Directory.EnumerateFiles(environment.Storage, "*", SearchOption.AllDirectories),
+            file => file.EndsWith(".partial", StringComparison.Ordinal) || new FileInfo(file).Length > 100L * 1024 * 1024);
+    }
+
+    [Fact]
     public async Task MixedGeometryTypesLandInAGenericGeometryColumnAndPolygonsBesideMultiPolygonsBecomeMulti()
     {
         const string mixed = """
