@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using CartoSelfHosted.Platform.Geometry;
 using CartoSelfHosted.Platform.Imports;
@@ -64,6 +65,12 @@ public sealed record ImportPreview(
             {
                 FieldKind.Null => default,
                 FieldKind.Number or FieldKind.Boolean or FieldKind.Json => JsonSerializer.Deserialize<JsonElement>(value.Text!),
+                // Text (CSV) shown as the column will hold it: a number or a boolean, not its characters.
+                _ when column.EffectiveType is ColumnType.Integer or ColumnType.BigInt or ColumnType.Double
+                    && double.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) =>
+                    JsonSerializer.SerializeToElement(number),
+                _ when column.EffectiveType is ColumnType.Boolean && ColumnTypes.TryParseBoolean(value.Text!, out var flag) =>
+                    JsonSerializer.SerializeToElement(flag),
                 _ => JsonSerializer.SerializeToElement(value.Text),
             };
         }

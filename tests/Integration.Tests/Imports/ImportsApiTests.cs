@@ -367,6 +367,8 @@ public sealed class ImportsApiTests(ImportEnvironment environment) : IClassFixtu
         Assert.Equal("integer", preview.GetProperty("columns").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "population").GetProperty("type").GetString());
         Assert.Equal(10, preview.GetProperty("rows").GetArrayLength());
         Assert.Equal("Place 0", preview.GetProperty("rows")[0].GetProperty("name").GetString());
+        Assert.Equal(JsonValueKind.Number, preview.GetProperty("rows")[1].GetProperty("population").ValueKind);
+        Assert.Equal(1000, preview.GetProperty("rows")[1].GetProperty("population").GetInt32());
         Assert.Equal(0, await environment.MetadataScalarAsync<long>($"SELECT count(*) FROM jobs WHERE organization_id = '{A.Id}' AND request->>'fileName' = 'places.csv' AND request->>'table' IS NULL"));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(environment.Storage, "previews"), "*", SearchOption.AllDirectories));
     }
