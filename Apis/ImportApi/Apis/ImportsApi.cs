@@ -9,7 +9,6 @@ using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using CartoSelfHosted.ServiceDefaults.Problems;
 
 namespace CartoSelfHosted.ImportApi.Apis;
@@ -73,9 +72,14 @@ public static class ImportsApi
         {
             return problem!;
         }
-        if (!submission.Overwrite && await TableExistsAsync(organizations, slug, schema, table, cancellationToken))
+        if (!submission.Overwrite)
         {
-            return ImportProblems.TableExists(schema, table);
+            // As the organization: what it cannot see does not stop its import (and is not revealed).
+            await using var connection = await organizations.OpenConnectionAsync(slug, cancellationToken);
+            if (await WarehouseTables.ExistsAsync(connection, schema, table, cancellationToken))
+            {
+                return ImportProblems.TableExists(schema, table);
+            }
         }
         var request = new ImportJobRequest(submission.FileName, submission.FileSize, submission.Url, schema, table, submission.Overwrite,
             submission.Autoguessing, submission.ColumnTypes);
@@ -148,16 +152,5 @@ public static class ImportsApi
         {
             limit.MaxRequestBodySize = maxFileBytes + 1024 * 1024;
         }
-    }
-
-    private static async Task<bool> TableExistsAsync(OrganizationDataSources organizations, string slug, string schema, string table,
-        CancellationToken cancellationToken)
-    {
-        // As the organization: what it cannot see does not stop its import (and is not revealed).
-        await using var connection = await organizations.OpenConnectionAsync(slug, cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT to_regclass(format('%I.%I', $1::text, $2::text)) IS NOT NULL", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = schema });
-        command.Parameters.Add(new NpgsqlParameter { Value = table });
-        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 }

@@ -134,7 +134,7 @@ public sealed class ImportJobHandler(JobStore store, OrganizationDataSources org
         await connection.ExecuteAsync($"ANALYZE {table}", cancelled);
         var analyzed = started.ElapsedMilliseconds;
 
-        var replaced = await TableExistsAsync(connection, request.Schema, request.Table, cancelled);
+        var replaced = await WarehouseTables.ExistsAsync(connection, request.Schema, request.Table, cancelled);
         if (replaced && !request.Overwrite)
         {
             return JobOutcome.Failed($"{request.Schema}.{request.Table} was created while the file was imported; import again with overwrite=true to replace it.");
@@ -206,14 +206,6 @@ public sealed class ImportJobHandler(JobStore store, OrganizationDataSources org
                 $"ALTER INDEX {SqlIdentifier.Quote(schema)}.{SqlIdentifier.Quote(staging + "_geom")} RENAME TO {SqlIdentifier.Quote(name)}",
                 cancellationToken);
         }
-    }
-
-    private static async Task<bool> TableExistsAsync(NpgsqlConnection connection, string schema, string table, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("SELECT to_regclass(format('%I.%I', $1::text, $2::text)) IS NOT NULL", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = schema });
-        command.Parameters.Add(new NpgsqlParameter { Value = table });
-        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     private static Dictionary<string, ColumnType>? NamedTypes(ImportJobRequest request) =>
