@@ -71,6 +71,24 @@ public sealed class EwkbWriter
         BinaryPrimitives.WriteDoubleLittleEndian(span[8..], y + 0.0);
     }
 
+    /// <summary>
+    /// A single geometry written here (<paramref name="ewkb"/>, of <paramref name="single"/>: a point, line or polygon)
+    /// as a one-part multi geometry of its kind, so that a column of multi geometries takes it.
+    /// </summary>
+    public static byte[] AsMulti(ReadOnlySpan<byte> ewkb, WkbGeometryType single)
+    {
+        // Outermost header: byte order, type, SRID (9 bytes); the part repeats byte order and type, without the SRID.
+        var multi = new byte[9 + 4 + 5 + (ewkb.Length - 9)];
+        multi[0] = 1;
+        BinaryPrimitives.WriteUInt32LittleEndian(multi.AsSpan(1), (uint)single + 3 | SridFlag);
+        BinaryPrimitives.WriteInt32LittleEndian(multi.AsSpan(5), Srid);
+        BinaryPrimitives.WriteInt32LittleEndian(multi.AsSpan(9), 1);
+        multi[13] = 1;
+        BinaryPrimitives.WriteUInt32LittleEndian(multi.AsSpan(14), (uint)single);
+        ewkb[9..].CopyTo(multi.AsSpan(18));
+        return multi;
+    }
+
     /// <summary>A point from two numbers (a CSV's longitude and latitude columns), as the whole geometry.</summary>
     /// <exception cref="FormatException">The numbers are not a longitude and a latitude.</exception>
     public void WritePoint(double longitude, double latitude)

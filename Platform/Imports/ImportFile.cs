@@ -9,18 +9,14 @@ public sealed class ImportFile : IDisposable
 {
     private readonly CountingStream? _counted;
 
-    private ImportFile(FileFormat format, string formatName, IFeatureReader reader, long bytesTotal, CountingStream? counted,
-        IReadOnlyList<string> warnings)
+    private ImportFile(string formatName, IFeatureReader reader, long bytesTotal, CountingStream? counted, IReadOnlyList<string> warnings)
     {
-        Format = format;
         FormatName = formatName;
         Reader = reader;
         BytesTotal = bytesTotal;
         _counted = counted;
         Warnings = warnings;
     }
-
-    public FileFormat Format { get; }
 
     /// <summary>The format as a person names it: <c>csv</c>, <c>geojson</c>, <c>shapefile</c>, <c>geopackage</c>, <c>kml</c>…</summary>
     public string FormatName { get; }
@@ -49,14 +45,14 @@ public sealed class ImportFile : IDisposable
         {
             var dataset = ArchiveExtractor.ExtractDataset(path, workFolder, options, cancellationToken);
             var inner = dataset.EndsWith(".shp", StringComparison.OrdinalIgnoreCase)
-                ? Through(OgrFeatureReader.Open(dataset, "shapefile", options.Readers), FileFormat.Zip, bytesTotal)
+                ? Through(OgrFeatureReader.Open(dataset, "shapefile", options.Readers), bytesTotal)
                 : Open(dataset, Path.GetFileName(dataset), Path.Combine(workFolder, "inner"), options, cancellationToken);
-            return new ImportFile(FileFormat.Zip, "zip/" + inner.FormatName, inner.Reader, bytesTotal, inner._counted, inner.Warnings);
+            return new ImportFile("zip/" + inner.FormatName, inner.Reader, bytesTotal, inner._counted, inner.Warnings);
         }
         if (format is FileFormat.GeoPackage or FileFormat.Kml or FileFormat.TopoJson)
         {
             var name = format switch { FileFormat.Kml => "kml", FileFormat.TopoJson => "topojson", _ => "geopackage" };
-            return Through(OgrFeatureReader.Open(path, name, options.Readers), format, bytesTotal);
+            return Through(OgrFeatureReader.Open(path, name, options.Readers), bytesTotal);
         }
 
         var counted = new CountingStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
@@ -65,7 +61,7 @@ public sealed class ImportFile : IDisposable
             IFeatureReader reader = format == FileFormat.Csv
                 ? CsvFeatureReader.Open(counted, options.Readers)
                 : GeoJsonFeatureReader.Open(counted, format == FileFormat.GeoJsonSeq, options.Readers);
-            return new ImportFile(format, reader.Format, reader, bytesTotal, counted, []);
+            return new ImportFile(reader.Format, reader, bytesTotal, counted, []);
         }
         catch
         {
@@ -80,8 +76,8 @@ public sealed class ImportFile : IDisposable
         _counted?.Dispose();
     }
 
-    private static ImportFile Through(OgrFeatureReader reader, FileFormat format, long bytesTotal) =>
-        new(format, reader.Format, reader, bytesTotal, null,
+    private static ImportFile Through(OgrFeatureReader reader, long bytesTotal) =>
+        new(reader.Format, reader, bytesTotal, null,
             reader.SkippedLayers.Count == 0 ? [] : [$"The file has {reader.SkippedLayers.Count + 1} layers; only the first was imported (not {string.Join(", ", reader.SkippedLayers)})."]);
 
     private static FileFormat DetectFormat(string path, string fileName)

@@ -29,11 +29,7 @@ public sealed class JobStore(MetadataDatabase metadata)
         {
             // One organization's submissions of a kind queue on this lock, so two cannot both take the last place.
             await db.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended($1::text || $2, 0))", cancellationToken, organizationId, kind);
-            await using var count = new NpgsqlCommand(
-                "SELECT count(*) FROM jobs WHERE organization_id = $1 AND kind = $2 AND status IN ('pending', 'running')", db, transaction);
-            count.Parameters.Add(new NpgsqlParameter { Value = organizationId });
-            count.Parameters.Add(new NpgsqlParameter { Value = kind });
-            if ((long)(await count.ExecuteScalarAsync(cancellationToken))! >= limit)
+            if (await CountActiveAsync(db, organizationId, kind, cancellationToken) >= limit)
             {
                 throw new ActiveJobLimitException(limit);
             }
@@ -54,6 +50,25 @@ public sealed class JobStore(MetadataDatabase metadata)
         await OutboxWriter.EnqueueAsync(transaction, topic, new JobRequested(job.Id, organizationId), cancellationToken: cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return job;
+    }
+
+    /// <summary>
+    /// How many jobs of the kind the organization has pending or running: for an API to refuse a request before reading
+    /// its body (<see cref="CreateAsync"/> counts again, under its lock, to decide).
+    /// </summary>
+    public async Task<long> CountActiveAsync(Guid organizationId, string kind, CancellationToken cancellationToken)
+    {
+        await using var db = await metadata.DataSource.OpenConnectionAsync(cancellationToken);
+        return await CountActiveAsync(db, organizationId, kind, cancellationToken);
+    }
+
+    private static async Task<long> CountActiveAsync(NpgsqlConnection db, Guid organizationId, string kind, CancellationToken cancellationToken)
+    {
+        await using var count = new NpgsqlCommand(
+            "SELECT count(*) FROM jobs WHERE organization_id = $1 AND kind = $2 AND status IN ('pending', 'running')", db);
+        count.Parameters.Add(new NpgsqlParameter { Value = organizationId });
+        count.Parameters.Add(new NpgsqlParameter { Value = kind });
+        return (long)(await count.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>The job, when it exists and belongs to the organization (and is of <paramref name="kind"/>, when given).</summary>

@@ -1,7 +1,7 @@
 namespace CartoSelfHosted.Platform.ObjectStorage;
 
 /// <summary>
-/// Where uploaded files wait for their worker: named objects written once, read as streams, deleted when done.
+/// Where uploaded files wait for their worker: named objects written once, read from a local path, deleted when done.
 /// The platform's default is a local folder (<see cref="LocalFolderObjectStorage"/>); a cloud bucket fits the same shape.
 /// </summary>
 public interface IObjectStorage
@@ -12,9 +12,6 @@ public interface IObjectStorage
     /// An object appears whole or not at all.
     /// </summary>
     Task<long> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken);
-
-    /// <summary>The object's bytes, or a <see cref="FileNotFoundException"/> when there is no such object.</summary>
-    Stream OpenRead(string key);
 
     /// <summary>A local path to the object, for tools that read files by name (GDAL).</summary>
     string LocalPath(string key);

@@ -44,9 +44,6 @@ public sealed class LocalFolderObjectStorage(string root) : IObjectStorage
         }
     }
 
-    public Stream OpenRead(string key) =>
-        new FileStream(LocalPath(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-
     public string LocalPath(string key)
     {
         // Keys are the platform's own (job ids and fixed names), but a key must never leave the root.

@@ -32,6 +32,12 @@ public static class ImportsApi
     public static async Task<IResult> CreateImport(HttpContext context, ClaimsPrincipal user, JobStore store, IObjectStorage storage,
         OrganizationDataSources organizations, IOptions<ImportOptions> options, CancellationToken cancellationToken)
     {
+        // Refused before the upload is read: a sixth import would otherwise send gigabytes only to be turned away.
+        var limit = options.Value.MaxActiveJobsPerOrganization;
+        if (await store.CountActiveAsync(user.GetOrganizationId(), ImportJobs.Kind, cancellationToken) >= limit)
+        {
+            return ImportProblems.TooManyImports(limit);
+        }
         AllowBodyOf(context, options.Value.MaxFileBytes);
         var id = Guid.CreateVersion7();
         var key = ImportJobs.StorageKey(id);
@@ -91,7 +97,7 @@ public static class ImportsApi
         }
         catch (ActiveJobLimitException ex)
         {
-            return ImportProblems.TooManyImports(ex.Message);
+            return ImportProblems.TooManyImports(ex.Limit);
         }
     }
 

@@ -19,7 +19,7 @@ internal static class ImportProblems
         TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "File too large", type: ProblemTypes.PayloadTooLarge,
             detail: $"An import takes files of at most {maxBytes:N0} bytes.");
 
-    public static IResult TooManyImports(string reason) =>
+    public static IResult TooManyImports(int limit) =>
         TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many imports", type: ProblemTypes.TooManyRequests,
-            detail: reason);
+            detail: $"The organization already has {limit} imports waiting or running; try again when one has ended.");
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Collections.Concurrent;
 using CartoSelfHosted.Platform.Imports;
@@ -191,8 +190,11 @@ internal sealed class StagingTableWriter(NpgsqlConnection connection, string sch
         var copy = _copy!;
         copy.StartRow();
         var values = feature.Values;
-        foreach (var column in columns.Columns)
+        // By index: a foreach over the list's interface would allocate an enumerator for every row.
+        var tableColumns = columns.Columns;
+        for (var i = 0; i < tableColumns.Count; i++)
         {
+            var column = tableColumns[i];
             var value = column.FieldIndex < values.Length ? values[column.FieldIndex] : FieldValue.Null;
             if (value.Kind == FieldKind.Null || (value.Kind == FieldKind.String && column.EffectiveType != ColumnType.Text && string.IsNullOrWhiteSpace(value.Text)))
             {
@@ -205,7 +207,7 @@ internal sealed class StagingTableWriter(NpgsqlConnection connection, string sch
         {
             if (feature.Geometry is { } geometry)
             {
-                var ewkb = columns.Geometry.PromoteToMulti && geometry.Kind < WkbGeometryType.MultiPoint ? AsMulti(geometry) : geometry.Ewkb;
+                var ewkb = columns.Geometry.PromoteToMulti && geometry.Kind < WkbGeometryType.MultiPoint ? EwkbWriter.AsMulti(geometry.Ewkb, geometry.Kind) : geometry.Ewkb;
                 copy.Write(ewkb, NpgsqlDbType.Bytea);
             }
             else
@@ -250,22 +252,6 @@ internal sealed class StagingTableWriter(NpgsqlConnection connection, string sch
     }
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
-
-    /// <summary>A single geometry as a one-part multi geometry, so a column of multi geometries takes it.</summary>
-    private static byte[] AsMulti(GeometryValue geometry)
-    {
-        // Little-endian EWKB with SRID: 1 byte order, 4 type, 4 SRID, then the body; a part has no SRID of its own.
-        var source = geometry.Ewkb;
-        var multi = new byte[9 + 4 + 5 + (source.Length - 9)];
-        multi[0] = 1;
-        BinaryPrimitives.WriteUInt32LittleEndian(multi.AsSpan(1), (uint)geometry.Kind + 3 | 0x2000_0000);
-        BinaryPrimitives.WriteUInt32LittleEndian(multi.AsSpan(5), 4326);
-        BinaryPrimitives.WriteUInt32LittleEndian(multi.AsSpan(9), 1);
-        multi[13] = 1;
-        BinaryPrimitives.WriteUInt32LittleEndian(multi.AsSpan(14), (uint)geometry.Kind);
-        source.AsSpan(9).CopyTo(multi.AsSpan(18));
-        return multi;
-    }
 
     private void Execute(string sql)
     {
