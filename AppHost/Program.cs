@@ -2,58 +2,62 @@ using CartoSelfHosted.AppHost.Hosting;
 using CartoSelfHosted.Platform.Security;
 
 var builder = DistributedApplication.CreateBuilder(args);
+var platform = LocalPlatform.AddLocalPlatform(builder);
 
-var postgresPassword = builder.AddParameter("postgres-password", secret: true);
+var postgresPassword = platform.AddSecret("postgres-password");
 // The development admin token, until accounts exist: shaped like every API token, handed to accounts-api to store.
-var devToken = builder.AddParameter("dev-token", secret: true, generate: ApiTokens.Generate);
+var devToken = platform.AddSecret("dev-token", ApiTokens.Generate);
 
-var postgres = builder.AddPostgres("postgres", postgresPassword);
+var postgres = builder.AddPostgres(platform, "postgres", postgresPassword);
 var metadata = postgres.AddDatabase("metadata");
 var warehouse = postgres.AddDatabase("warehouse");
-var redis = builder.AddRedis("redis");
-var pubsub = builder.AddPubSubEmulator("pubsub");
+var redis = builder.AddRedis(platform, "redis");
+var pubsub = builder.AddPubSubEmulator(platform, "pubsub");
 // Uploads wait here for import-worker: a folder under the data folder.
-var objectStorage = builder.AddObjectStorage("object-storage");
+var objectStorage = platform.AddObjectStorage("object-storage");
 
-var accountsApi = builder.AddProject("accounts-api", "Apis/AccountsApi")
+var accountsApi = builder.AddProject<Projects.AccountsApi>("accounts-api").AsPlatformService(platform)
     .WithReference(metadata).WaitFor(postgres)
     .WithEnvironment("Auth__BootstrapToken", devToken);
-var mapsApi = builder.AddProject("maps-api", "Apis/MapsApi")
+var mapsApi = builder.AddProject<Projects.MapsApi>("maps-api").AsPlatformService(platform)
     .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub)
     .WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
-var importApi = builder.AddProject("import-api", "Apis/ImportApi")
+var importApi = builder.AddProject<Projects.ImportApi>("import-api").AsPlatformService(platform)
     .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WithReference(objectStorage)
     .WaitFor(postgres).WaitFor(pubsub);
-var ldsApi = builder.AddProject("lds-api", "Apis/LdsApi")
+var ldsApi = builder.AddProject<Projects.LdsApi>("lds-api").AsPlatformService(platform)
     .WithReference(metadata).WithReference(warehouse).WaitFor(postgres);
 
-var importWorker = builder.AddProject("import-worker", "Workers/ImportWorker")
+var importWorker = builder.AddProject<Projects.ImportWorker>("import-worker").AsPlatformService(platform)
     .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WithReference(objectStorage)
     .WaitFor(postgres).WaitFor(pubsub);
-var sqlWorker = builder.AddProject("sql-worker", "Workers/SqlWorker")
+var sqlWorker = builder.AddProject<Projects.SqlWorker>("sql-worker").AsPlatformService(platform)
     .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
-var workspaceSubscriber = builder.AddProject("workspace-subscriber", "Workers/WorkspaceSubscriber")
+var workspaceSubscriber = builder.AddProject<Projects.WorkspaceSubscriber>("workspace-subscriber").AsPlatformService(platform)
     .WithReference(metadata).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
-var cdnInvalidator = builder.AddProject("cdn-invalidator", "Workers/CdnInvalidator")
+var cdnInvalidator = builder.AddProject<Projects.CdnInvalidator>("cdn-invalidator").AsPlatformService(platform)
     .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub).WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
 
 // workspace-api answers the platform's health, so it knows every other service.
-var workspaceApi = builder.AddProject("workspace-api", "Apis/WorkspaceApi")
+var workspaceApi = builder.AddProject<Projects.WorkspaceApi>("workspace-api").AsPlatformService(platform)
     .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub)
     .WithReference(accountsApi).WithReference(mapsApi).WithReference(importApi).WithReference(ldsApi)
     .WithReference(importWorker).WithReference(sqlWorker).WithReference(workspaceSubscriber).WithReference(cdnInvalidator)
     .WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
 
-var httpCache = builder.AddVarnish("http-cache", "Web/HttpCache/default.vcl.template")
-    .WithBackend(mapsApi).WithBackend(workspaceApi);
+var httpCache = builder.AddVarnish(platform, "http-cache", "Web/HttpCache/default.vcl.template")
+    .WithUpstream(mapsApi).WithUpstream(workspaceApi);
 // cdn-invalidator purges the cache by surrogate key.
 cdnInvalidator.WithReference(httpCache);
 
-builder.AddNginx("router-http", "Web/RouterHttp/nginx.conf.template", staticRoot: "Web/RouterHttp/www")
+var router = builder.AddNginx(platform, "router-http", "Web/RouterHttp/nginx.conf.template", staticRoot: "Web/RouterHttp/www")
     .WithUpstream(httpCache).WithUpstream(accountsApi).WithUpstream(importApi).WithUpstream(ldsApi)
-    .WaitFor(accountsApi).WaitFor(mapsApi).WaitFor(importApi).WaitFor(ldsApi).WaitFor(workspaceApi);
+    .WaitFor(mapsApi).WaitFor(workspaceApi);
 
-// The dashboard shows what each subscription handled, failed and dead-lettered, from the services' shared records.
-builder.ShowMessagingOf(metadata);
-
+platform.AnnounceOnStart(router, devToken);
+if (!platform.CanStart())
+{
+    return 1;
+}
 builder.Build().Run();
+return 0;

@@ -26,7 +26,7 @@ mkdir -p "$npm_dir"
 data=$(mktemp -d /tmp/carto-sql-bench.XXXXXX)
 chmod 755 "$data" # PostgreSQL runs as its own user, which must be able to enter the data folder
 choose_platform_ports
-router=${PLATFORM_PORTS[router-http]} dashboard=${PLATFORM_PORTS[dashboard]} postgres=${PLATFORM_PORTS[postgres]}
+router=${PLATFORM_PORTS[router-http]} postgres=${PLATFORM_PORTS[postgres]}
 maps=${PLATFORM_PORTS[maps-api]}
 trap '[[ -n $APPHOST_PID ]] && { kill -TERM "$APPHOST_PID" 2>/dev/null; wait "$APPHOST_PID" 2>/dev/null; }; rm -rf "$data"' EXIT
 start_release_platform "$data"
@@ -51,9 +51,7 @@ SQL
 query="SELECT city_id, name, country, population, geom FROM org_default.bench_cities"
 rows=$("${warehouse[@]}" -tAc "SELECT count(*) FROM org_default.bench_cities")
 
-maps_pid=$(curl -sf "http://127.0.0.1:$dashboard/api/resources" | node -e '
-  let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-    console.log(JSON.parse(s).find(r => r.name === "maps-api").pid); });')
+maps_pid=$(pid_listening_on "$maps")
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$maps_pid/status"; }
 now() { date +%s.%N; }
 

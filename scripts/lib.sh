@@ -31,12 +31,28 @@ declare -A PLATFORM_PORTS=()
 PLATFORM_PORT_ARGS=()
 choose_platform_ports() {
   local resource port
-  for resource in router-http dashboard postgres redis pubsub http-cache http-cache-admin accounts-api workspace-api maps-api \
+  for resource in router-http dashboard dashboard-otlp dashboard-resources postgres redis pubsub http-cache http-cache-admin accounts-api workspace-api maps-api \
     import-api lds-api import-worker sql-worker workspace-subscriber cdn-invalidator; do
     while port=$(free_port); [[ " ${PLATFORM_PORTS[*]} " == *" $port "* ]]; do :; done
     PLATFORM_PORTS[$resource]=$port
     PLATFORM_PORT_ARGS+=("--Ports:$resource=$port")
   done
+}
+
+# The process that listens on loopback TCP port $1: read from /proc (the socket's inode, then the process holding
+# it), so that it needs no tool and no privilege beyond seeing one's own processes.
+pid_listening_on() {
+  local inode fd
+  inode=$(awk -v port=":$(printf '%04X' "$1")" '$2 ~ port"$" && $4 == "0A" { print $10; exit }' /proc/net/tcp /proc/net/tcp6)
+  [[ -n $inode ]] || return 1
+  for fd in /proc/[0-9]*/fd/*; do
+    if [[ $(readlink "$fd" 2>/dev/null) == "socket:[$inode]" ]]; then
+      fd=${fd#/proc/}
+      echo "${fd%%/*}"
+      return 0
+    fi
+  done
+  return 1
 }
 
 # Starts the Release build of the platform (what ./run.sh runs) beside any other, on the ports choose_platform_ports

@@ -17,7 +17,7 @@ public sealed class ImportsTests(RunningPlatform running) : IClassFixture<Runnin
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    private PlatformProcess Platform => running.Platform;
+    private PlatformInProcess Platform => running.Platform;
 
     [Fact]
     public async Task TheCitiesGeoJsonUploadedThroughTheRouterBecomesATableOfEveryCityWithTypesAGistIndexAndItsBounds()
@@ -63,9 +63,9 @@ public sealed class ImportsTests(RunningPlatform running) : IClassFixture<Runnin
         await WaitUntilAsync(async () => JobStatus(job = await JobAsync(id)) is not ("pending" or "running")
             || job.GetProperty("progress").TryGetProperty("rowsWritten", out var rows) && rows.GetInt64() > 0, "rows to be written");
         Assert.Equal("running", job.GetProperty("status").GetString());
-        var before = await Platform.ResourceAsync("import-worker");
-        PlatformProcess.Kill9(before.Pid!.Value);
-        await Platform.WaitForResourceAsync("import-worker", state => state.Restarts == before.Restarts + 1 && state.State == "running", Patience);
+        var before = Platform.Resource("import-worker");
+        ProcessSignals.Kill9(await Platform.WorkingProcessAsync("import-worker"));
+        await Platform.WaitForResourceAsync("import-worker", state => state.Restarts == before.Restarts + 1 && state.State == "Running", Patience);
 
         await WaitUntilAsync(async () => JobStatus(job = await JobAsync(id)) is "success" or "failure", "the import to end after the restart");
         Assert.True(JobStatus(job) == "success", job.ToString());
@@ -82,7 +82,7 @@ public sealed class ImportsTests(RunningPlatform running) : IClassFixture<Runnin
     {
         var start = new ProcessStartInfo("node", ["cities.geojson.js", file])
         {
-            WorkingDirectory = Path.Combine(Hosting.RunContext.FindRepositoryRoot(), "tests", "AppHost.Tests", "ImportData"),
+            WorkingDirectory = Path.Combine(PlatformProcess.RepositoryRoot(), "tests", "AppHost.Tests", "ImportData"),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using CartoSelfHosted.AppHost.Hosting;
+using System.Text.Json;
 using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.AppHost.Tests;
@@ -16,8 +16,8 @@ public sealed class LifecycleTests
     [Fact]
     public async Task CtrlCLeavesNoProcessAndASecondStartReusesTheDataFolder()
     {
-        var dataDirectory = PlatformProcess.NewDataDirectory();
-        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => LoopbackPorts.Free());
+        var dataDirectory = PlatformUnderTest.NewDataDirectory();
+        var ports = PlatformUnderTest.FreePorts();
         try
         {
             var (cold, firstToken) = await StartStopAndCheckNothingIsLeftAsync(dataDirectory, ports);
@@ -37,35 +37,30 @@ public sealed class LifecycleTests
         }
         finally
         {
-            PlatformProcess.DeleteDataDirectory(dataDirectory);
+            PlatformUnderTest.DeleteDataDirectory(dataDirectory);
         }
     }
 
     [Fact]
     public async Task KillingAppHostWithSigkillTakesEveryProcessItStartedWithIt()
     {
-        var dataDirectory = PlatformProcess.NewDataDirectory();
-        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => LoopbackPorts.Free());
+        var dataDirectory = PlatformUnderTest.NewDataDirectory();
+        var ports = PlatformUnderTest.FreePorts();
         try
         {
             await using var platform = PlatformProcess.Start(dataDirectory, ports);
             await platform.WaitHealthyAsync(StartTimeout);
-            var processes = await PlatformProcessesAsync(platform);
+            var processes = PlatformProcesses(platform);
 
             platform.KillAppHost();
 
-            // The kernel's parent-death signal reaches every child at once; the servers then stop as on a plain SIGTERM.
-            var stopwatch = Stopwatch.StartNew();
-            while (processes.Any(PlatformProcess.IsAlive) && stopwatch.Elapsed < StopTimeout)
-            {
-                await Task.Delay(200, TestContext.Current.CancellationToken);
-            }
-            Assert.DoesNotContain(processes, PlatformProcess.IsAlive);
-            Assert.Empty(ports.Where(port => PlatformProcess.IsListening(port.Value)).Select(port => port.Key));
+            // DCP watches AppHost's process: once it is gone, DCP stops every resource, then itself.
+            await WaitUntilStoppedAsync(processes);
+            Assert.Empty(ports.Where(port => PlatformUnderTest.IsListening(port.Value)).Select(port => port.Key));
         }
         finally
         {
-            PlatformProcess.DeleteDataDirectory(dataDirectory);
+            PlatformUnderTest.DeleteDataDirectory(dataDirectory);
         }
     }
 
@@ -75,9 +70,9 @@ public sealed class LifecycleTests
         using var holder = new TcpListener(IPAddress.Loopback, 0);
         holder.Start();
         var taken = ((IPEndPoint)holder.LocalEndpoint).Port;
-        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => LoopbackPorts.Free());
+        var ports = PlatformUnderTest.FreePorts();
         ports["redis"] = taken;
-        var dataDirectory = PlatformProcess.NewDataDirectory();
+        var dataDirectory = PlatformUnderTest.NewDataDirectory();
 
         await using var platform = PlatformProcess.Start(dataDirectory, ports.ToDictionary(port => port.Key,
             port => port.Value.ToString(CultureInfo.InvariantCulture)));
@@ -86,8 +81,8 @@ public sealed class LifecycleTests
         Assert.Equal(1, platform.ExitCode);
         Assert.Contains($"port {taken} for redis (tcp) is already in use", platform.Output);
         Assert.Contains("--Ports:redis=", platform.Output);
-        Assert.False(PlatformProcess.IsListening(ports["postgres"]), "nothing starts when a port is taken");
-        PlatformProcess.DeleteDataDirectory(dataDirectory);
+        Assert.False(PlatformUnderTest.IsListening(ports["postgres"]), "nothing starts when a port is taken");
+        PlatformUnderTest.DeleteDataDirectory(dataDirectory);
     }
 
     [Theory]
@@ -95,16 +90,16 @@ public sealed class LifecycleTests
     [InlineData("70000")]
     public async Task APortThatIsNotAPortIsAClearError(string port)
     {
-        var ports = PlatformProcess.ResourcePortNames.ToDictionary(name => name, _ => LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture));
+        var ports = PlatformUnderTest.AsArguments(PlatformUnderTest.FreePorts());
         ports["maps-api"] = port;
-        var dataDirectory = PlatformProcess.NewDataDirectory();
+        var dataDirectory = PlatformUnderTest.NewDataDirectory();
 
         await using var platform = PlatformProcess.Start(dataDirectory, ports);
         await platform.WaitForExitAsync(StopTimeout);
 
         Assert.Equal(1, platform.ExitCode);
         Assert.Contains($"--Ports:maps-api={port} is not a port number", platform.Output);
-        PlatformProcess.DeleteDataDirectory(dataDirectory);
+        PlatformUnderTest.DeleteDataDirectory(dataDirectory);
     }
 
     private static async Task<(TimeSpan ToHealthy, string DevToken)> StartStopAndCheckNothingIsLeftAsync(
@@ -115,23 +110,69 @@ public sealed class LifecycleTests
         await platform.WaitHealthyAsync(StartTimeout);
         var toHealthy = stopwatch.Elapsed;
 
-        var processes = await PlatformProcessesAsync(platform);
+        var processes = PlatformProcesses(platform);
         var token = platform.DevToken;
+        // What run.sh promises: the router and the dashboard where endpoints.json says, the dashboard open to the local user.
+        var endpoints = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dataDirectory, "endpoints.json"))).RootElement;
+        Assert.Equal(platform.Router.ToString().TrimEnd('/'), endpoints.GetProperty("router").GetString());
+        Assert.Equal(platform.Dashboard.ToString().TrimEnd('/'), endpoints.GetProperty("dashboard").GetString());
+        using (var dashboard = await platform.Http.GetAsync(platform.Dashboard))
+        {
+            Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
+        }
+        Assert.Contains($"dev token:  {token}", platform.Output);
 
         await platform.InterruptAsync(StopTimeout);
 
         Assert.True(platform.ExitCode == 0, $"AppHost exited with {platform.ExitCode}:\n{platform.Output}");
-        Assert.DoesNotContain(processes, PlatformProcess.IsAlive);
-        Assert.Empty(ports.Where(port => PlatformProcess.IsListening(port.Value)).Select(port => port.Key));
+        // Every resource has stopped before AppHost exits (DcpPublisher:WaitForResourceCleanup); DCP itself notices a
+        // moment later that the process it monitors is gone, and exits too.
+        var resources = LeftRunning(processes.Where(pid => !IsDcp(pid)));
+        Assert.True(resources.Count == 0, "left running after AppHost exited:\n" + string.Join("\n", resources));
+        await WaitUntilStoppedAsync(processes);
+        Assert.Empty(ports.Where(port => PlatformUnderTest.IsListening(port.Value)).Select(port => port.Key));
         return (toHealthy, token);
     }
 
-    /// <summary>Every process the platform runs: each resource's, and every process those started.</summary>
-    private static async Task<List<int>> PlatformProcessesAsync(PlatformProcess platform)
+    private static async Task WaitUntilStoppedAsync(List<int> processes)
     {
-        var pids = (await platform.ResourcesAsync()).Where(resource => resource.Parent is null).Select(resource => resource.Pid!.Value).ToList();
-        Assert.All(pids, pid => Assert.True(PlatformProcess.IsAlive(pid), $"resource process {pid} is alive"));
+        var stopwatch = Stopwatch.StartNew();
+        while (processes.Any(ProcessSignals.IsAlive) && stopwatch.Elapsed < StopTimeout)
+        {
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+        var left = LeftRunning(processes);
+        Assert.True(left.Count == 0, $"left running {StopTimeout} after AppHost exited:\n" + string.Join("\n", left));
+        TestContext.Current.SendDiagnosticMessage($"every process gone {stopwatch.Elapsed.TotalSeconds:F1} s after AppHost");
+    }
+
+    private static List<string> LeftRunning(IEnumerable<int> processes) =>
+        processes.Where(ProcessSignals.IsAlive).Select(pid => $"{pid}: {ProcessSignals.CommandLine(pid)}").ToList();
+
+    /// <summary>DCP's own processes (its API server and its controllers), by their executable.</summary>
+    private static bool IsDcp(int pid) => ProcessSignals.CommandLine(pid).Split(' ')[0].EndsWith("/dcp", StringComparison.Ordinal);
+
+    private static bool IsOrchestrator(int pid, PlatformProcess platform) =>
+        ProcessSignals.CommandLine(pid).Contains($"--monitor {platform.Pid} ", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Every process the platform runs: AppHost's, Aspire's orchestrator (DCP, which watches AppHost's process) and
+    /// everything those started — each resource's process, and theirs.
+    /// </summary>
+    private static List<int> PlatformProcesses(PlatformProcess platform)
+    {
+        var orchestrator = Directory.EnumerateDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Where(name => name!.All(char.IsAsciiDigit))
+            .Select(name => int.Parse(name!, CultureInfo.InvariantCulture))
+            .Where(pid => IsOrchestrator(pid, platform));
+        List<int> roots = [platform.Pid, .. orchestrator];
         // Descendants come and go (a PostgreSQL backend ends with its connection): keep those alive at this moment.
-        return pids.Concat(pids.SelectMany(ProcessSignals.Descendants).Where(PlatformProcess.IsAlive)).Distinct().ToList();
+        var processes = roots.Concat(roots.SelectMany(ProcessSignals.Descendants)).Where(ProcessSignals.IsAlive).Distinct().ToList();
+        foreach (var server in new[] { "postgres", "redis-server", "varnishd", "nginx", "pubsub-emulator", "MapsApi" })
+        {
+            Assert.Contains(processes, pid => ProcessSignals.CommandLine(pid).Contains(server, StringComparison.Ordinal));
+        }
+        return processes;
     }
 }

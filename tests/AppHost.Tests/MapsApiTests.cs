@@ -16,7 +16,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
-    private PlatformProcess Platform => running.Platform;
+    private PlatformInProcess Platform => running.Platform;
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -67,7 +67,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
 
         var client = new ProcessStartInfo("node", "compat.mjs")
         {
-            WorkingDirectory = Path.Combine(Hosting.RunContext.FindRepositoryRoot(), "tests", "AppHost.Tests", "CartoClient"),
+            WorkingDirectory = Path.Combine(PlatformProcess.RepositoryRoot(), "tests", "AppHost.Tests", "CartoClient"),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             Environment =

@@ -10,7 +10,7 @@ namespace CartoSelfHosted.AppHost.Tests;
 public sealed class MessagingTests(RunningPlatform running) : IClassFixture<RunningPlatform>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private PlatformProcess Platform => running.Platform;
+    private PlatformInProcess Platform => running.Platform;
 
     private static readonly string[] Subscriptions =
     [
@@ -34,35 +34,38 @@ public sealed class MessagingTests(RunningPlatform running) : IClassFixture<Runn
             Assert.Equal(traceId, delivery.GetProperty("traceId").GetString());
         });
 
-        // The dashboard has the API's request span and, in the same trace, each worker's process span under the
+        // The Aspire dashboard has the API's request span and, in the same trace, each worker's process span under the
         // message's create span.
         // Each service exports on its own schedule: wait for the API's spans as well as the workers'.
         var spans = await WaitForSpansAsync(traceId, spans =>
-            spans.Count(span => span.GetProperty("name").GetString()!.EndsWith(" process")) == 5
-            && spans.Any(span => span.GetProperty("name").GetString() == "POST /api/v3/messaging/pings")
-            && spans.Count(span => span.GetProperty("name").GetString()!.EndsWith(" create")) == 4);
-        var request = Assert.Single(spans, span => span.GetProperty("name").GetString() == "POST /api/v3/messaging/pings");
-        Assert.Equal("workspace-api", request.GetProperty("service").GetString());
-        var sqlWorker = Assert.Single(spans, span => span.GetProperty("name").GetString() == "sql-jobs.sql-worker process");
-        Assert.Equal("sql-worker", sqlWorker.GetProperty("service").GetString());
-        var create = Assert.Single(spans, span => span.GetProperty("spanId").GetString() == sqlWorker.GetProperty("parentSpanId").GetString());
-        Assert.Equal("sql-jobs create", create.GetProperty("name").GetString());
-        Assert.Equal(request.GetProperty("spanId").GetString(), create.GetProperty("parentSpanId").GetString());
+            spans.Count(span => span.Name.EndsWith(" process")) == 5
+            && spans.Any(span => span.Name == "POST /api/v3/messaging/pings")
+            && spans.Count(span => span.Name.EndsWith(" create")) == 4);
+        var request = Assert.Single(spans, span => span.Name == "POST /api/v3/messaging/pings");
+        Assert.Equal("workspace-api", request.Service);
+        var sqlWorker = Assert.Single(spans, span => span.Name == "sql-jobs.sql-worker process");
+        Assert.Equal("sql-worker", sqlWorker.Service);
+        var create = Assert.Single(spans, span => span.SpanId == sqlWorker.ParentSpanId);
+        Assert.Equal("sql-jobs create", create.Name);
+        Assert.Equal(request.SpanId, create.ParentSpanId);
         Assert.Equal(["cdn-invalidator", "import-worker", "sql-worker", "workspace-api", "workspace-subscriber"],
-            spans.Select(span => span.GetProperty("service").GetString()).Distinct().Order());
+            spans.Select(span => span.Service).Distinct().Order());
 
         // The worker's log line for the message carries the trace id.
         Assert.Contains(Platform.LogOf("sql-worker").Split('\n'), line => line.Contains($"TraceId:{traceId}") && line.Contains("Handled ping"));
 
-        // And the dashboard counts what each subscription handled.
+        // And workspace-api counts what each subscription handled.
         await WaitUntilAsync(async () =>
         {
-            var status = await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Dashboard, "/api/messaging"));
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, "/api/v3/messaging/status"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+            using var response = await Platform.Http.SendAsync(request);
+            var status = await response.Content.ReadFromJsonAsync<JsonElement>();
             var counted = status.GetProperty("subscriptions").EnumerateArray()
                 .Where(subscription => subscription.GetProperty("handled").GetInt64() >= 1)
                 .Select(subscription => subscription.GetProperty("subscription").GetString());
             return Subscriptions.All(counted.Contains);
-        }, "the dashboard to count a handled message on every subscription");
+        }, "workspace-api to count a handled message on every subscription");
     }
 
     [Fact]
@@ -78,11 +81,11 @@ public sealed class MessagingTests(RunningPlatform running) : IClassFixture<Runn
         // the subscription would be a first delivery after the restart, not a redelivery.
         await WaitUntilAsync(() => Task.FromResult(pings.All(ping => Platform.LogOf("sql-worker").Contains($"Started ping {ping} on attempt 1"))),
             "the sql-worker to start each ping");
-        var before = await Platform.ResourceAsync("sql-worker");
+        var before = Platform.Resource("sql-worker");
 
-        PlatformProcess.Kill9(before.Pid!.Value);
+        ProcessSignals.Kill9(await Platform.WorkingProcessAsync("sql-worker"));
 
-        await Platform.WaitForResourceAsync("sql-worker", state => state.Restarts == before.Restarts + 1 && state.State == "running", Patience);
+        await Platform.WaitForResourceAsync("sql-worker", state => state.Restarts == before.Restarts + 1 && state.State == "Running", Patience);
         foreach (var ping in pings)
         {
             var delivery = Assert.Single(await WaitForDeliveriesAsync(ping, 1));
@@ -123,15 +126,14 @@ public sealed class MessagingTests(RunningPlatform running) : IClassFixture<Runn
         return deliveries;
     }
 
-    private async Task<List<JsonElement>> WaitForSpansAsync(string traceId, Func<List<JsonElement>, bool> complete)
+    private async Task<List<DashboardSpan>> WaitForSpansAsync(string traceId, Func<List<DashboardSpan>, bool> complete)
     {
-        List<JsonElement> spans = [];
+        List<DashboardSpan> spans = [];
         await WaitUntilAsync(async () =>
         {
-            spans = (await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Dashboard, $"/api/traces/{traceId}")))
-                .EnumerateArray().ToList();
+            spans = await DashboardTelemetry.TraceAsync(Platform, traceId, TestContext.Current.CancellationToken);
             return complete(spans);
-        }, $"the spans of trace {traceId}");
+        }, $"the spans of trace {traceId} on the Aspire dashboard");
         return spans;
     }
 

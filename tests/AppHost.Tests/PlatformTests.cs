@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Aspire.Hosting.ApplicationModel;
 
 namespace CartoSelfHosted.AppHost.Tests;
 
@@ -9,10 +10,10 @@ namespace CartoSelfHosted.AppHost.Tests;
 public sealed class PlatformTests(RunningPlatform running) : IClassFixture<RunningPlatform>
 {
     private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(60);
-    private PlatformProcess Platform => running.Platform;
+    private PlatformInProcess Platform => running.Platform;
 
     [Fact]
-    public async Task TheRouterAnswersHealthListingEveryServiceHealthyAndTheDashboardShowsEveryResourceRunning()
+    public async Task TheRouterAnswersHealthListingEveryServiceHealthyAndAspireShowsEveryResourceRunning()
     {
         await Platform.WaitHealthyAsync(RecoveryTimeout);
         TestContext.Current.SendDiagnosticMessage($"cold start to healthy: {running.ColdStart.TotalSeconds:F1} s");
@@ -20,35 +21,29 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
         var report = await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Router, "/api/v3/health"),
             TestContext.Current.CancellationToken);
         Assert.Equal("Healthy", report.GetProperty("status").GetString());
-        Assert.Equal(PlatformProcess.Services,
+        Assert.Equal(PlatformUnderTest.Services,
             report.GetProperty("services").EnumerateArray().Select(service => service.GetProperty("name").GetString()).Order());
 
-        var resources = await Platform.ResourcesAsync();
+        var resources = Platform.Resources().Where(resource => resource.Name != "aspire-dashboard").ToList();
         Assert.Equal(
-            ["accounts-api", "cdn-invalidator", "http-cache", "import-api", "import-worker", "lds-api", "maps-api", "metadata", "postgres",
-             "pubsub", "redis", "router-http", "sql-worker", "warehouse", "workspace-api", "workspace-subscriber"],
+            ["accounts-api", "cdn-invalidator", "dev-token", "http-cache", "import-api", "import-worker", "lds-api", "maps-api", "metadata",
+             "object-storage", "postgres", "postgres-password", "pubsub", "redis", "router-http", "sql-worker", "warehouse", "workspace-api",
+             "workspace-subscriber"],
             resources.Select(resource => resource.Name).Order());
-        Assert.All(resources, resource =>
+        // Every process resource runs and turns healthy on Aspire's own checks.
+        foreach (var resource in resources.Where(resource => resource.Pid is not null))
         {
-            Assert.Equal("running", resource.State);
-            Assert.NotNull(resource.Pid);
-        });
+            await Platform.WaitForResourceAsync(resource.Name, state => state is { State: "Running", Health: "Healthy" }, RecoveryTimeout);
+            Assert.True(ProcessSignals.IsAlive(resource.Pid!.Value), $"{resource.Name}'s process is alive");
+        }
+        Assert.All(PlatformUnderTest.Services, service => Assert.NotNull(Platform.Resource(service).Pid));
 
-        var page = await Platform.Http.GetStringAsync(Platform.Dashboard, TestContext.Current.CancellationToken);
-        Assert.Contains("AppHost dashboard", page);
-        var logs = await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Dashboard, "/api/resources/maps-api/logs"),
-            TestContext.Current.CancellationToken);
-        Assert.NotEmpty(logs.EnumerateArray());
-    }
-
-    [Fact]
-    public async Task EndpointsFileNamesTheRouterAndTheDashboard()
-    {
-        var endpoints = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Platform.DataDirectory, "endpoints.json"),
-            TestContext.Current.CancellationToken)).RootElement;
-
-        Assert.Equal(Platform.Router.ToString().TrimEnd('/'), endpoints.GetProperty("router").GetString());
-        Assert.Equal(Platform.Dashboard.ToString().TrimEnd('/'), endpoints.GetProperty("dashboard").GetString());
+        // The Aspire dashboard serves its pages.
+        using var page = await Platform.Http.GetAsync(Platform.DashboardLogin, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Aspire", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        // And every resource's console output is kept in the data folder too.
+        Assert.Contains("Now listening on", Platform.LogOf("maps-api"));
     }
 
     [Theory]
@@ -93,6 +88,7 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
     [Fact]
     public async Task TheRouterSetsAndKeepsRequestIdsAndCompresses()
     {
+        await Platform.WaitHealthyAsync(RecoveryTimeout);
         using var generated = await Platform.Http.GetAsync(new Uri(Platform.Router, "/api/v3/health"), TestContext.Current.CancellationToken);
         Assert.Matches("^[0-9a-f]{32}$", generated.Headers.GetValues("X-Request-Id").Single());
 
@@ -156,30 +152,18 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
         using var response = await Platform.Http.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        JsonElement spans = default;
-        for (var attempt = 0; attempt < 100 && (spans.ValueKind != JsonValueKind.Array || spans.GetArrayLength() < 2); attempt++)
+        List<DashboardSpan> spans = [];
+        for (var attempt = 0; attempt < 100 && spans.Count < 2; attempt++)
         {
             await Task.Delay(200, TestContext.Current.CancellationToken);
-            spans = await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Dashboard, $"/api/traces/{traceId}"),
-                TestContext.Current.CancellationToken);
+            spans = await DashboardTelemetry.TraceAsync(Platform, traceId, TestContext.Current.CancellationToken);
         }
 
-        var server = Assert.Single(spans.EnumerateArray(), span => span.GetProperty("name").GetString() == "GET /api/v3/tokens");
-        Assert.Equal("accounts-api", server.GetProperty("service").GetString());
-        Assert.Equal("b7ad6b7169203331", server.GetProperty("parentSpanId").GetString());
+        var server = Assert.Single(spans, span => span.Name == "GET /api/v3/tokens");
+        Assert.Equal("accounts-api", server.Service);
+        Assert.Equal("b7ad6b7169203331", server.ParentSpanId);
         // The metadata query the request made is a child span of the same trace.
-        Assert.Contains(spans.EnumerateArray(), span => span.GetProperty("parentSpanId").GetString() == server.GetProperty("spanId").GetString()
-            && span.GetProperty("attributes").TryGetProperty("db.system.name", out _));
-    }
-
-    [Fact]
-    public async Task DashboardActionsNeedTheirHeaderSoOtherPagesCannotTriggerThem()
-    {
-        using var response = await Platform.Http.PostAsync(new Uri(Platform.Dashboard, "/api/resources/maps-api/stop"), null,
-            TestContext.Current.CancellationToken);
-
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal("running", (await Platform.ResourceAsync("maps-api")).State);
+        Assert.Contains(spans, span => span.ParentSpanId == server.SpanId && span.Attributes.ContainsKey("db.system.name"));
     }
 
     [Theory]
@@ -214,15 +198,17 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
     public async Task AKilledApiIsRestartedAndTheDashboardCountsIt()
     {
         await Platform.WaitHealthyAsync(RecoveryTimeout);
-        var before = await Platform.ResourceAsync("import-api");
+        var before = Platform.Resource("import-api");
+        var killed = await Platform.WorkingProcessAsync("import-api");
+        TestContext.Current.SendDiagnosticMessage($"import-api before the kill: {before}");
 
-        Assert.True(PlatformProcess.IsAlive(before.Pid!.Value));
-        PlatformProcess.Kill9(before.Pid.Value);
+        Assert.True(ProcessSignals.IsAlive(killed));
+        ProcessSignals.Kill9(killed);
 
         var after = await Platform.WaitForResourceAsync("import-api",
-            state => state.Restarts == before.Restarts + 1 && state.State == "running" && state.Pid != before.Pid, RecoveryTimeout);
-        Assert.False(PlatformProcess.IsAlive(before.Pid.Value));
-        Assert.True(PlatformProcess.IsAlive(after.Pid!.Value));
+            state => state.Restarts == before.Restarts + 1 && state.State == "Running" && state.Pid != before.Pid, RecoveryTimeout);
+        Assert.False(ProcessSignals.IsAlive(killed));
+        Assert.True(ProcessSignals.IsAlive(await Platform.WorkingProcessAsync("import-api")));
         await Platform.WaitHealthyAsync(RecoveryTimeout);
     }
 
@@ -232,10 +218,10 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
     public async Task AStoppedServiceAnswersProblemDetailsThroughTheRouterNotHtml(string service, string path, HttpStatusCode expected)
     {
         await Platform.WaitHealthyAsync(RecoveryTimeout);
-        await Platform.ActAsync(service, "stop");
+        await Platform.ExecuteAsync(service, KnownResourceCommands.StopCommand);
         try
         {
-            await Platform.WaitForResourceAsync(service, state => state.State == "stopped", RecoveryTimeout);
+            await Platform.WaitForResourceAsync(service, state => state.State is "Exited" or "Finished", RecoveryTimeout);
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, path));
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
 
@@ -252,7 +238,7 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
         }
         finally
         {
-            await Platform.ActAsync(service, "start");
+            await Platform.ExecuteAsync(service, KnownResourceCommands.StartCommand);
         }
         await Platform.WaitHealthyAsync(RecoveryTimeout);
     }

@@ -2,17 +2,18 @@ using System.Diagnostics;
 
 namespace CartoSelfHosted.AppHost.Tests;
 
-/// <summary>One platform for the tests of a class: started cold from an empty data folder, stopped with Ctrl+C after.</summary>
+/// <summary>One platform for the tests of a class: started cold from an empty data folder, stopped after.</summary>
 public sealed class RunningPlatform : IAsyncLifetime
 {
-    public PlatformProcess Platform { get; private set; } = null!;
+    public PlatformInProcess Platform { get; private set; } = null!;
 
     public TimeSpan ColdStart { get; private set; }
 
     public async ValueTask InitializeAsync()
     {
         var stopwatch = Stopwatch.StartNew();
-        Platform = PlatformProcess.Start(PlatformProcess.NewDataDirectory());
+        Platform = await PlatformInProcess.StartAsync(PlatformUnderTest.NewDataDirectory(), PlatformUnderTest.FreePorts(),
+            TestContext.Current.CancellationToken);
         await Platform.WaitHealthyAsync(TimeSpan.FromMinutes(3));
         ColdStart = stopwatch.Elapsed;
     }
@@ -20,6 +21,6 @@ public sealed class RunningPlatform : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await Platform.DisposeAsync();
-        PlatformProcess.DeleteDataDirectory(Platform.DataDirectory);
+        PlatformUnderTest.DeleteDataDirectory(Platform.DataDirectory);
     }
 }

@@ -11,7 +11,7 @@ public sealed class SqlApiTests(RunningPlatform running) : IClassFixture<Running
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
-    private PlatformProcess Platform => running.Platform;
+    private PlatformInProcess Platform => running.Platform;
 
     [Fact]
     public async Task AGetQueryIsCachedPerTokenByTheHttpCacheAndAPostGoesStraightThrough()
@@ -69,9 +69,9 @@ public sealed class SqlApiTests(RunningPlatform running) : IClassFixture<Running
             "the sql-worker to start the job");
         await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
         Assert.Equal("running", (await JobAsync(id)).GetProperty("status").GetString());
-        var before = await Platform.ResourceAsync("sql-worker");
-        PlatformProcess.Kill9(before.Pid!.Value);
-        await Platform.WaitForResourceAsync("sql-worker", state => state.Restarts == before.Restarts + 1 && state.State == "running", Patience);
+        var before = Platform.Resource("sql-worker");
+        ProcessSignals.Kill9(await Platform.WorkingProcessAsync("sql-worker"));
+        await Platform.WaitForResourceAsync("sql-worker", state => state.Restarts == before.Restarts + 1 && state.State == "Running", Patience);
 
         JsonElement job = default;
         await WaitUntilAsync(async () => (job = await JobAsync(id)).GetProperty("status").GetString() is "success" or "failure",

@@ -1,6 +1,6 @@
-using CartoSelfHosted.AppHost.Hosting;
+using CartoSelfHosted.AppHost.Resources;
 
-namespace CartoSelfHosted.Platform.Tests;
+namespace CartoSelfHosted.AppHost.Tests;
 
 public sealed class ConfigTemplateTests
 {
@@ -33,7 +33,7 @@ public sealed class ConfigTemplateTests
     [InlineData("Web/HttpCache/default.vcl.template")]
     public void CommittedTemplatesUseOnlyValuesAppHostProvides(string template)
     {
-        var text = File.ReadAllText(Path.Combine(RunContext.FindRepositoryRoot(), template));
+        var text = File.ReadAllText(Path.Combine(PlatformProcess.RepositoryRoot(), template));
         var provided = new[]
         {
             "NGINX_USER", "RUNTIME_DIR", "LISTEN_ADDRESS", "STATIC_ROOT", "BROTLI_MODULE", "BROTLI",

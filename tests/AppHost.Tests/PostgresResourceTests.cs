@@ -1,6 +1,6 @@
-using CartoSelfHosted.AppHost.Hosting;
+using Aspire.Hosting.ApplicationModel;
 
-namespace CartoSelfHosted.Platform.Tests;
+namespace CartoSelfHosted.AppHost.Tests;
 
 public sealed class PostgresResourceTests
 {
@@ -13,7 +13,7 @@ public sealed class PostgresResourceTests
             File.SetUnixFileMode(closed.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var data = Directory.CreateDirectory(Path.Combine(closed.FullName, "data", "postgres"));
 
-            Assert.False(PostgresResource.IsReachableByOthers(data.FullName));
+            Assert.False(PostgresResourceBuilderExtensions.IsReachableByOthers(data.FullName));
         }
         finally
         {
@@ -31,7 +31,7 @@ public sealed class PostgresResourceTests
             var data = Directory.CreateDirectory(Path.Combine(open.FullName, "postgres"));
             File.SetUnixFileMode(data.FullName, (UnixFileMode)Convert.ToInt32("755", 8));
 
-            Assert.True(PostgresResource.IsReachableByOthers(data.FullName));
+            Assert.True(PostgresResourceBuilderExtensions.IsReachableByOthers(data.FullName));
         }
         finally
         {
