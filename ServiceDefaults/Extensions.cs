@@ -1,5 +1,4 @@
 using CartoSelfHosted.ServiceDefaults.Health;
-using CartoSelfHosted.ServiceDefaults.Http;
 using CartoSelfHosted.ServiceDefaults.Problems;
 using CartoSelfHosted.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -19,18 +18,19 @@ public static class ServiceDefaultsExtensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.ConfigurePlatformTelemetry();
+        builder.ConfigurePlatformTelemetry(HealthPath, AlivePath);
 
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
 
         builder.Services.AddPlatformProblemDetails();
 
-        builder.Services.AddServiceDiscovery(builder.Configuration);
+        // http://maps-api/... resolves through the services__maps-api__http__0 keys AppHost hands each service.
+        builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
-            http.AddHttpMessageHandler<ServiceDiscoveryHandler>();
-            http.AddHttpMessageHandler<ResilienceHandler>();
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
         });
 
         return builder;
@@ -40,7 +40,7 @@ public static class ServiceDefaultsExtensions
     {
         app.UsePlatformProblemDetails();
 
-        app.UseRequestTelemetry(HealthPath, AlivePath);
+        app.UseSampledTracing();
 
         // Readiness: every registered check (databases, broker, cache) must answer.
         app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync })

@@ -10,6 +10,11 @@ internal static class Extensions
         builder.AddWarehouseProvisioning();
         builder.AddRedisCache();
         builder.AddOutbox();
-        builder.Services.AddSingleton<PlatformHealth>();
+        // A probe reports what it sees now: the defaults' retries would turn a down service into a slow answer.
+        // RemoveAllResilienceHandlers is marked for evaluation (EXTEXP0001); it is what Aspire's docs use for this.
+#pragma warning disable EXTEXP0001
+        builder.Services.AddHttpClient<PlatformHealth>(client => client.Timeout = PlatformHealth.ProbeTimeout)
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
     }
 }

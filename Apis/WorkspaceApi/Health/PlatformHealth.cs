@@ -1,28 +1,28 @@
 using System.Net.Http.Json;
 using CartoSelfHosted.ServiceDefaults.Health;
-using CartoSelfHosted.ServiceDefaults.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CartoSelfHosted.WorkspaceApi.Health;
 
 /// <summary>
 /// The platform's health as one answer: this service's own checks plus the <c>/health</c> of every service it
-/// was given an address for (<c>services__*</c>), asked in parallel.
+/// was given a reference to (<c>services__&lt;name&gt;__*</c>), asked in parallel through service discovery.
 /// </summary>
-public sealed class PlatformHealth(ServiceEndpoints endpoints, HealthCheckService ownChecks) : IDisposable
+public sealed class PlatformHealth(IConfiguration configuration, HttpClient client, HealthCheckService ownChecks)
 {
     /// <summary>The name the platform knows this service by (the project's assembly name is WorkspaceApi).</summary>
     public const string ServiceName = "workspace-api";
 
-    // Its own client, outside the retrying defaults: a health probe reports what it sees now, once.
-    private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(5) };
+    /// <summary>A probe reports what it sees now, once: no retries, and an answer within this time.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
     public async Task<PlatformHealthReport> CheckAsync(CancellationToken cancellationToken)
     {
         var own = CheckSelfAsync(cancellationToken);
-        var others = endpoints.All
-            .Where(service => !string.Equals(service.Key, ServiceName, StringComparison.OrdinalIgnoreCase))
-            .Select(service => CheckServiceAsync(service.Key, service.Value, cancellationToken));
+        var others = configuration.GetSection("services").GetChildren()
+            .Select(service => service.Key)
+            .Where(name => !string.Equals(name, ServiceName, StringComparison.OrdinalIgnoreCase))
+            .Select(name => CheckServiceAsync(name, cancellationToken));
         var services = (await Task.WhenAll(others.Append(own))).OrderBy(service => service.Name, StringComparer.Ordinal).ToList();
 
         var status = services.Any(service => service.Status == nameof(HealthStatus.Unhealthy)) ? nameof(HealthStatus.Unhealthy)
@@ -37,11 +37,11 @@ public sealed class PlatformHealth(ServiceEndpoints endpoints, HealthCheckServic
         return new ServiceHealth(ServiceName, report.Status, report.Checks);
     }
 
-    private async Task<ServiceHealth> CheckServiceAsync(string name, Uri address, CancellationToken cancellationToken)
+    private async Task<ServiceHealth> CheckServiceAsync(string name, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await _client.GetAsync(new Uri(address, "/health"), cancellationToken);
+            using var response = await client.GetAsync(new Uri($"http://{name}/health"), cancellationToken);
             var body = await response.Content.ReadFromJsonAsync<HealthReportBody>(HealthJson.Options, cancellationToken);
             return new ServiceHealth(name, body?.Status ?? nameof(HealthStatus.Unhealthy), body?.Checks ?? []);
         }
@@ -51,8 +51,6 @@ public sealed class PlatformHealth(ServiceEndpoints endpoints, HealthCheckServic
                 [new HealthCheckBody("reachable", nameof(HealthStatus.Unhealthy), "the service does not answer", 0)]);
         }
     }
-
-    public void Dispose() => _client.Dispose();
 }
 
 public sealed record PlatformHealthReport(string Status, IReadOnlyList<ServiceHealth> Services);

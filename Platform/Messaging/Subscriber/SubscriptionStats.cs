@@ -5,7 +5,7 @@ namespace CartoSelfHosted.Platform.Messaging.Subscriber;
 
 /// <summary>
 /// Counts what a subscriber did and adds it to the subscription's running totals in the metadata database, about once
-/// a second rather than once per message, so counting never slows handling down.
+/// a second rather than once per message, so counting never slows handling down; and counts it as a metric too.
 /// </summary>
 internal sealed class SubscriptionStats(string subscription, MetadataDatabase metadata)
 {
@@ -13,11 +13,23 @@ internal sealed class SubscriptionStats(string subscription, MetadataDatabase me
     private long _failed;
     private long _deadLettered;
 
-    public void Handled() => Interlocked.Increment(ref _handled);
+    public void Handled()
+    {
+        Interlocked.Increment(ref _handled);
+        MessagingTelemetry.CountProcessed(subscription, "handled");
+    }
 
-    public void Failed() => Interlocked.Increment(ref _failed);
+    public void Failed()
+    {
+        Interlocked.Increment(ref _failed);
+        MessagingTelemetry.CountProcessed(subscription, "failed");
+    }
 
-    public void DeadLettered() => Interlocked.Increment(ref _deadLettered);
+    public void DeadLettered()
+    {
+        Interlocked.Increment(ref _deadLettered);
+        MessagingTelemetry.CountProcessed(subscription, "dead_lettered");
+    }
 
     public async Task FlushAsync(CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text;
 using CartoSelfHosted.Platform.Messaging;
 using CartoSelfHosted.Platform.Messaging.Outbox;
@@ -80,6 +81,29 @@ public sealed class MessagingBackboneTests
     [Fact]
     public async Task AMessageThatAlwaysFailsIsDeadLetteredAfterFiveAttemptsWhileOthersFlow()
     {
+        // The same outcomes as a metric (what the dashboard charts). The listener hears every test of the process, so
+        // other tests' messages on this subscription may add to the counts: at least, not exactly.
+        var processed = new ConcurrentDictionary<string, long>();
+        using var meterListener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument is { Meter.Name: MessagingTelemetry.SourceName, Name: "carto.messaging.processed" })
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meterListener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var all = tags.ToArray().ToDictionary(tag => tag.Key, tag => tag.Value as string);
+            if (all["messaging.destination.subscription.name"] == Subscriptions.SqlWorker.Name)
+            {
+                processed.AddOrUpdate(all["outcome"]!, value, (_, total) => total + value);
+            }
+        });
+        meterListener.Start();
+
         await using var environment = await MessagingEnvironment.CreateAsync("msg_poison");
         await environment.StartHostAsync(AddApiAndWorker, new Dictionary<string, string?>
         {
@@ -108,6 +132,9 @@ public sealed class MessagingBackboneTests
                 await environment.ScalarAsync<long>("SELECT coalesce(sum(dead_lettered), 0)::bigint FROM subscription_stats") == 1,
             Patience, "the dead letter to be counted");
         Assert.Equal(5, await environment.ScalarAsync<long>("SELECT failed FROM subscription_stats"));
+        Assert.True(processed.GetValueOrDefault("handled") >= 100, $"handled: {processed.GetValueOrDefault("handled")}");
+        Assert.True(processed.GetValueOrDefault("failed") >= 5, $"failed: {processed.GetValueOrDefault("failed")}");
+        Assert.True(processed.GetValueOrDefault("dead_lettered") >= 1, $"dead_lettered: {processed.GetValueOrDefault("dead_lettered")}");
     }
 
     [Fact]
