@@ -6,24 +6,32 @@
 #   stop  — SIGTERM (what Ctrl+C does) until AppHost and every process it started are gone;
 #   idle  — the proportional set size (PSS: shared pages split among the processes that share them) of every process
 #           of a warm platform left alone for 30 s, and their sum.
-# The references are the bar of the foundation issue (healthy within 2 minutes of a cold start), and the figures of the
-# platform's own orchestrator before AppHost became a .NET Aspire one (commit 0b433d8, measured by this script's
-# method on this machine): OLD_* below.
-# Runs on its own free ports and a temporary data folder, beside any running platform.
+# The references are the bar of the foundation issue (healthy within 2 minutes of a cold start, ≤ 3 GB idle PSS), and
+# the same figures of the platform's own orchestrator before AppHost became a .NET Aspire one (commit 0b433d8, or
+# STARTUP_REFERENCE=<commit>), built in a worktree under .data/bench/ and measured in the same run, one after the other.
+# STARTUP_REFERENCE=none measures only today's AppHost.
+# Runs on its own free ports and temporary data folders, beside any running platform.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+reference=${STARTUP_REFERENCE:-0b433d8}
 dotnet build CartoSelfHosted.sln -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+if [[ $reference != none ]]; then
+  worktree=.data/bench/startup-reference
+  if [[ $(git -C "$worktree" rev-parse HEAD 2>/dev/null) != $(git rev-parse "$reference^{commit}") ]]; then
+    rm -rf "$worktree"
+    git worktree prune
+    git worktree add --detach "$worktree" "$reference" >/dev/null
+  fi
+  (cd "$worktree" && dotnet build CartoSelfHosted.sln -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null)
+fi
 data=$(mktemp -d /tmp/carto-startup.XXXXXX)
 chmod 755 "$data" # PostgreSQL runs as its own user, which must be able to enter the data folder
 trap 'rm -rf "$data"' EXIT
 
 choose_platform_ports
-args=(--data-dir "$data" "${PLATFORM_PORT_ARGS[@]}")
 router=${PLATFORM_PORTS[router-http]}
-
-OLD_COLD=8.0 OLD_WARM=6.3 OLD_STOP=1.0 OLD_PSS_MIB=OLD_PSS OLD_PROCESSES=OLD_COUNT
 
 now() { date +%s.%N; }
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -52,26 +60,27 @@ idle_footprint() {
   done | sort -rn
 }
 
-# Prints "<seconds to healthy> <seconds to stop>"; with $1 = footprint, also writes the idle footprint to
-# $data/footprint before stopping.
+# Prints "<seconds to healthy> <seconds to stop>" of the AppHost of checkout $1 on data folder $2; with $3 = footprint,
+# also writes the idle footprint to $2.footprint before stopping.
 start_and_stop() {
-  local begin healthy stopped pid processes
+  local checkout=$1 folder=$2 begin healthy stopped pid processes
   begin=$(now)
-  dotnet artifacts/bin/AppHost/release/AppHost.dll "${args[@]}" >"$data/apphost.out" 2>&1 &
+  (cd "$checkout" && exec dotnet artifacts/bin/AppHost/release/AppHost.dll --data-dir "$folder" "${PLATFORM_PORT_ARGS[@]}") \
+    >"$folder.out" 2>&1 &
   pid=$!
   until curl -sf "http://127.0.0.1:$router/api/v3/health" 2>/dev/null | grep -q '"status":"Healthy"'; do
     if ! kill -0 "$pid" 2>/dev/null || awk -v t="$(seconds "$begin" "$(now)")" 'BEGIN { exit !(t > 180) }'; then
       kill -TERM "$pid" 2>/dev/null || true
-      echo "the platform did not become healthy:" >&2
-      cat "$data/apphost.out" >&2
+      echo "the platform of $checkout did not become healthy:" >&2
+      cat "$folder.out" >&2
       exit 1
     fi
     sleep 0.05
   done
   healthy=$(now)
-  if [[ ${1:-} == footprint ]]; then
+  if [[ ${3:-} == footprint ]]; then
     sleep 30
-    idle_footprint "$pid" >"$data/footprint"
+    idle_footprint "$pid" >"$folder.footprint"
   fi
   processes=$(platform_processes "$pid")
   kill -TERM "$pid"
@@ -81,26 +90,46 @@ start_and_stop() {
   echo "$(seconds "$begin" "$healthy") $(seconds "$healthy" "$stopped")"
 }
 
-read -r cold cold_stop < <(start_and_stop)
-warm_runs=()
-stops=("$cold_stop")
-for run in 1 2 3; do
-  mode=''
-  if ((run == 3)); then mode=footprint; fi
-  read -r warm stop < <(start_and_stop "$mode")
-  warm_runs+=("$warm")
-  stops+=("$stop")
-done
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-printf '%-44s %8s   %s\n' "startup, on $(nproc) cores" "measured" "reference"
-printf '%-44s %7ss   %s\n' "cold start to healthy (empty data folder)" "$cold" "120 s (the issue's bar); $OLD_COLD s (old AppHost)"
-printf '%-44s %7ss   %s\n' "warm start to healthy (median of 3)" "$(median "${warm_runs[@]}")" "$OLD_WARM s (old AppHost)"
-printf '%-44s %7ss   %s\n' "stop, SIGTERM to no process left (median)" "$(median "${stops[@]}")" "$OLD_STOP s (old AppHost)"
-pss_mib=$(awk '{ s += $1 } END { printf "%.0f", s / 1024 }' "$data/footprint")
-processes=$(wc -l <"$data/footprint")
-printf '%-44s %5s MiB   %s\n' "idle PSS, summed over $processes processes" "$pss_mib" \
-  "$OLD_PSS_MIB MiB over $OLD_PROCESSES processes (old AppHost); 3072 MiB (the issue's bar)"
+# Sets <prefix>_cold, _warm (median of 3), _stop (median of 4) and _pss_mib / _processes for the AppHost of checkout $2.
+measure() {
+  local prefix=$1 checkout=$2 folder="$data/$1" cold stop warm mode run warm_runs=() stops=()
+  mkdir -m 755 "$folder"
+  read -r cold stop < <(start_and_stop "$checkout" "$folder")
+  stops+=("$stop")
+  for run in 1 2 3; do
+    mode=''
+    if ((run == 3)); then mode=footprint; fi
+    read -r warm stop < <(start_and_stop "$checkout" "$folder" "$mode")
+    warm_runs+=("$warm")
+    stops+=("$stop")
+  done
+  printf -v "${prefix}_cold" '%s' "$cold"
+  printf -v "${prefix}_warm" '%s' "$(median "${warm_runs[@]}")"
+  printf -v "${prefix}_stop" '%s' "$(median "${stops[@]}")"
+  printf -v "${prefix}_pss_mib" '%s' "$(awk '{ s += $1 } END { printf "%.0f", s / 1024 }' "$folder.footprint")"
+  printf -v "${prefix}_processes" '%s' "$(wc -l <"$folder.footprint")"
+}
+
+measure new .
+old_cold='' old_warm='' old_stop='' old_pss_mib='' old_processes=''
+if [[ $reference != none ]]; then
+  measure old "$worktree"
+fi
+old() { if [[ -n $1 ]]; then echo "$1$2 ($reference)"; else echo "-"; fi; }
+
+printf '%-44s %10s   %s\n' "startup, on $(nproc) cores" "Aspire" "reference"
+printf '%-44s %9ss   %s\n' "cold start to healthy (empty data folder)" "$new_cold" "120 s (the issue's bar); $(old "$old_cold" " s")"
+printf '%-44s %9ss   %s\n' "warm start to healthy (median of 3)" "$new_warm" "$(old "$old_warm" " s")"
+printf '%-44s %9ss   %s\n' "stop, SIGTERM to no process left (median)" "$new_stop" "$(old "$old_stop" " s")"
+printf '%-44s %6s MiB   %s\n' "idle PSS, summed over every process" "$new_pss_mib" "3072 MiB (the issue's bar); $(old "$old_pss_mib" " MiB")"
+printf '%-44s %10s   %s\n' "processes" "$new_processes" "$(old "$old_processes" "")"
 echo
-echo "idle PSS per process (KiB, pid, command):"
-cat "$data/footprint"
+echo "idle PSS per process, Aspire (KiB, pid, command):"
+cat "$data/new.footprint"
+if [[ $reference != none ]]; then
+  echo
+  echo "idle PSS per process, $reference (KiB, pid, command):"
+  cat "$data/old.footprint"
+fi
