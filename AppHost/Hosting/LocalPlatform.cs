@@ -84,6 +84,7 @@ public sealed class LocalPlatform
         if (!platform.IsPublishing)
         {
             CrashedResourceRestarter.Register(builder);
+            ServicesStopFirst.Register(builder);
             ResourceLogFiles.Register(builder, Path.Combine(platform.DataDirectory, "logs"));
         }
         return platform;

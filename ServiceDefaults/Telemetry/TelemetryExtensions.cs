@@ -15,6 +15,9 @@ public static class TelemetryExtensions
     /// <summary>The activity source and meter name prefix of the platform's own code.</summary>
     public const string PlatformSourcePrefix = "CartoSelfHosted";
 
+    /// <summary>The names of the HttpClients the OTLP exporters ask IHttpClientFactory for.</summary>
+    public static readonly IReadOnlyList<string> OtlpExporterClients = ["OtlpTraceExporter", "OtlpMetricExporter", "OtlpLogExporter"];
+
     public static IHostApplicationBuilder ConfigurePlatformTelemetry(this IHostApplicationBuilder builder, params PathString[] untracedPaths)
     {
         // Log lines carry the trace and span ids, with or without an exporter, so a message can be followed by id.
@@ -52,6 +55,15 @@ public static class TelemetryExtensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             telemetry.UseOtlpExporter();
+            // The exporters make their HttpClients through IHttpClientFactory, so the standard resilience handler of
+            // ConfigureHttpClientDefaults would wrap them too. They retry on their own, and at shutdown that handler is
+            // disposed before the last logs are flushed: each stop then spent 5 s in the exporter's retries and lost them.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked for evaluation; Aspire's docs use it for this.
+            foreach (var exporterClient in OtlpExporterClients)
+            {
+                builder.Services.AddHttpClient(exporterClient).RemoveAllResilienceHandlers();
+            }
+#pragma warning restore EXTEXP0001
         }
         return builder;
     }

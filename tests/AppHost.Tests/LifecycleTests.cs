@@ -173,6 +173,10 @@ public sealed class LifecycleTests
         {
             Assert.Contains(processes, pid => ProcessSignals.CommandLine(pid).Contains(server, StringComparison.Ordinal));
         }
+        // The services run from their built assemblies, with no `dotnet run` wrapper evaluating their projects.
+        Assert.Contains(processes, pid => ProcessSignals.CommandLine(pid).Contains("exec ", StringComparison.Ordinal)
+            && ProcessSignals.CommandLine(pid).EndsWith("MapsApi.dll", StringComparison.Ordinal));
+        Assert.DoesNotContain(processes, pid => ProcessSignals.CommandLine(pid).StartsWith("dotnet run", StringComparison.Ordinal));
         return processes;
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace CartoSelfHosted.Platform.Tests;
 
@@ -64,6 +65,45 @@ public sealed class ServiceDefaultsTests
         Assert.DoesNotContain("/alive", recorded);
         // One in ten of 200: far fewer than all, and (but for a chance of 1 in 10^9) more than none.
         Assert.InRange(recorded.Count(path => path == "/tile"), 1, 60);
+    }
+
+    [Fact]
+    public async Task AServiceThatStopsStillSendsItsLastLogLinesToTheCollector()
+    {
+        // A collector of our own on loopback, as the Aspire dashboard is one: it keeps the body of every export.
+        var exports = new ConcurrentQueue<(string Path, byte[] Body)>();
+        var collectorPort = LoopbackPorts.Free();
+        var collectorBuilder = WebApplication.CreateSlimBuilder();
+        collectorBuilder.WebHost.UseUrls($"http://127.0.0.1:{collectorPort}");
+        await using var collector = collectorBuilder.Build();
+        collector.MapPost("/v1/{signal}", async (HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            exports.Enqueue((request.Path.Value!, body.ToArray()));
+            return Results.Ok();
+        });
+        await collector.StartAsync(TestContext.Current.CancellationToken);
+
+        var service = await StartServiceAsync("import-worker", new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{collectorPort}",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "100",
+        });
+        // The exporter makes its HttpClient at its first export, so one has gone before the stop, as in a running service.
+        service.App.Logger.LogWarning("import-worker is running");
+        while (!exports.Any(export => export.Path == "/v1/logs"))
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        await service.App.StopAsync(TestContext.Current.CancellationToken);
+        // Logs are exported in batches: what a service says while it stops goes in the batch flushed at its end.
+        service.App.Logger.LogWarning("the last words of import-worker");
+        await service.DisposeAsync();
+
+        var lastWords = System.Text.Encoding.UTF8.GetBytes("the last words of import-worker");
+        Assert.Contains(exports, export => export.Path == "/v1/logs" && export.Body.AsSpan().IndexOf(lastWords) >= 0);
     }
 
     private static async Task<RunningService> StartServiceAsync(string name, Dictionary<string, string?> configuration)
