@@ -16,7 +16,7 @@ public static class TelemetryExtensions
     public const string PlatformSourcePrefix = "CartoSelfHosted";
 
     /// <summary>The names of the HttpClients the OTLP exporters ask IHttpClientFactory for.</summary>
-    public static readonly IReadOnlyList<string> OtlpExporterClients = ["OtlpTraceExporter", "OtlpMetricExporter", "OtlpLogExporter"];
+    private static readonly IReadOnlyList<string> OtlpExporterClients = ["OtlpTraceExporter", "OtlpMetricExporter", "OtlpLogExporter"];
 
     public static IHostApplicationBuilder ConfigurePlatformTelemetry(this IHostApplicationBuilder builder, params PathString[] untracedPaths)
     {
