@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Node.js may come from elsewhere than Debian (whose npm package would conflict with it): only what is missing.
-node_packages=()
-command -v node >/dev/null || node_packages+=(nodejs)
-command -v npm >/dev/null || node_packages+=(npm)
-scripts/install-dependencies.sh "${node_packages[@]}"
+# Chromium: the browser tests drive Debian's own (headless, through Playwright).
+test_packages=(chromium)
+command -v node >/dev/null || test_packages+=(nodejs)
+command -v npm >/dev/null || test_packages+=(npm)
+scripts/install-dependencies.sh "${test_packages[@]}"
 # CARTO's own JS client, which the compatibility test drives, and the open data the import tests upload (versions
 # pinned by their package-lock.json files).
 (cd tests/AppHost.Tests/CartoClient && npm ci --no-audit --no-fund --silent)

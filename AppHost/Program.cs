@@ -50,8 +50,12 @@ var httpCache = builder.AddVarnish(platform, "http-cache", "Web/HttpCache/defaul
 // cdn-invalidator purges the cache by surrogate key.
 cdnInvalidator.WithReference(httpCache);
 
-var router = builder.AddNginx(platform, "router-http", "Web/RouterHttp/nginx.conf.template", staticRoot: "Web/RouterHttp/www")
-    .WithUpstream(httpCache).WithUpstream(accountsApi).WithUpstream(importApi).WithUpstream(ldsApi)
+// The only public port: YARP, with maps-api and workspace-api behind the cache and the other APIs direct.
+var router = builder.AddProject<Projects.RouterHttp>("router-http").AsPlatformService(platform)
+    .WithReference(httpCache).WithReference(accountsApi).WithReference(importApi).WithReference(ldsApi)
+    // Aspire has every project trust X-Forwarded-* from anyone; at the edge that would let a caller name the host that
+    // services write into their URLs. Behind a load balancer of its own, an installation turns it back on.
+    .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")
     .WaitFor(mapsApi).WaitFor(workspaceApi);
 
 platform.AnnounceOnStart(router, devToken);

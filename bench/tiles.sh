@@ -23,9 +23,10 @@ concurrency=${TILES_CONCURRENCY:-16}
 per_zoom=${TILES_PER_ZOOM:-280}
 rounds=${TILES_ROUNDS:-3}
 
-# gdal-bin (ogr2ogr), nginx and redis-server (redis-cli) are in the platform's own list. Node.js may come from
+# gdal-bin (ogr2ogr) and redis-server (redis-cli) are in the platform's own list. Node.js may come from
 # elsewhere than Debian (whose npm package would conflict with it): only what is missing.
-tools=()
+# nginx: the two references (the static floor, and the router the platform had before YARP).
+tools=(nginx libnginx-mod-http-brotli-filter)
 command -v node >/dev/null || tools+=(nodejs)
 command -v npm >/dev/null || tools+=(npm)
 scripts/install-dependencies.sh "${tools[@]}"
@@ -182,7 +183,7 @@ for table in cities countries; do
   maps_url="http://127.0.0.1:$maps${router_url#"http://127.0.0.1:$router"}"
   postgis_url="http://127.0.0.1:$postgis_port/${source_id[$table]}/{z}/{x}/{y}"
   static_url="http://127.0.0.1:$nginx_port/$table/{z}/{x}/{y}.mvt"
-  router_warmup=http://127.0.0.1:$router/router-health maps_warmup=http://127.0.0.1:$maps/no-tile
+  router_warmup=http://127.0.0.1:$router/health maps_warmup=http://127.0.0.1:$maps/no-tile
   postgis_warmup=http://127.0.0.1:$postgis_port/no-tile static_warmup=http://127.0.0.1:$nginx_port/no-tile
 
   # Warm-up, unrecorded: maps-api's JIT, both pools, PostgreSQL's buffers. Neither touches Varnish, and Redis keeps no tile.

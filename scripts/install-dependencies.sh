@@ -7,7 +7,6 @@ packages=(
   postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting
   redis-server
   varnish varnish-modules
-  nginx libnginx-mod-http-brotli-filter
   gdal-bin
   google-cloud-cli-pubsub-emulator
   util-linux curl procps

@@ -19,6 +19,7 @@ public static class ProblemTypes
     public const string TooManyRequests = Base + "too-many-requests";
     public const string Internal = Base + "internal";
     public const string UpstreamUnavailable = Base + "upstream-unavailable";
+    public const string UpstreamTimeout = Base + "upstream-timeout";
 
     /// <summary>PostgreSQL refused the caller's SQL; the problem carries its message, SQLSTATE and position.</summary>
     public const string SqlError = Base + "sql-error";
@@ -40,7 +41,8 @@ public static class ProblemTypes
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
         429 => TooManyRequests,
-        502 or 503 or 504 => UpstreamUnavailable,
+        502 or 503 => UpstreamUnavailable,
+        504 => UpstreamTimeout,
         _ when status >= 500 => Internal,
         _ => BadRequest,
     };

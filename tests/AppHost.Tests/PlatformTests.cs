@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
+using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.AppHost.Tests;
 
@@ -109,6 +110,42 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
     }
 
     [Fact]
+    public async Task TheRouterLogsEachRequestWithItsIdAndUpstreamButNeverItsQueryString()
+    {
+        var requestId = "access-log-" + Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, "/api/v3/tokens?access_token=secret-in-the-url"));
+        request.Headers.Add("X-Request-Id", requestId);
+        using var response = await Platform.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+
+        string? line = null;
+        await Eventually.WaitUntilAsync(() => Task.FromResult((line = Platform.LogOf("router-http").Split('\n')
+            .FirstOrDefault(entry => entry.Contains(requestId, StringComparison.Ordinal))) is not null), RecoveryTimeout,
+            "the router's access log line", TestContext.Current.CancellationToken);
+        Assert.Contains("Method: GET", line);
+        Assert.Contains("Path: /api/v3/tokens ", line);
+        Assert.Contains("StatusCode: 401", line);
+        // Aspire's service discovery names the destination localhost.
+        Assert.Matches($@"Upstream: http://(localhost|127\.0\.0\.1):{Platform.Ports["accounts-api"]}/ ", line);
+        Assert.DoesNotContain("secret-in-the-url", Platform.LogOf("router-http"));
+    }
+
+    [Fact]
+    public async Task TheRoutersOwnErrorsAreProblemDetailsWithCartosErrorMember()
+    {
+        using var missing = await Platform.Http.GetAsync(new Uri(Platform.Router, "/assets/missing.js"), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+
+        using var tooLarge = await Platform.Http.PostAsync(new Uri(Platform.Router, "/api/v3/accounts/me"), new ByteArrayContent(new byte[11 * 1024 * 1024]),
+            TestContext.Current.CancellationToken);
+        var problem = await tooLarge.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Contains("larger than this route accepts", problem.GetProperty("error").GetString());
+        Assert.Equal(tooLarge.Headers.GetValues("X-Request-Id").Single(), problem.GetProperty("requestId").GetString());
+    }
+
+    [Fact]
     public async Task TheCacheServesRepeatsPerTokenAndForgetsThemWhenTheirSurrogateKeyIsPurged()
     {
         await Platform.WaitHealthyAsync(RecoveryTimeout);
@@ -153,16 +190,21 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         List<DashboardSpan> spans = [];
-        for (var attempt = 0; attempt < 100 && spans.Count < 2; attempt++)
+        // Each service exports in its own batches: wait for the router's two spans and accounts-api's.
+        for (var attempt = 0; attempt < 100 && !(spans.Count(span => span.Service == "router-http") >= 2 && spans.Any(span => span.Service == "accounts-api"));
+             attempt++)
         {
             await Task.Delay(200, TestContext.Current.CancellationToken);
             spans = await DashboardTelemetry.TraceAsync(Platform, traceId, TestContext.Current.CancellationToken);
         }
 
+        // The router's span is the caller's child; its call upstream is the parent of accounts-api's span.
+        var router = Assert.Single(spans, span => span.Service == "router-http" && span.ParentSpanId == "b7ad6b7169203331");
+        var forward = Assert.Single(spans, span => span.Service == "router-http" && span.ParentSpanId == router.SpanId);
         // Named by ASP.NET Core's instrumentation after the route, whose text for a group's own endpoint ends in '/'.
         var server = Assert.Single(spans, span => span.Name == "GET /api/v3/tokens/");
         Assert.Equal("accounts-api", server.Service);
-        Assert.Equal("b7ad6b7169203331", server.ParentSpanId);
+        Assert.Equal(forward.SpanId, server.ParentSpanId);
         // The metadata query the request made is a child span of the same trace.
         Assert.Contains(spans, span => span.ParentSpanId == server.SpanId && span.Attributes.ContainsKey("db.system.name"));
     }
@@ -233,6 +275,7 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
             Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
             Assert.EndsWith("/upstream-unavailable", problem.GetProperty("type").GetString());
+            Assert.Contains("Try again shortly", problem.GetProperty("error").GetString());
 
             using var health = await Platform.Http.GetAsync(new Uri(Platform.Router, "/api/v3/health"), TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);

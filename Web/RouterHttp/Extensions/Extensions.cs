@@ -1,0 +1,46 @@
+using System.IO.Compression;
+using Microsoft.AspNetCore.ResponseCompression;
+
+namespace CartoSelfHosted.RouterHttp.Extensions;
+
+internal static class Extensions
+{
+    // Tiles are not among them: maps-api compresses a tile once and the HTTP cache keeps it compressed.
+    private static readonly string[] CompressedTypes =
+    [
+        "application/json", "application/problem+json", "application/geo+json", "text/csv",
+        "text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml",
+    ];
+
+    public static void AddRouterServices(this WebApplicationBuilder builder)
+    {
+        // Kestrel's own loader reads only endpoints and certificates from its section; the limits (the body size every
+        // route but imports keeps to) and the Server header are bound here.
+        builder.WebHost.ConfigureKestrel(kestrel => builder.Configuration.GetSection("Kestrel").Bind(kestrel));
+        builder.AddAccessLog();
+        builder.AddCrossOrigin();
+        builder.AddProxy();
+        builder.Services.AddResponseCompression(options =>
+        {
+            options.EnableForHttps = true;
+            options.Providers.Add<BrotliCompressionProvider>();
+            options.Providers.Add<GzipCompressionProvider>();
+            options.MimeTypes = CompressedTypes;
+        });
+        // Per request: the fastest levels, which still shrink JSON and CSV several times.
+        builder.Services.Configure<BrotliCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
+        builder.Services.Configure<GzipCompressionProviderOptions>(options => options.Level = CompressionLevel.Fastest);
+    }
+
+    public static void UseRouterPipeline(this WebApplication app)
+    {
+        app.UseCrossOrigin();
+        app.UseAllowedMethods();
+        app.UseResponseCompression();
+        app.UseStaticFiles();
+        app.MapProxy();
+        // The web apps are single-page apps: a path that names no file gets their page (accounts under /acc/).
+        app.MapFallbackToFile("/acc/{*path:nonfile}", "acc/index.html");
+        app.MapFallbackToFile("index.html");
+    }
+}

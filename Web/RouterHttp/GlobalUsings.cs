@@ -1,0 +1,2 @@
+global using CartoSelfHosted.RouterHttp.Extensions;
+global using CartoSelfHosted.RouterHttp.Routing;

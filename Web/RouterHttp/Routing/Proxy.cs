@@ -1,0 +1,160 @@
+using System.Buffers;
+using System.Globalization;
+using CartoSelfHosted.ServiceDefaults.Problems;
+using CartoSelfHosted.ServiceDefaults.Telemetry;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
+
+namespace CartoSelfHosted.RouterHttp.Routing;
+
+/// <summary>
+/// The API's routes to the services (YARP: routes and clusters from the section <c>ReverseProxy</c>, destinations by
+/// Aspire service discovery), streamed both ways without buffering.
+/// </summary>
+public static class Proxy
+{
+    /// <summary>Marks traffic from outside: the HTTP cache refuses PURGE from anything that came through the router.</summary>
+    public const string RouterHeader = "X-Router";
+
+    /// <summary>Route metadata: trace one request in N on this route (tiles come by the thousand a second).</summary>
+    public const string SampledTracingMetadata = "SampledTracingOneIn";
+
+    private const long DrainedAtMost = 64 * 1024 * 1024;
+    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(10);
+
+    public static IHostApplicationBuilder AddProxy(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddTransforms(transforms =>
+            {
+                transforms.AddRequestHeader(RouterHeader, "router-http", append: false);
+                // What runs behind the router is nobody's business outside it.
+                transforms.AddResponseHeaderRemove(HeaderNames.Server, ResponseCondition.Always);
+            })
+            .AddServiceDiscoveryDestinationResolver();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapProxy(this IEndpointRouteBuilder app)
+    {
+        app.MapReverseProxy(proxy =>
+            {
+                proxy.Use(RefuseBodiesOverTheRouteLimit);
+                proxy.UseSessionAffinity();
+                proxy.UseLoadBalancing();
+                proxy.UsePassiveHealthChecks();
+                proxy.Use(AnswerProxyErrorsWithProblems);
+            })
+            .ConfigureEndpoints((endpoint, route) =>
+            {
+                if (route.Metadata?.GetValueOrDefault(SampledTracingMetadata) is { } oneIn)
+                {
+                    endpoint.WithMetadata(new SampledTracing(int.Parse(oneIn, CultureInfo.InvariantCulture)));
+                }
+            });
+        return app;
+    }
+
+    /// <summary>
+    /// A declared length over the route's limit (<c>MaxRequestBodySize</c>; Kestrel's otherwise) is refused before a byte
+    /// goes upstream. A chunked body that grows past it fails while streaming, and <see cref="AnswerProxyErrorsWithProblems"/>
+    /// answers that.
+    /// </summary>
+    private static async Task RefuseBodiesOverTheRouteLimit(HttpContext context, Func<Task> next)
+    {
+        // The route's own limit is applied at the end of YARP's pipeline, after this step: it is read from the route.
+        var bodySize = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        var limit = context.GetReverseProxyFeature().Route.Config.MaxRequestBodySize switch
+        {
+            null => bodySize?.MaxRequestBodySize,
+            < 0 => null,
+            var routeLimit => routeLimit,
+        };
+        if (bodySize is null || limit is null || !(context.Request.ContentLength > limit))
+        {
+            await next();
+            return;
+        }
+        // The connection is not reused: what is left of the body is read and dropped (below), or not at all.
+        context.Response.Headers.Connection = "close";
+        var drain = context.Request.ContentLength - limit.Value <= DrainedAtMost;
+        if (drain)
+        {
+            bodySize.MaxRequestBodySize = null;
+        }
+        await RouterProblems.PayloadTooLargeAsync(context, limit.Value);
+        if (drain)
+        {
+            await DrainAsync(context);
+        }
+    }
+
+    /// <summary>
+    /// As nginx's lingering close does: most clients (HttpClient, browsers) send the whole body before they read the
+    /// answer, and would see a broken pipe instead of the 413 if the router stopped reading. So the answer goes out
+    /// first and the rest of the body is read and dropped, up to <see cref="DrainedAtMost"/> bytes over the limit
+    /// and for <see cref="DrainTime"/> at most.
+    /// </summary>
+    private static async Task DrainAsync(HttpContext context)
+    {
+        await context.Response.CompleteAsync();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(DrainTime);
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (await context.Request.Body.ReadAsync(buffer, deadline.Token) > 0)
+            {
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException or BadHttpRequestException)
+        {
+            // The caller went away or took too long: the connection closes, as it would have anyway.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>YARP reports a failed forward by status code alone; callers get problem details saying what happened.</summary>
+    private static async Task AnswerProxyErrorsWithProblems(HttpContext context, Func<Task> next)
+    {
+        await next();
+        if (context.GetForwarderErrorFeature() is not { } failure || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        var problem = failure.Error switch
+        {
+            ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, ProblemTypes.UpstreamTimeout,
+                "The service behind this route did not answer in time."),
+            ForwarderError.NoAvailableDestinations => (StatusCodes.Status503ServiceUnavailable, ProblemTypes.UpstreamUnavailable,
+                "The service behind this route is unavailable. Try again shortly."),
+            ForwarderError.RequestBodyClient when FindBadRequest(failure.Exception) is { } badRequest => (badRequest.StatusCode,
+                ProblemTypes.ForStatus(badRequest.StatusCode), badRequest.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? "The request body is larger than this route accepts."
+                    : "The request body could not be read: " + badRequest.Message),
+            ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest, ProblemTypes.BadRequest,
+                "The request body could not be read."),
+            _ => (StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable,
+                "The service behind this route is not answering. Try again shortly."),
+        };
+        await RouterProblems.WriteAsync(context, problem.Item1, problem.Item2, problem.Item3);
+    }
+
+    private static BadHttpRequestException? FindBadRequest(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is BadHttpRequestException badRequest)
+            {
+                return badRequest;
+            }
+        }
+        return null;
+    }
+}

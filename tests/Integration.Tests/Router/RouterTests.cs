@@ -1,0 +1,300 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace CartoSelfHosted.Integration.Tests.Router;
+
+/// <summary>
+/// router-http's own behaviour, on Kestrel, against a service of the tests' own behind it: what reaches the service,
+/// streaming both ways, timeouts, and which origins may call. The whole platform behind it is AppHost.Tests' part.
+/// </summary>
+public sealed class RouterTests : IAsyncLifetime
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private Upstream _upstream = null!;
+    private RouterFactory _router = null!;
+    private HttpClient _http = null!;
+    private Uri _base = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _upstream = await Upstream.StartAsync();
+        _router = new RouterFactory(_upstream.Address);
+        _base = _router.Start();
+        _http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _router.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task TheServiceGetsTheRequestIdTheRouterMarkAndTheHostTheCallerUsed()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "/api/v3/connections?x=1"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "a-token");
+        // A caller cannot name the host services write into their URLs.
+        request.Headers.Add("X-Forwarded-Host", "evil.example.net");
+        using var response = await _http.SendAsync(request, Cancel);
+        var echo = await Upstream.ReadEchoAsync(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("/api/v3/connections?x=1", echo.GetProperty("path").GetString());
+        Assert.Equal(response.Headers.GetValues("X-Request-Id").Single(), echo.GetProperty("requestId").GetString());
+        Assert.Equal("router-http", echo.GetProperty("router").GetString());
+        Assert.Equal(_base.Authority, echo.GetProperty("forwardedHost").GetString());
+        Assert.Equal("Bearer a-token", echo.GetProperty("authorization").GetString());
+        // Nothing says what runs behind the router.
+        Assert.False(response.Headers.Contains("Server"));
+    }
+
+    [Theory]
+    [InlineData("caller-id.1:2", "caller-id.1:2")]
+    [InlineData("has space", null)]
+    [InlineData("{\"json\":1}", null)]
+    public async Task APlainCallerRequestIdIsKeptAndAnythingElseReplaced(string sent, string? kept)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "/api/v3/connections"));
+        request.Headers.TryAddWithoutValidation("X-Request-Id", sent);
+        using var response = await _http.SendAsync(request, Cancel);
+
+        var id = response.Headers.GetValues("X-Request-Id").Single();
+        if (kept is null)
+        {
+            Assert.Matches("^[0-9a-f]{32}$", id);
+        }
+        else
+        {
+            Assert.Equal(kept, id);
+        }
+        Assert.Equal(id, (await Upstream.ReadEchoAsync(response)).GetProperty("requestId").GetString());
+    }
+
+    [Fact]
+    public async Task AQueryResultStreamsToTheCallerAsTheServiceWritesIt()
+    {
+        using var response = await _http.GetAsync(new Uri(_base, "/api/v3/sql/carto_dw/stream"), HttpCompletionOption.ResponseHeadersRead, Cancel);
+        await using var body = await response.Content.ReadAsStreamAsync(Cancel);
+        using var reader = new StreamReader(body);
+
+        // The service has not finished its answer: the first line came through on its own.
+        Assert.Equal("first line", await reader.ReadLineAsync(Cancel).AsTask().WaitAsync(TimeSpan.FromSeconds(10), Cancel));
+        _upstream.FinishStream.SetResult();
+        Assert.Equal("last line", await reader.ReadLineAsync(Cancel));
+    }
+
+    [Fact]
+    public async Task AnUploadReachesTheImportServiceWhileTheCallerIsStillSendingIt()
+    {
+        var sending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var content = new StreamingContent(async stream =>
+        {
+            await stream.WriteAsync(new byte[1024 * 1024], Cancel);
+            await stream.FlushAsync(Cancel);
+            // The rest only once the service has seen the first megabyte: a router that buffered would wait forever.
+            await _upstream.UploadStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
+            await stream.WriteAsync(new byte[15 * 1024 * 1024], Cancel);
+            sending.SetResult();
+        });
+
+        using var response = await _http.PostAsync(new Uri(_base, "/api/v3/imports/upload"), content, Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(16 * 1024 * 1024, (await response.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("bytes").GetInt64());
+        Assert.True(sending.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task AChunkedBodyOverTheLimitIsStoppedWithA413Problem()
+    {
+        using var content = new StreamingContent(async stream =>
+        {
+            var chunk = new byte[1024 * 1024];
+            for (var i = 0; i < 12; i++)
+            {
+                await stream.WriteAsync(chunk, Cancel);
+            }
+        });
+
+        using var response = await _http.PostAsync(new Uri(_base, "/api/v3/accounts/upload"), content, Cancel);
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "/payload-too-large");
+    }
+
+    [Fact]
+    public async Task ADeclaredBodyOverTheLimitIsRefusedAndTheCallerStillReadsThe413()
+    {
+        // HttpClient sends the whole body before it reads the answer: the router must read the rest, not hang up.
+        using var response = await _http.PostAsync(new Uri(_base, "/api/v3/tokens"), new ByteArrayContent(new byte[11 * 1024 * 1024]), Cancel);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "/payload-too-large");
+        Assert.Contains("10,485,760 bytes", problem.GetProperty("detail").GetString());
+
+        // The import route takes files up to CARTO's 5 GB.
+        using var upload = await _http.PostAsync(new Uri(_base, "/api/v3/imports/upload"), new ByteArrayContent(new byte[11 * 1024 * 1024]), Cancel);
+        Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        Assert.Equal(11 * 1024 * 1024, (await upload.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("bytes").GetInt64());
+    }
+
+    [Fact]
+    public async Task AServiceTooSlowToAnswerIsA504Problem()
+    {
+        using var response = await _http.GetAsync(new Uri(_base, "/api/v3/sql/carto_dw/slow"), Cancel);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.GatewayTimeout, "/upstream-timeout");
+        Assert.Contains("did not answer in time", problem.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task AServiceNobodyAnswersForIsA502Problem()
+    {
+        using var response = await _http.GetAsync(new Uri(_base, "/api/v3/lds/geocoding/geocode?address=x"), Cancel);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadGateway, "/upstream-unavailable");
+        Assert.Equal(response.Headers.GetValues("X-Request-Id").Single(), problem.GetProperty("requestId").GetString());
+    }
+
+    [Fact]
+    public async Task JsonIsCompressedAsTheCallerAsksAndAnswersAlreadyCompressedAreLeftAlone()
+    {
+        var plain = await FetchAsync("identity");
+        Assert.Null(plain.Encoding);
+        foreach (var (accept, expected) in new[] { ("br", "br"), ("gzip", "gzip"), ("gzip, deflate, br", "br") })
+        {
+            var compressed = await FetchAsync(accept);
+
+            Assert.Equal(expected, compressed.Encoding);
+            Assert.InRange(compressed.Bytes, 1, plain.Bytes / 3);
+            Assert.Contains("Accept-Encoding", compressed.Vary);
+        }
+
+        // A tile comes compressed from the cache: passed on byte for byte, never compressed again.
+        using var tileRequest = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "/api/v3/maps/carto_dw/table/t1/0/0/0"));
+        tileRequest.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip, deflate, br");
+        using var tile = await _http.SendAsync(tileRequest, Cancel);
+        Assert.Equal("gzip", tile.Content.Headers.ContentEncoding.Single());
+        Assert.Equal(Upstream.GzippedTile, await tile.Content.ReadAsByteArrayAsync(Cancel));
+
+        async Task<(string? Encoding, int Bytes, IReadOnlyCollection<string> Vary)> FetchAsync(string accept)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "/api/v3/maps/big.json"));
+            request.Headers.TryAddWithoutValidation("Accept-Encoding", accept);
+            using var response = await _http.SendAsync(request, Cancel);
+            var bytes = await response.Content.ReadAsByteArrayAsync(Cancel);
+            return (response.Content.Headers.ContentEncoding.SingleOrDefault(), bytes.Length, response.Headers.Vary.ToList());
+        }
+    }
+
+    [Fact]
+    public async Task AnyOriginMayCallByDefaultAndPreflightsNeedNoToken()
+    {
+        using var preflight = Preflight("/api/v3/sql/carto_dw/query", "https://app.example.com");
+        using var answer = await _http.SendAsync(preflight, Cancel);
+
+        Assert.Equal(HttpStatusCode.NoContent, answer.StatusCode);
+        Assert.Equal("*", answer.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        var allowed = answer.Headers.GetValues("Access-Control-Allow-Headers").Single().Split(',');
+        Assert.Superset(new HashSet<string>(["Authorization", "Content-Type", "Cache-Control", "If-Modified-Since"]), allowed.ToHashSet());
+        Assert.Equal("7200", answer.Headers.GetValues("Access-Control-Max-Age").Single());
+
+        using var call = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "/api/v3/connections"));
+        call.Headers.Add("Origin", "https://app.example.com");
+        using var response = await _http.SendAsync(call, Cancel);
+        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("X-Request-Id", response.Headers.GetValues("Access-Control-Expose-Headers").Single());
+        Assert.Contains("Origin", response.Headers.Vary);
+        // The preflight stopped at the router; the call went on, with its origin.
+        Assert.Equal("https://app.example.com", (await Upstream.ReadEchoAsync(response)).GetProperty("origin").GetString());
+    }
+
+    [Fact]
+    public async Task AnInstallationThatNamesItsOriginsAnswersOnlyThemAndVariesByOrigin()
+    {
+        await using var restricted = new RouterFactory(_upstream.Address, new Dictionary<string, string>
+        {
+            ["Cors:AllowedOrigins:0"] = "https://maps.example.com",
+        });
+        var address = restricted.Start();
+
+        using var allowedPreflight = Preflight("/api/v3/maps/carto_dw/table", "https://maps.example.com", address);
+        using var allowed = await _http.SendAsync(allowedPreflight, Cancel);
+        Assert.Equal(HttpStatusCode.NoContent, allowed.StatusCode);
+        Assert.Equal("https://maps.example.com", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Origin", allowed.Headers.Vary);
+
+        using var otherPreflight = Preflight("/api/v3/maps/carto_dw/table", "https://evil.example.net", address);
+        using var other = await _http.SendAsync(otherPreflight, Cancel);
+        Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
+
+        // A call from an origin not named gets its answer without CORS headers (the browser withholds it), and that
+        // answer too says it varies by origin, so no cache gives it to the allowed origin or the other way round.
+        foreach (var (origin, expected) in new[] { ("https://evil.example.net", null), ("https://maps.example.com", "https://maps.example.com") })
+        {
+            using var call = new HttpRequestMessage(HttpMethod.Get, new Uri(address, "/api/v3/connections"));
+            call.Headers.Add("Origin", origin);
+            using var response = await _http.SendAsync(call, Cancel);
+            Assert.Equal(expected, response.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) ? values.Single() : null);
+            Assert.Contains("Origin", response.Headers.Vary);
+        }
+    }
+
+    [Theory]
+    [InlineData("/", "CartoSelfHosted")]
+    [InlineData("/maps/123", "CartoSelfHosted")]
+    [InlineData("/acc/", "accounts")]
+    [InlineData("/acc/login", "accounts")]
+    public async Task TheWebAppsAreServedAndTheirOwnPathsGetTheirPage(string path, string expected)
+    {
+        using var response = await _http.GetAsync(new Uri(_base, path), Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(expected, await response.Content.ReadAsStringAsync(Cancel));
+    }
+
+    [Fact]
+    public async Task AFileThatDoesNotExistIsA404Problem()
+    {
+        using var response = await _http.GetAsync(new Uri(_base, "/assets/missing.js"), Cancel);
+
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "/not-found");
+    }
+
+    private HttpRequestMessage Preflight(string path, string origin, Uri? address = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Options, new Uri(address ?? _base, path));
+        request.Headers.Add("Origin", origin);
+        request.Headers.Add("Access-Control-Request-Method", "POST");
+        request.Headers.Add("Access-Control-Request-Headers", "authorization,content-type");
+        return request;
+    }
+
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string typeSuffix)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.EndsWith(typeSuffix, problem.GetProperty("type").GetString());
+        // CARTO's clients show the `error` member.
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("error").GetString()));
+        return problem;
+    }
+
+    /// <summary>A request body written as the test goes, sent chunked.</summary>
+    private sealed class StreamingContent(Func<Stream, Task> write) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => write(stream);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+    }
+}
