@@ -1,8 +1,6 @@
 using System.Globalization;
 using CartoSelfHosted.AppHost.Hosting;
-using CartoSelfHosted.Platform.Caching;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Aspire.Hosting.ApplicationModel;
 
@@ -22,18 +20,13 @@ public static class RedisResourceBuilderExtensions
     {
         var port = platform.PortFor(name);
         var healthCheck = $"{name}-ping";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheck,
-            _ => new RedisPingCheck(new RedisEndpoint(LocalPlatform.Host, port)), null, null));
+        // As Aspire's own Redis resource probes it; short timeouts, since the probe runs while the server starts.
+        builder.Services.AddHealthChecks().AddRedis(
+            $"{LocalPlatform.Host}:{port.ToString(CultureInfo.InvariantCulture)},connectTimeout=250,asyncTimeout=1000", healthCheck);
         return builder.AddResource(new RedisServerResource(name, platform.FolderInData(name)))
             .WithFixedEndpoint("tcp", port)
             .WithArgs("--port", port.ToString(CultureInfo.InvariantCulture), "--bind", LocalPlatform.Host, "--save", "", "--appendonly", "no",
                 "--protected-mode", "yes")
             .WithHealthCheck(healthCheck);
     }
-}
-
-internal sealed class RedisPingCheck(RedisEndpoint endpoint) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        await RedisPing.PingAsync(endpoint, cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("no PONG");
 }

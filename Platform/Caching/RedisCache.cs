@@ -1,17 +1,22 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace CartoSelfHosted.Platform.Caching;
 
 /// <summary>
 /// Bytes cached in Redis under a key, with tags to invalidate them by. Redis is optional: reads and writes never fail a
-/// request and never make it wait (a miss, a no-op), and without <c>ConnectionStrings__redis</c> the cache is disabled
-/// altogether. Only an invalidation reports that Redis is away, because its caller must try it again.
+/// request and never make it wait long (a miss, a no-op), and without <c>ConnectionStrings__redis</c> the cache is
+/// disabled altogether. Only an invalidation reports that Redis is away, because its caller must try it again.
 /// A tag's keys are kept in the set <c>tag:&lt;tag&gt;</c>, which lives at least as long as the longest-lived value
 /// tagged with it; a value that expires on its own stays listed there (harmless: deleting it again deletes nothing)
 /// until the tag is invalidated or its set expires. The scripts touch keys they do not declare, so the cache needs a
 /// single Redis (or a primary), not Redis Cluster.
+/// An outage is logged once as it starts (the connection drops, or a call finds Redis away) and once as it ends (the
+/// connection is back, or a call is answered), never per call.
 /// </summary>
-public sealed class RedisCache : IAsyncDisposable, IDisposable
+public sealed class RedisCache
 {
     private const string TagPrefix = "tag:";
 
@@ -42,35 +47,47 @@ public sealed class RedisCache : IAsyncDisposable, IDisposable
         return deleted
         """;
 
-    private readonly RedisClient? _client;
+    private readonly IConnectionMultiplexer? _redis;
+    private readonly TimeSpan _operationTimeout;
     private readonly ILogger _logger;
+    private readonly Lock _outageLock = new();
+    // 0 while Redis answers; during an outage, the Stopwatch timestamp at which it was first seen.
+    private long _outageStartedAt;
 
-    /// <param name="client">Redis, or null when the service has none (the cache is then disabled). The cache owns it: disposing the cache disposes it.</param>
-    /// <param name="logger">For error replies, at debug level; outages are the client's to log.</param>
-    public RedisCache(RedisClient? client, ILogger<RedisCache> logger)
+    /// <param name="redis">Redis, or null when the service has none (the cache is then disabled). Not the cache's to dispose.</param>
+    /// <param name="options">The timeout of each call.</param>
+    /// <param name="logger">For outages, and for commands Redis refused (at debug level).</param>
+    public RedisCache(IConnectionMultiplexer? redis, IOptions<RedisCacheOptions> options, ILogger<RedisCache> logger)
     {
-        _client = client;
+        _redis = redis;
+        _operationTimeout = options.Value.OperationTimeout;
         _logger = logger;
+        if (redis is null)
+        {
+            return;
+        }
+        redis.ConnectionFailed += OnConnectionFailed;
+        redis.ConnectionRestored += OnConnectionRestored;
+        // The first attempt to connect was over before these handlers were there to hear of it.
+        if (!redis.IsConnected)
+        {
+            ReportOutage("no connection could be made");
+        }
     }
 
-    public bool IsEnabled => _client is not null;
+    public bool IsEnabled => _redis is not null;
 
     /// <summary>A hit's bytes, or null on a miss, and also when Redis is unreachable, slow or disabled: never an exception for those.</summary>
     public async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        if (_client is null)
+        if (_redis is null)
         {
             return null;
         }
         try
         {
-            var reply = await _client.ExecuteAsync(new RedisCommand("GET", key), cancellationToken);
-            if (reply.IsError)
-            {
-                _logger.LogDebug("Redis refused a GET: {Error}", reply.Text);
-            }
-            return reply.Bytes;
+            return (byte[]?)await CallAsync(database => database.StringGetAsync(key), cancellationToken);
         }
         catch (RedisUnavailableException)
         {
@@ -80,7 +97,8 @@ public sealed class RedisCache : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Best effort (nothing is thrown when Redis is away): stores <paramref name="value"/> under <paramref name="key"/>
-    /// for <paramref name="timeToLive"/> and lists the key in each tag's set, in one round trip.
+    /// for <paramref name="timeToLive"/> and lists the key in each tag's set, in one round trip. The bytes must not change
+    /// afterwards: a call that timed out may still send them.
     /// </summary>
     public async Task SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, IReadOnlyList<string> tags,
         CancellationToken cancellationToken)
@@ -88,36 +106,22 @@ public sealed class RedisCache : IAsyncDisposable, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(tags);
-        if (_client is null)
+        if (_redis is null)
         {
             return;
         }
+        // Whole milliseconds, never rounded down to none.
         var milliseconds = (long)Math.Ceiling(timeToLive.TotalMilliseconds);
-        RedisCommand command;
-        if (tags.Count == 0)
-        {
-            command = new RedisCommand("SET", key, value, "PX", milliseconds);
-        }
-        else
-        {
-            var arguments = new RedisArgument[tags.Count + 5];
-            arguments[0] = SetScript;
-            arguments[1] = tags.Count + 1;
-            arguments[2] = key;
-            for (var i = 0; i < tags.Count; i++)
-            {
-                arguments[3 + i] = TagPrefix + tags[i];
-            }
-            arguments[^2] = value;
-            arguments[^1] = milliseconds;
-            command = new RedisCommand("EVAL", arguments);
-        }
         try
         {
-            var reply = await _client.ExecuteAsync(command, cancellationToken);
-            if (reply.IsError)
+            if (tags.Count == 0)
             {
-                _logger.LogDebug("Redis refused to store a value: {Error}", reply.Text);
+                await CallAsync(database => database.StringSetAsync(key, value, TimeSpan.FromMilliseconds(milliseconds)), cancellationToken);
+            }
+            else
+            {
+                RedisKey[] keys = [key, .. tags.Select(TagSet)];
+                await CallAsync(database => database.ScriptEvaluateAsync(SetScript, keys, [value, milliseconds]), cancellationToken);
             }
         }
         catch (RedisUnavailableException)
@@ -130,28 +134,97 @@ public sealed class RedisCache : IAsyncDisposable, IDisposable
     /// Deletes every key listed under any of <paramref name="tags"/>, and the tags' sets, atomically; returns how many
     /// keys were deleted (0 when the cache is disabled).
     /// </summary>
-    /// <exception cref="RedisUnavailableException">Redis is away or refused: the invalidation did not happen, and must be tried again.</exception>
+    /// <exception cref="RedisUnavailableException">Redis is away or refused: the invalidation may not have happened, and must be tried again.</exception>
     public async Task<long> InvalidateTagsAsync(IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tags);
-        if (_client is null || tags.Count == 0)
+        if (_redis is null || tags.Count == 0)
         {
             return 0;
         }
-        var arguments = new RedisArgument[tags.Count + 2];
-        arguments[0] = InvalidateScript;
-        arguments[1] = tags.Count;
-        for (var i = 0; i < tags.Count; i++)
-        {
-            arguments[2 + i] = TagPrefix + tags[i];
-        }
-        var reply = await _client.ExecuteAsync(new RedisCommand("EVAL", arguments), cancellationToken);
-        return reply.Kind == RedisReplyKind.Integer
-            ? reply.Integer
-            : throw new RedisUnavailableException($"Redis did not invalidate the tags: {reply}");
+        RedisKey[] keys = [.. tags.Select(TagSet)];
+        return (long)await CallAsync(database => database.ScriptEvaluateAsync(InvalidateScript, keys), cancellationToken);
     }
 
-    public ValueTask DisposeAsync() => _client?.DisposeAsync() ?? ValueTask.CompletedTask;
+    private static RedisKey TagSet(string tag) => TagPrefix + tag;
 
-    public void Dispose() => _client?.Dispose();
+    /// <summary>
+    /// One call to Redis, waited for no longer than <see cref="RedisCacheOptions.OperationTimeout"/> (StackExchange.Redis
+    /// checks its own timeouts only once a second) or until the caller gives up. A script is sent by its SHA1
+    /// (<c>EVALSHA</c>) once Redis has seen it. Every failure is a <see cref="RedisUnavailableException"/>.
+    /// </summary>
+    private async Task<T> CallAsync<T>(Func<IDatabaseAsync, Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await call(_redis!.GetDatabase()).WaitAsync(_operationTimeout, cancellationToken);
+            ReportAnswer();
+            return result;
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or TimeoutException)
+        {
+            // TimeoutException: ours, or StackExchange.Redis' RedisTimeoutException. Not the message: it names the key.
+            ReportOutage(ex is RedisConnectionException connection ? connection.FailureType.ToString() : "no answer in time");
+            throw new RedisUnavailableException(ex is TimeoutException
+                ? $"Redis did not answer within {_operationTimeout.TotalMilliseconds} ms."
+                : "Redis cannot be reached.", ex);
+        }
+        catch (RedisServerException ex)
+        {
+            // An error reply (out of memory, a script that fails): Redis is there, it refused this command.
+            ReportAnswer();
+            _logger.LogDebug("Redis refused a command: {Error}", ex.Message);
+            throw new RedisUnavailableException("Redis refused the command.", ex);
+        }
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        // The commands go over the interactive connection; the other one is StackExchange.Redis' pub/sub.
+        if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            ReportOutage(e.FailureType.ToString());
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            ReportAnswer();
+        }
+    }
+
+    private void ReportOutage(string reason)
+    {
+        if (Interlocked.Read(ref _outageStartedAt) != 0)
+        {
+            return;
+        }
+        lock (_outageLock)
+        {
+            if (_outageStartedAt == 0)
+            {
+                Interlocked.Exchange(ref _outageStartedAt, Stopwatch.GetTimestamp());
+                _logger.LogWarning("Redis is unavailable ({Reason}): the cache is skipped until it answers again", reason);
+            }
+        }
+    }
+
+    private void ReportAnswer()
+    {
+        if (Interlocked.Read(ref _outageStartedAt) == 0)
+        {
+            return;
+        }
+        lock (_outageLock)
+        {
+            var startedAt = Interlocked.Exchange(ref _outageStartedAt, 0);
+            if (startedAt != 0)
+            {
+                _logger.LogInformation("Redis answers again, after {OutageSeconds:0.0} s unavailable",
+                    Stopwatch.GetElapsedTime(startedAt).TotalSeconds);
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using StackExchange.Redis;
 
 namespace CartoSelfHosted.Platform.Caching;
 
@@ -10,22 +11,35 @@ public sealed class RedisCacheOptions
 {
     public const string SectionName = "Redis";
 
-    /// <summary>Connections held open at most; also how many commands (or pipelines) are under way at once.</summary>
-    [Range(1, 1024)]
-    public int PoolSize { get; set; } = 8;
-
-    /// <summary>A new connection not made in this long counts as Redis being down.</summary>
+    /// <summary>Connecting, and each attempt to connect again, not done in this long counts as Redis being down.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>
-    /// The whole of one call: waiting for a pooled connection, connecting, sending and reading every reply. Past it the
-    /// call fails, its connection is closed (a late reply would answer the next command) and Redis counts as down.
-    /// </summary>
+    /// <summary>The whole of one call. Past it the call fails: a miss, a no-op, an invalidation to try again.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>After a failure calls fail at once for this long; then one call tries Redis again.</summary>
+    /// <summary>While Redis is away, how often to try to connect again; calls meanwhile fail at once.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
-    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Sets what these options decide on StackExchange.Redis' configuration, over whatever it held.</summary>
+    internal void ApplyTo(ConfigurationOptions configuration)
+    {
+        // A cache must never keep a service from starting: without Redis the multiplexer is made all the same and
+        // connects in the background.
+        configuration.AbortOnConnectFail = false;
+        configuration.ConnectTimeout = Milliseconds(ConnectTimeout);
+        // One attempt, not three: the first call that needs the multiplexer waits for it to connect, ConnectTimeout at
+        // most; later attempts are made in the background.
+        configuration.ConnectRetry = 1;
+        configuration.AsyncTimeout = Milliseconds(OperationTimeout);
+        configuration.SyncTimeout = Milliseconds(OperationTimeout);
+        // The default policy queues calls while Redis is away, so every request would wait OperationTimeout for it.
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        // The default backs off up to 10 s between attempts: a cache that came back would stay unused that long.
+        configuration.ReconnectRetryPolicy = new LinearRetry(Milliseconds(ReconnectInterval));
+    }
+
+    private static int Milliseconds(TimeSpan duration) => (int)Math.Ceiling(duration.TotalMilliseconds);
 }

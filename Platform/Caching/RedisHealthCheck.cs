@@ -1,29 +1,26 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace CartoSelfHosted.Platform.Caching;
 
 /// <summary>
-/// Healthy when Redis answers PING; otherwise the registration's failure status (degraded: Redis is optional). No
-/// address in the description: the platform health endpoint is public.
+/// Healthy when Redis answers PING on the service's own connection, so it reports what requests see; otherwise the
+/// registration's failure status (degraded: Redis is optional). No address in the description: the platform health
+/// endpoint is public.
 /// </summary>
-public sealed class RedisHealthCheck : IHealthCheck
+public sealed class RedisHealthCheck(IConnectionMultiplexer redis, IOptions<RedisCacheOptions> options) : IHealthCheck
 {
-    private readonly Func<CancellationToken, Task<bool>> _ping;
-
-    /// <summary>Asks through the service's own client, so it reports what requests see, an open circuit included (at once).</summary>
-    [ActivatorUtilitiesConstructor]
-    public RedisHealthCheck(RedisClient client) => _ping = client.PingAsync;
-
-    /// <summary>Asks on a fresh connection each time, for a caller without a client.</summary>
-    public RedisHealthCheck(RedisEndpoint endpoint) => _ping = cancellationToken => RedisPing.PingAsync(endpoint, cancellationToken);
-
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(2));
-        return await _ping(timeout.Token)
-            ? HealthCheckResult.Healthy()
-            : new HealthCheckResult(context.Registration.FailureStatus, "redis does not answer");
+        try
+        {
+            await redis.GetDatabase().PingAsync().WaitAsync(options.Value.OperationTimeout, cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, "redis does not answer");
+        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using CartoSelfHosted.Platform.Caching;
@@ -14,7 +13,7 @@ namespace CartoSelfHosted.Integration.Tests.Caching;
 /// <summary>Redis going away and coming back, with servers of the tests' own.</summary>
 public sealed class RedisOutageTests
 {
-    private static readonly string ClientCategory = typeof(RedisClient).FullName!;
+    private static readonly string CacheCategory = typeof(RedisCache).FullName!;
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -23,19 +22,14 @@ public sealed class RedisOutageTests
     {
         var port = LoopbackPorts.Free();
         var logs = new RecordingLoggerProvider();
-        using var host = RedisCacheTests.BuildHost(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
-            ["Redis:CircuitBreakDuration"] = "00:00:01",
-        }, logs);
-        var cache = host.Services.GetRequiredService<RedisCache>();
-        var health = host.Services.GetRequiredService<HealthCheckService>();
         var server = await RedisServerProcess.StartAsync(port, Cancel);
+        using var host = Redis.BuildHost(Redis.Address(port), logs);
+        var cache = host.Cache();
         try
         {
             await cache.SetAsync("before", new byte[] { 1 }, TimeSpan.FromMinutes(1), ["tag"], Cancel);
             Assert.Equal([1], await cache.GetAsync("before", Cancel));
-            Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(Cancel)).Entries["redis"].Status);
+            Assert.Equal(HealthStatus.Healthy, await RedisHealthAsync(host));
 
             server.Kill();
 
@@ -48,12 +42,12 @@ public sealed class RedisOutageTests
             await Assert.ThrowsAsync<RedisUnavailableException>(() => cache.InvalidateTagsAsync(["tag"], Cancel));
             Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
             // The registration's failure status: degraded, Redis being optional.
-            Assert.Equal(HealthStatus.Degraded, (await health.CheckHealthAsync(Cancel)).Entries["redis"].Status);
-            // Past the break one call tries Redis again, fails, and the circuit opens again: no second warning.
-            await Task.Delay(TimeSpan.FromMilliseconds(1200), Cancel);
+            Assert.Equal(HealthStatus.Degraded, await RedisHealthAsync(host));
+            // Reconnection attempts fail meanwhile (one a second), and none of them is told again.
+            await Task.Delay(TimeSpan.FromMilliseconds(2500), Cancel);
             Assert.Null(await cache.GetAsync("before", Cancel));
-            Assert.Equal(1, logs.Count(ClientCategory, LogLevel.Warning));
-            Assert.Equal(0, logs.Count(ClientCategory, LogLevel.Information));
+            Assert.Equal(1, logs.Count(CacheCategory, LogLevel.Warning));
+            Assert.Equal(0, logs.Count(CacheCategory, LogLevel.Information));
         }
         finally
         {
@@ -69,24 +63,55 @@ public sealed class RedisOutageTests
         }, TimeSpan.FromSeconds(5), "the cache to work again", Cancel);
 
         Assert.InRange(back.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
+        // Redis came back empty: "before" went with it and "during" was never stored.
         Assert.Equal(1, await cache.InvalidateTagsAsync(["tag"], Cancel));
-        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(Cancel)).Entries["redis"].Status);
+        Assert.Equal(HealthStatus.Healthy, await RedisHealthAsync(host));
         // Told once as it started and once as it ended, not per call.
-        Assert.Equal(1, logs.Count(ClientCategory, LogLevel.Warning));
-        Assert.Equal(1, logs.Count(ClientCategory, LogLevel.Information));
+        Assert.Equal(1, logs.Count(CacheCategory, LogLevel.Warning));
+        Assert.Equal(1, logs.Count(CacheCategory, LogLevel.Information));
     }
 
     [Fact]
-    public async Task AHungRedisCostsOneTimeoutThenIsNotAskedUntilTheCircuitBreakEnds()
+    public async Task ARedisDownFromTheStartDelaysNothingAndIsUsedOnceItComesUp()
+    {
+        var port = LoopbackPorts.Free();
+        var logs = new RecordingLoggerProvider();
+        using var host = Redis.BuildHost(Redis.Address(port), logs);
+
+        var clock = Stopwatch.StartNew();
+        await host.StartAsync(Cancel);
+        var cache = host.Cache();
+        Assert.Null(await cache.GetAsync("key", Cancel));
+        await cache.SetAsync("key", new byte[] { 1 }, TimeSpan.FromMinutes(1), ["tag"], Cancel);
+        var error = await Assert.ThrowsAsync<RedisUnavailableException>(() => cache.InvalidateTagsAsync(["tag"], Cancel));
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        Assert.Equal("Redis cannot be reached.", error.Message);
+        Assert.Equal(HealthStatus.Degraded, await RedisHealthAsync(host));
+        Assert.Equal(1, logs.Count(CacheCategory, LogLevel.Warning));
+
+        using var server = await RedisServerProcess.StartAsync(port, Cancel);
+        await Eventually.WaitUntilAsync(async () => await RedisHealthAsync(host) == HealthStatus.Healthy,
+            TimeSpan.FromSeconds(5), "the cache to connect", Cancel);
+
+        await cache.SetAsync("key", new byte[] { 2 }, TimeSpan.FromMinutes(1), ["tag"], Cancel);
+        Assert.Equal([2], await cache.GetAsync("key", Cancel));
+        Assert.Equal(1, await cache.InvalidateTagsAsync(["tag"], Cancel));
+        Assert.Equal(1, logs.Count(CacheCategory, LogLevel.Warning));
+        Assert.Equal(1, logs.Count(CacheCategory, LogLevel.Information));
+        await host.StopAsync(Cancel);
+    }
+
+    [Fact]
+    public async Task ARedisThatAcceptsConnectionsButNeverAnswersCostsOneConnectTimeout()
     {
         // Accepts connections (the kernel does, into the backlog) and never answers.
         using var hung = new TcpListener(IPAddress.Loopback, LoopbackPorts.Free());
         hung.Start();
-        var endpoint = new RedisEndpoint("127.0.0.1", ((IPEndPoint)hung.LocalEndpoint).Port);
-        await using var cache = Redis.Cache(Redis.Client(options =>
-            (options.OperationTimeout, options.CircuitBreakDuration) = (TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30)), endpoint));
+        var logs = new RecordingLoggerProvider();
+        using var host = Redis.BuildHost(Redis.Address(((IPEndPoint)hung.LocalEndpoint).Port), logs);
 
         var clock = Stopwatch.StartNew();
+        var cache = host.Cache();
         Assert.Null(await cache.GetAsync("key", Cancel));
         var first = clock.Elapsed;
         clock.Restart();
@@ -98,14 +123,61 @@ public sealed class RedisOutageTests
         await Assert.ThrowsAsync<RedisUnavailableException>(() => cache.InvalidateTagsAsync(["tag"], Cancel));
         var rest = clock.Elapsed;
 
-        Assert.InRange(first, TimeSpan.FromMilliseconds(280), TimeSpan.FromSeconds(2));
+        // Connecting waits ConnectTimeout (250 ms) for Redis' answer to its handshake, then gives up.
+        Assert.InRange(first, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1));
         Assert.InRange(rest, TimeSpan.Zero, TimeSpan.FromMilliseconds(200));
-        var connections = 0;
-        while (hung.Pending())
-        {
-            using var accepted = hung.AcceptTcpClient();
-            connections++;
-        }
-        Assert.Equal(1, connections);
+        Assert.Equal(HealthStatus.Degraded, await RedisHealthAsync(host));
+        Assert.Equal(1, logs.Count(CacheCategory, LogLevel.Warning));
     }
+
+    [Fact]
+    public async Task ARedisThatStopsAnsweringCostsACallNoMoreThanItsTimeoutAndIsThenSkipped()
+    {
+        var port = LoopbackPorts.Free();
+        var logs = new RecordingLoggerProvider();
+        using var server = await RedisServerProcess.StartAsync(port, Cancel);
+        using var host = Redis.BuildHost(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = Redis.Address(port),
+            ["Redis:OperationTimeout"] = "00:00:00.5",
+        }, logs);
+        var cache = host.Cache();
+        await cache.SetAsync("key", new byte[] { 1 }, TimeSpan.FromMinutes(1), [], Cancel);
+
+        server.Pause();
+        try
+        {
+            // Its connection stays open, so calls go out and wait: each for the timeout at most, until StackExchange.Redis
+            // gives the connection up as dead and calls fail at once.
+            var clock = Stopwatch.StartNew();
+            var slowest = TimeSpan.Zero;
+            var call = Stopwatch.StartNew();
+            while (true)
+            {
+                call.Restart();
+                Assert.Null(await cache.GetAsync("key", Cancel));
+                slowest = call.Elapsed > slowest ? call.Elapsed : slowest;
+                if (call.Elapsed < TimeSpan.FromMilliseconds(50))
+                {
+                    break;
+                }
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "calls never started failing at once");
+            }
+            Assert.InRange(slowest, TimeSpan.FromMilliseconds(450), TimeSpan.FromMilliseconds(800));
+            Assert.Equal(HealthStatus.Degraded, await RedisHealthAsync(host));
+            Assert.Equal(1, logs.Count(CacheCategory, LogLevel.Warning));
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        await Eventually.WaitUntilAsync(async () => await cache.GetAsync("key", Cancel) is [1],
+            TimeSpan.FromSeconds(5), "the cache to answer again", Cancel);
+        Assert.Equal(1, logs.Count(CacheCategory, LogLevel.Warning));
+        Assert.Equal(1, logs.Count(CacheCategory, LogLevel.Information));
+    }
+
+    private static async Task<HealthStatus> RedisHealthAsync(IHost host) =>
+        (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(Cancel)).Entries[CachingExtensions.ConnectionName].Status;
 }

@@ -3,24 +3,43 @@ using System.Diagnostics;
 using System.Globalization;
 using CartoSelfHosted.Platform.Caching;
 using CartoSelfHosted.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace CartoSelfHosted.Integration.Tests.Caching;
 
 internal static class Redis
 {
-    /// <summary>A client of the shared test Redis (or of <paramref name="endpoint"/>), with the options changed as asked.</summary>
-    public static RedisClient Client(Action<RedisCacheOptions>? configure = null, RedisEndpoint? endpoint = null, ILogger<RedisClient>? logger = null)
+    /// <summary>
+    /// A host set up as a service's is: <see cref="CachingExtensions.AddRedisCache"/> over <paramref name="configuration"/>
+    /// (ConnectionStrings:redis is the shared test Redis unless the test names another, or null for none).
+    /// </summary>
+    public static IHost BuildHost(Dictionary<string, string?>? configuration = null, RecordingLoggerProvider? logs = null)
     {
-        var options = new RedisCacheOptions();
-        configure?.Invoke(options);
-        return new RedisClient(endpoint ?? RedisEndpoint.Parse(TestServers.Redis), Options.Create(options),
-            logger ?? NullLogger<RedisClient>.Instance);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:redis"] = TestServers.Redis });
+        builder.Configuration.AddInMemoryCollection(configuration ?? []);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+        // As ServiceDefaults does in every service.
+        builder.Services.AddHealthChecks();
+        builder.AddRedisCache();
+        return builder.Build();
     }
 
-    public static RedisCache Cache(RedisClient client) => new(client, NullLogger<RedisCache>.Instance);
+    /// <summary>A host of <see cref="BuildHost"/> whose Redis is at <paramref name="address"/> (host:port).</summary>
+    public static IHost BuildHost(string address, RecordingLoggerProvider? logs = null) =>
+        BuildHost(new Dictionary<string, string?> { ["ConnectionStrings:redis"] = address }, logs);
+
+    public static RedisCache Cache(this IHost host) => host.Services.GetRequiredService<RedisCache>();
+
+    /// <summary>The host's own connection, to look at what the cache wrote.</summary>
+    public static IDatabase Database(this IHost host) => host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
     /// <summary>Keys of their own for one test: the shared Redis serves other tests at the same time.</summary>
     public static string UniquePrefix(string test) => $"test:{test}:{Guid.NewGuid():N}:";
@@ -32,9 +51,11 @@ internal static class Redis
         new Random(seed).NextBytes(bytes);
         return bytes;
     }
+
+    public static string Address(int port) => "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>A redis-server of the test's own, to kill and start again: the shared one must stay up for the other tests.</summary>
+/// <summary>A redis-server of the test's own, to kill, pause and start again: the shared one must stay up for the other tests.</summary>
 internal sealed class RedisServerProcess : IDisposable
 {
     private readonly Process _process;
@@ -57,8 +78,8 @@ internal sealed class RedisServerProcess : IDisposable
         var server = new RedisServerProcess(process);
         try
         {
-            await Eventually.WaitUntilAsync(() => RedisPing.PingAsync(new RedisEndpoint("127.0.0.1", port), cancellationToken),
-                TimeSpan.FromSeconds(10), $"redis-server on port {port} to answer", cancellationToken);
+            await Eventually.WaitUntilAsync(() => AnswersAsync(port), TimeSpan.FromSeconds(10), $"redis-server on port {port} to answer",
+                cancellationToken);
         }
         catch
         {
@@ -68,10 +89,16 @@ internal sealed class RedisServerProcess : IDisposable
         return server;
     }
 
+    /// <summary>Stops the process without ending it: its connections stay open and nothing answers on them.</summary>
+    public void Pause() => Signal("STOP");
+
+    public void Resume() => Signal("CONT");
+
     public void Kill()
     {
         if (!_process.HasExited)
         {
+            Resume();
             _process.Kill();
             _process.WaitForExit();
         }
@@ -81,6 +108,27 @@ internal sealed class RedisServerProcess : IDisposable
     {
         Kill();
         _process.Dispose();
+    }
+
+    private static async Task<bool> AnswersAsync(int port)
+    {
+        try
+        {
+            // abortConnect is left true here: a connection not made throws, and the loop asks again.
+            await using var probe = await ConnectionMultiplexer.ConnectAsync(Redis.Address(port) + ",connectTimeout=250");
+            await probe.GetDatabase().PingAsync();
+            return true;
+        }
+        catch (RedisConnectionException)
+        {
+            return false;
+        }
+    }
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 }
 

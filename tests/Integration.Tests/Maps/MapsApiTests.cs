@@ -289,9 +289,9 @@ public sealed class MapsApiWithRedisTests(SqlEnvironment environment) : MapsApiT
         Assert.NotEmpty(await TileFeaturesAsync(client, tileJson.GetProperty("tiles")[0].GetString()!, 0, 0, 0));
 
         // cdn-invalidator drops exactly this tag when the table changes.
-        using var redis = Caching.Redis.Client();
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(TestServers.Redis);
         var tag = "tag:" + SurrogateKeys.Table("carto_dw", Environment.A.Schema, table);
-        var keys = (await redis.ExecuteAsync(new RedisCommand("SMEMBERS", tag), Cancellation)).Elements.Select(key => System.Text.Encoding.UTF8.GetString(key.Bytes!)).ToList();
+        var keys = (await redis.GetDatabase().SetMembersAsync(tag)).Select(key => key.ToString()).ToList();
         var id = map.GetProperty("id").GetString();
         Assert.Contains(keys, key => key.StartsWith($"maps:{id}:") && key.EndsWith(":stats"));
         Assert.Contains(keys, key => key.StartsWith($"maps:{id}:") && key.EndsWith(":Mvt:0/0/0"));
