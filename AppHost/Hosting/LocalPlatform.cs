@@ -85,7 +85,7 @@ public sealed class LocalPlatform
         {
             CrashedResourceRestarter.Register(builder);
             ServicesStopFirst.Register(builder);
-            ResourceLogFiles.Register(builder, Path.Combine(platform.DataDirectory, "logs"));
+            ResourceLogFiles.Register(builder, platform.LogsFolder);
         }
         return platform;
     }
@@ -134,6 +134,9 @@ public sealed class LocalPlatform
     public string FolderInData(string name) => IsPublishing
         ? Path.Combine(RepositoryRoot, ".data", name)
         : Directory.CreateDirectory(Path.Combine(DataDirectory, name)).FullName;
+
+    /// <summary>Where every resource's console output is kept (and the router's access log).</summary>
+    public string LogsFolder => IsPublishing ? Path.Combine(RepositoryRoot, ".data", "logs") : Path.Combine(DataDirectory, "logs");
 
     public string InRepository(string relativePath) => Path.GetFullPath(Path.Combine(RepositoryRoot, relativePath));
 

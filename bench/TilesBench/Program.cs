@@ -4,7 +4,7 @@ using CartoSelfHosted.TilesBench;
 //   serve  --port P --warehouse <connection string> --metadata <connection string> --sources <id>,<id>…
 //          the PostGIS-alone reference: GET /{id}/{z}/{x}/{y} runs maps-api's tile SQL of that source over a plain pool.
 //   run    --list <file of z/x/y> --template <url with {z} {x} {y}> --concurrency N [--token T] [--repeat R]
-//          [--warmup <url>] [--results <tsv> --table <name> --pass <name>] [--save <dir>]
+//          [--warmup <url>] [--results <tsv> --table <name> --pass <name>] [--save <dir>] [--accept-encoding <value>]
 //          every tile of the list once (R times over), N at a time, after 2,000 requests to the warm-up URL (one that
 //          reaches no tile); appends one line of figures to the results file (nothing when it is a warm-up pass), or
 //          writes the tiles' bytes under <dir>/z/x/y.mvt.

@@ -14,6 +14,8 @@ public static class Report
         ("maps-api", "maps-api directly, Redis off"),
         ("router-cold", "router + Varnish, cold"),
         ("router-warm", "router + Varnish, warm"),
+        ("nginx-router-warm", "former nginx router + Varnish, warm"),
+        ("router-warm-gzip", "router + Varnish, warm, gzip as browsers ask"),
         ("nginx", "nginx, same bytes as static files"),
         ("router-cold-1", "router + Varnish, cold, one at a time"),
         ("router-warm-1", "router + Varnish, warm, one at a time"),
@@ -28,7 +30,7 @@ public static class Report
         foreach (var table in tables)
         {
             Console.WriteLine();
-            Console.WriteLine($"{table,-52} {"conc.",5} {"requests",8} {"tiles/s",9} {"mean ms",8} {"p50",7} {"p99",7} {"max",8} {"errors",6}");
+            Console.WriteLine($"{table,-52} {"conc.",5} {"requests",8} {"tiles/s",9} {"mean ms",8} {"p50",7} {"p99",7} {"max",8} {"errors",6} {"bytes/tile",10}");
             foreach (var (pass, label) in Passes)
             {
                 if (chosen.TryGetValue((table, pass), out var run))
@@ -36,7 +38,7 @@ public static class Report
                     var rounds = runs.Count(r => r.Table == table && r.Pass == pass);
                     var name = rounds > 1 ? $"{label}, median of {rounds}" : label;
                     Console.WriteLine($"  {name,-50} {run.Concurrency,5} {run.Tiles,8} {run.TilesPerSecond,9:F0} {run.Mean,8:F2} {run.P50,7:F2} {run.P99,7:F2} " +
-                        $"{run.Max,8:F1} {run.Errors,6}");
+                        $"{run.Max,8:F1} {run.Errors,6} {run.Bytes / run.Tiles,10}");
                     if (rounds > 1)
                     {
                         // Every round, so the spread between them shows.
@@ -48,7 +50,7 @@ public static class Report
         }
 
         Console.WriteLine();
-        Console.WriteLine("goals (issue \"Maps API tiles\")");
+        Console.WriteLine("goals (issues \"Maps API tiles\" and \"router-http on YARP\")");
         foreach (var table in tables)
         {
             var postgis = chosen.GetValueOrDefault((table, "postgis"));
@@ -68,6 +70,18 @@ public static class Report
                 var ratio = warm.TilesPerSecond / nginx.TilesPerSecond;
                 Goal("warm router tiles/s / nginx static tiles/s", $"{ratio:F2}x", "≥ 0.5x", ratio >= 0.5,
                     $"{warm.TilesPerSecond:F0} vs {nginx.TilesPerSecond:F0}");
+            }
+            if (warm is not null && chosen.GetValueOrDefault((table, "nginx-router-warm")) is { } nginxRouter)
+            {
+                var ratio = warm.TilesPerSecond / nginxRouter.TilesPerSecond;
+                Goal("warm YARP router tiles/s / former nginx router", $"{ratio:F2}x", "≥ 0.8x", ratio >= 0.8,
+                    $"{warm.TilesPerSecond:F0} vs {nginxRouter.TilesPerSecond:F0}; p99 {warm.P99:F2} vs {nginxRouter.P99:F2} ms");
+            }
+            if (warm is not null && chosen.GetValueOrDefault((table, "router-warm-gzip")) is { } gzip)
+            {
+                Console.WriteLine($"    gzip (stored so by Varnish) against uncompressed, warm: {gzip.Bytes / gzip.Tiles} vs {warm.Bytes / warm.Tiles} " +
+                    $"bytes a tile ({(double)gzip.Bytes / warm.Bytes:P0}), mean {gzip.Mean:F2} vs {warm.Mean:F2} ms, " +
+                    $"{gzip.TilesPerSecond:F0} vs {warm.TilesPerSecond:F0} tiles/s");
             }
             if (cold is not null)
             {

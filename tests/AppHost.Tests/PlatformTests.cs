@@ -110,7 +110,7 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
     }
 
     [Fact]
-    public async Task TheRouterLogsEachRequestWithItsIdAndUpstreamButNeverItsQueryString()
+    public async Task TheRouterLogsEachRequestWithItsIdButNeverItsQueryString()
     {
         var requestId = "access-log-" + Guid.NewGuid().ToString("N");
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, "/api/v3/tokens?access_token=secret-in-the-url"));
@@ -119,15 +119,15 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
 
         string? line = null;
-        await Eventually.WaitUntilAsync(() => Task.FromResult((line = Platform.LogOf("router-http").Split('\n')
+        await Eventually.WaitUntilAsync(() => Task.FromResult((line = Platform.RouterAccessLog().Split('\n')
             .FirstOrDefault(entry => entry.Contains(requestId, StringComparison.Ordinal))) is not null), RecoveryTimeout,
             "the router's access log line", TestContext.Current.CancellationToken);
-        Assert.Contains("Method: GET", line);
-        Assert.Contains("Path: /api/v3/tokens ", line);
-        Assert.Contains("StatusCode: 401", line);
-        // Aspire's service discovery names the destination localhost.
-        Assert.Matches($@"Upstream: http://(localhost|127\.0\.0\.1):{Platform.Ports["accounts-api"]}/ ", line);
-        Assert.DoesNotContain("secret-in-the-url", Platform.LogOf("router-http"));
+        // W3C's extended format: date time c-ip cs-method cs-uri-stem sc-status time-taken cs(X-Request-Id).
+        Assert.Matches($@"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d 127\.0\.0\.1 GET /api/v3/tokens 401 [\d.]+ {requestId}", line);
+        var log = Platform.RouterAccessLog();
+        Assert.DoesNotContain("secret-in-the-url", log);
+        // Nor do the orchestrator's health probes fill it.
+        Assert.DoesNotContain(" /health ", log);
     }
 
     [Fact]

@@ -118,9 +118,15 @@ public abstract class PlatformUnderTest(string dataDirectory, IReadOnlyDictionar
     }
 
     /// <summary>What a resource has written to its console so far, as AppHost keeps it in the data folder.</summary>
-    public string LogOf(string resource)
+    public string LogOf(string resource) => ReadShared(Path.Combine(DataDirectory, "logs", $"{resource}.log"));
+
+    /// <summary>router-http's access log: W3C extended log files of its own, beside the console logs.</summary>
+    public string RouterAccessLog() => string.Concat(Directory.Exists(Path.Combine(DataDirectory, "logs"))
+        ? Directory.GetFiles(Path.Combine(DataDirectory, "logs"), "router-http-access-*").Order().Select(ReadShared)
+        : []);
+
+    private static string ReadShared(string path)
     {
-        var path = Path.Combine(DataDirectory, "logs", $"{resource}.log");
         if (!File.Exists(path))
         {
             return "";

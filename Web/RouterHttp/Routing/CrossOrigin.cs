@@ -27,7 +27,7 @@ public static class CrossOrigin
     private static readonly string[] RequestHeaders =
         [HeaderNames.Authorization, HeaderNames.ContentType, HeaderNames.CacheControl, HeaderNames.IfModifiedSince, "X-Request-Id"];
     private static readonly string[] ResponseHeaders =
-        ["X-Request-Id", AccessLog.CacheHeader, HeaderNames.ContentDisposition, HeaderNames.Location, HeaderNames.RetryAfter];
+        ["X-Request-Id", "X-Cache", HeaderNames.ContentDisposition, HeaderNames.Location, HeaderNames.RetryAfter];
 
     public static IHostApplicationBuilder AddCrossOrigin(this IHostApplicationBuilder builder)
     {
