@@ -169,7 +169,7 @@ public sealed class LifecycleTests
         List<int> roots = [platform.Pid, .. orchestrator];
         // Descendants come and go (a PostgreSQL backend ends with its connection): keep those alive at this moment.
         var processes = roots.Concat(roots.SelectMany(ProcessSignals.Descendants)).Where(ProcessSignals.IsAlive).Distinct().ToList();
-        foreach (var server in new[] { "postgres", "redis-server", "varnishd", "nginx", "pubsub-emulator", "MapsApi" })
+        foreach (var server in new[] { "postgres", "redis-server", "varnishd", "pubsub-emulator", "MapsApi", "RouterHttp" })
         {
             Assert.Contains(processes, pid => ProcessSignals.CommandLine(pid).Contains(server, StringComparison.Ordinal));
         }

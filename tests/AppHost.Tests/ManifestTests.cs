@@ -86,11 +86,11 @@ public sealed class ManifestTests
             }
         }
 
-        foreach (var project in PlatformUnderTest.Services)
+        foreach (var project in PlatformUnderTest.Services.Append("router-http"))
         {
             Assert.Equal("project.v0", resources[project].GetProperty("type").GetString());
         }
-        foreach (var server in new[] { "postgres", "redis", "pubsub", "http-cache", "router-http" })
+        foreach (var server in new[] { "postgres", "redis", "pubsub", "http-cache" })
         {
             Assert.Equal("executable.v0", resources[server].GetProperty("type").GetString());
         }

@@ -40,6 +40,7 @@ public sealed class MessagingTests(RunningPlatform running) : IClassFixture<Runn
         var spans = await WaitForSpansAsync(traceId, spans =>
             spans.Count(span => span.Name.EndsWith(" process")) == 5
             && spans.Any(span => span.Name == "POST /api/v3/messaging/pings")
+            && spans.Any(span => span.Service == "router-http")
             && spans.Count(span => span.Name.EndsWith(" create")) == 4);
         var request = Assert.Single(spans, span => span.Name == "POST /api/v3/messaging/pings");
         Assert.Equal("workspace-api", request.Service);
@@ -48,7 +49,7 @@ public sealed class MessagingTests(RunningPlatform running) : IClassFixture<Runn
         var create = Assert.Single(spans, span => span.SpanId == sqlWorker.ParentSpanId);
         Assert.Equal("sql-jobs create", create.Name);
         Assert.Equal(request.SpanId, create.ParentSpanId);
-        Assert.Equal(["cdn-invalidator", "import-worker", "sql-worker", "workspace-api", "workspace-subscriber"],
+        Assert.Equal(["cdn-invalidator", "import-worker", "router-http", "sql-worker", "workspace-api", "workspace-subscriber"],
             spans.Select(span => span.Service).Distinct().Order());
 
         // The worker's log line for the message carries the trace id.
