@@ -56,8 +56,14 @@ var router = builder.AddProject<Projects.RouterHttp>("router-http").AsPlatformSe
     // Aspire has every project trust X-Forwarded-* from anyone; at the edge that would let a caller name the host that
     // services write into their URLs. Behind a load balancer of its own, an installation turns it back on.
     .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")
-    // Its access log, beside every resource's console log.
-    .WithEnvironment("AccessLog__Directory", platform.LogsFolder)
+    // Its access log, beside every resource's console log (a deployment keeps it in the router's own folder).
+    .WithEnvironment(context =>
+    {
+        if (!platform.IsPublishing)
+        {
+            context.EnvironmentVariables["AccessLog__Directory"] = platform.LogsFolder;
+        }
+    })
     .WaitFor(mapsApi).WaitFor(workspaceApi);
 
 platform.AnnounceOnStart(router, devToken);

@@ -136,7 +136,7 @@ public sealed class LocalPlatform
         : Directory.CreateDirectory(Path.Combine(DataDirectory, name)).FullName;
 
     /// <summary>Where every resource's console output is kept (and the router's access log).</summary>
-    public string LogsFolder => IsPublishing ? Path.Combine(RepositoryRoot, ".data", "logs") : Path.Combine(DataDirectory, "logs");
+    public string LogsFolder => Path.Combine(DataDirectory, "logs");
 
     public string InRepository(string relativePath) => Path.GetFullPath(Path.Combine(RepositoryRoot, relativePath));
 
