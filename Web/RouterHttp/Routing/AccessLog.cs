@@ -23,7 +23,10 @@ public static class AccessLog
         {
             options.LogDirectory = directory;
             options.FileName = "router-http-access-";
-            options.FlushInterval = TimeSpan.FromSeconds(1);
+            // The logger queues at most 1,024 lines and writes them out once per interval, and a request whose line
+            // finds the queue full waits for the next write: at the default 1 s the router could not pass more than
+            // about a thousand requests a second. Every 20 ms, the ceiling is 50,000.
+            options.FlushInterval = TimeSpan.FromMilliseconds(20);
             options.RetainedFileCountLimit = 10;
             options.LoggingFields = W3CLoggingFields.Date | W3CLoggingFields.Time | W3CLoggingFields.ClientIpAddress
                 | W3CLoggingFields.Method | W3CLoggingFields.UriStem | W3CLoggingFields.ProtocolStatus | W3CLoggingFields.TimeTaken;
