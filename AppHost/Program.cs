@@ -50,9 +50,11 @@ var httpCache = builder.AddVarnish(platform, "http-cache", "Web/HttpCache/defaul
 // cdn-invalidator purges the cache by surrogate key.
 cdnInvalidator.WithReference(httpCache);
 
-// The only public port: YARP, with maps-api and workspace-api behind the cache and the other APIs direct.
+// The only public port: YARP, with maps-api and workspace-api behind the cache and the other APIs direct. It reaches
+// maps-api and workspace-api directly too, for their OpenAPI documents only (the API reference at /api/docs).
 var router = builder.AddProject<Projects.RouterHttp>("router-http").AsPlatformService(platform)
     .WithReference(httpCache).WithReference(accountsApi).WithReference(importApi).WithReference(ldsApi)
+    .WithReference(mapsApi).WithReference(workspaceApi)
     // Aspire has every project trust X-Forwarded-* from anyone; at the edge that would let a caller name the host that
     // services write into their URLs. Behind a load balancer of its own, an installation turns it back on.
     .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")

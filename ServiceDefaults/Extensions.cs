@@ -3,6 +3,7 @@ using CartoSelfHosted.ServiceDefaults.Problems;
 using CartoSelfHosted.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -42,15 +43,16 @@ public static class ServiceDefaultsExtensions
 
         app.UseSampledTracing();
 
+        // Both are the orchestrator's, not the API's (the router does not route them), so neither is in its document.
         // Readiness: every registered check (databases, broker, cache) must answer.
         app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync })
-            .AllowAnonymous();
+            .AllowAnonymous().ExcludeFromDescription();
         // Liveness: only that the process itself answers, so a down dependency never gets it killed.
         app.MapHealthChecks(AlivePath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(LiveTag),
             ResponseWriter = HealthReportWriter.WriteAsync,
-        }).AllowAnonymous();
+        }).AllowAnonymous().ExcludeFromDescription();
 
         return app;
     }

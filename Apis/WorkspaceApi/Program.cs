@@ -2,11 +2,14 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddApiDocument("workspace-api",
+    "What the workspace shows (connections), the platform's health, and the messaging backbone seen from outside.");
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.UseApiTokenAuthentication();
+app.MapApiDocument();
 app.MapPlatformHealthApi();
 app.MapConnectionsApi();
 app.MapMessagingApi();

@@ -56,12 +56,7 @@ public sealed class CrossOriginTests(RunningPlatform running) : IClassFixture<Ru
         await Platform.WaitHealthyAsync(Patience);
         await using var page = await OtherOriginPage.StartAsync();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var tab = await browser.NewPageAsync();
         await tab.GotoAsync(page.Origin);
         Assert.NotEqual(new Uri(page.Origin).Authority, Platform.Router.Authority);

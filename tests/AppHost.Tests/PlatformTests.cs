@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
 using CartoSelfHosted.TestSupport;
+using Microsoft.Playwright;
 
 namespace CartoSelfHosted.AppHost.Tests;
 
@@ -207,6 +208,57 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
         Assert.Equal(forward.SpanId, server.ParentSpanId);
         // The metadata query the request made is a child span of the same trace.
         Assert.Contains(spans, span => span.ParentSpanId == server.SpanId && span.Attributes.ContainsKey("db.system.name"));
+    }
+
+    [Theory]
+    [InlineData("accounts", "accounts-api", "/api/v3/accounts/me")]
+    [InlineData("imports", "import-api", "/api/v3/imports")]
+    [InlineData("lds", "lds-api", null)]
+    [InlineData("maps", "maps-api", "/api/v3/maps/{connection}/{kind}")]
+    [InlineData("workspace", "workspace-api", "/api/v3/connections")]
+    public async Task EachServicesOpenApiDocumentIsReadThroughTheRouterWithoutAToken(string name, string title, string? documentedPath)
+    {
+        await Platform.WaitHealthyAsync(RecoveryTimeout);
+
+        var document = await Platform.Http.GetFromJsonAsync<JsonElement>(new Uri(Platform.Router, $"/api/docs/openapi/{name}.json"),
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(title, document.GetProperty("info").GetProperty("title").GetString());
+        var paths = document.GetProperty("paths");
+        if (documentedPath is null)
+        {
+            // lds-api serves nothing yet but its health.
+            Assert.Empty(paths.EnumerateObject());
+        }
+        else
+        {
+            Assert.True(paths.TryGetProperty(documentedPath, out _), $"{title}'s document has {documentedPath}");
+        }
+    }
+
+    [Fact]
+    public async Task TheApiReferenceShowsTheDocumentsAndLoadsNothingFromOffTheMachine()
+    {
+        await Platform.WaitHealthyAsync(RecoveryTimeout);
+        using var page = await Platform.Http.GetAsync(new Uri(Platform.Router, "/api/docs"), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+
+        // In a real browser: everything the page asks for (scripts, documents, fonts, images, telemetry) is the router's.
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        var tab = await browser.NewPageAsync();
+        var requested = new List<string>();
+        tab.Request += (_, request) => requested.Add(request.Url);
+        await tab.GotoAsync(new Uri(Platform.Router, "/api/docs").ToString());
+        // The first document, accounts-api's, is rendered from what it says of its operations.
+        await tab.GetByText("The presented token's account").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        await tab.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await tab.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "api-reference.png") });
+
+        Assert.Contains(requested, url => url.EndsWith("/api/docs/openapi/accounts.json", StringComparison.Ordinal));
+        Assert.All(requested, url => Assert.True(url.StartsWith("data:", StringComparison.Ordinal) || url.StartsWith("blob:", StringComparison.Ordinal)
+            || new Uri(url).Authority == Platform.Router.Authority, $"the page asked for {url}, off the machine"));
     }
 
     [Theory]

@@ -7,8 +7,10 @@ public static class AccountsApi
 {
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/accounts");
-        api.MapGet("/me", GetCurrentAccount);
+        var api = app.MapGroup("/api/v3/accounts").WithTags("Accounts");
+        api.MapGet("/me", GetCurrentAccount)
+            .WithSummary("The presented token's account")
+            .WithDescription("Who the token speaks for: its organization (id and slug) and the token itself (id, name and scopes).");
         return app;
     }
 

@@ -9,8 +9,11 @@ public static class TokensApi
 {
     public static IEndpointRouteBuilder MapTokensApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/tokens");
-        api.MapGet("", ListTokens);
+        var api = app.MapGroup("/api/v3/tokens").WithTags("Tokens");
+        api.MapGet("", ListTokens)
+            .WithSummary("The organization's API tokens")
+            .WithDescription("Every token of the presented token's organization, newest first: name, scopes, when it was made, " +
+                "when it expires and when it was revoked. Never a token's value, which is not stored.");
         return app;
     }
 

@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.Security.Claims;
+using System.Text.Json;
 using CartoSelfHosted.ImportApi.Imports;
 using CartoSelfHosted.Platform.Imports;
 using CartoSelfHosted.Platform.Jobs;
@@ -17,15 +19,53 @@ namespace CartoSelfHosted.ImportApi.Apis;
 public static class ImportsApi
 {
     private const int MaxPageSize = 100;
+    private const string ImportId = "The import's id, as its creation gave it.";
+    private const string NoSuchImportProblem = "The organization has no such import.";
 
     public static IEndpointRouteBuilder MapImportsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/imports");
-        api.MapPost("", CreateImport);
-        api.MapPost("/preview", PreviewImport);
-        api.MapGet("", ListImports);
-        api.MapGet("/{id:guid}", GetImport);
-        api.MapPost("/{id:guid}/cancel", CancelImport);
+        var api = app.MapGroup("/api/v3/imports").WithTags("Imports");
+        api.MapPost("", CreateImport)
+            .WithSummary("Start an import")
+            .WithDescription("Takes a file (multipart/form-data, the part `file`) or a `url` (JSON, or a form field), keeps it in object " +
+                "storage and records the job; import-worker then reads it into a new table, whole or not at all. The answer is the " +
+                "job, `pending`; follow it at its `Location`.")
+            .Accepts<ImportRequest>("multipart/form-data", "application/json")
+            .Produces<ImportJobView>(StatusCodes.Status201Created)
+            .WithProblem(StatusCodes.Status400BadRequest, "Neither a file nor a URL, or both; an invalid form, JSON, `overwrite`, " +
+                "`autoguessing`, `schema` or `destination` (the answer names what it could be); or a URL that is not http(s) or " +
+                "resolves to a private address.")
+            .WithProblem(StatusCodes.Status404NotFound, "An unknown connection.")
+            .WithProblem(StatusCodes.Status409Conflict, "The destination table exists, and `overwrite` is not true.")
+            .WithProblem(StatusCodes.Status413PayloadTooLarge, "The file is larger than an import takes (`Imports:MaxFileBytes`, CARTO's 5 GB).")
+            .WithProblem(StatusCodes.Status429TooManyRequests, "The organization already has as many imports waiting or running as it may " +
+                "(`Imports:MaxActiveJobsPerOrganization`, 5).");
+        api.MapPost("/preview", PreviewImport)
+            .WithSummary("Preview a file")
+            .WithDescription("What importing the file would make, read from its first features, writing nothing: its format, the " +
+                $"columns with the types their first {ImportPreview.SampledFeatures} features give them, the geometry found, and the " +
+                $"first {ImportPreview.ShownRows} rows.")
+            .Accepts<ImportPreviewRequest>("multipart/form-data")
+            .Produces<ImportPreview>()
+            .WithProblem(StatusCodes.Status400BadRequest, "No file, an invalid form, or a file that cannot be imported (the answer says why).")
+            .WithProblem(StatusCodes.Status413PayloadTooLarge, "The file is larger than an import takes (`Imports:MaxFileBytes`).");
+        api.MapGet("", ListImports)
+            .WithSummary("The organization's imports")
+            .WithDescription("Newest first, a page at a time.")
+            .Produces<ImportJobPage>()
+            .WithProblem(StatusCodes.Status400BadRequest, $"`page` below 1, or `pageSize` outside 1 to {MaxPageSize}.");
+        api.MapGet("/{id:guid}", GetImport)
+            .WithSummary("An import")
+            .WithDescription("Its `status` (`pending`, `running`, `success`, `failure`, `cancelled`) and `progress` (bytes read of the " +
+                "total, rows written); on success the `result` (table, rows, columns and their types, geometry type, bounds, invalid " +
+                "geometries, warnings); on failure the `error`, with where it was found (`line 12`, `feature 7`).")
+            .Produces<ImportJobView>()
+            .WithProblem(StatusCodes.Status404NotFound, NoSuchImportProblem);
+        api.MapPost("/{id:guid}/cancel", CancelImport)
+            .WithSummary("Cancel an import")
+            .WithDescription("A pending import ends at once; a running one is stopped and rolled back. The answer is the import as it is now.")
+            .Produces<ImportJobView>()
+            .WithProblem(StatusCodes.Status404NotFound, NoSuchImportProblem);
         return app;
     }
 
@@ -131,7 +171,7 @@ public static class ImportsApi
     }
 
     public static async Task<IResult> ListImports(ClaimsPrincipal user, JobStore store, CancellationToken cancellationToken,
-        int page = 1, int pageSize = 20)
+        [Description("The page, from 1.")] int page = 1, [Description("Imports per page, 1 to 100.")] int pageSize = 20)
     {
         if (page < 1 || pageSize is < 1 or > MaxPageSize)
         {
@@ -141,12 +181,14 @@ public static class ImportsApi
         return TypedResults.Ok(new ImportJobPage(jobs.Jobs.Select(ImportJobView.From).ToList(), page, pageSize, jobs.Total));
     }
 
-    public static async Task<IResult> GetImport(Guid id, ClaimsPrincipal user, JobStore store, CancellationToken cancellationToken) =>
+    public static async Task<IResult> GetImport([Description(ImportId)] Guid id, ClaimsPrincipal user, JobStore store,
+        CancellationToken cancellationToken) =>
         await store.FindAsync(id, user.GetOrganizationId(), ImportJobs.Kind, cancellationToken) is { } job
             ? TypedResults.Ok(ImportJobView.From(job))
             : ImportProblems.NoSuchJob(id);
 
-    public static async Task<IResult> CancelImport(Guid id, ClaimsPrincipal user, JobStore store, CancellationToken cancellationToken) =>
+    public static async Task<IResult> CancelImport([Description(ImportId)] Guid id, ClaimsPrincipal user, JobStore store,
+        CancellationToken cancellationToken) =>
         await store.RequestCancelAsync(id, user.GetOrganizationId(), ImportJobs.Kind, cancellationToken) is { } job
             ? TypedResults.Ok(ImportJobView.From(job))
             : ImportProblems.NoSuchJob(id);
@@ -160,3 +202,35 @@ public static class ImportsApi
         }
     }
 }
+
+/// <summary>
+/// What starting an import takes, as its document shows it. Nothing binds it: <see cref="ImportSubmission"/> reads the
+/// request by hand, so that a file streams into object storage instead of being buffered by a form binder.
+/// </summary>
+public sealed record ImportRequest(
+    [property: Description("The file (multipart/form-data only): " + ImportRequest.Formats + ".")]
+    IFormFile? File = null,
+    [property: Description("Where to fetch the file instead: http(s), and not a loopback, private or link-local address.")]
+    string? Url = null,
+    [property: Description("The warehouse connection: `carto_dw`, the default and the only one.")]
+    string? Connection = null,
+    [property: Description("The new table, `table` or `schema.table` in the organization's own schema: lower-case letters, digits " +
+        "and underscores. Made from the file's name when absent.")]
+    string? Destination = null,
+    [property: Description("Whether an existing table of that name is replaced (false: it is a 409).")]
+    bool? Overwrite = null,
+    [property: Description(ImportRequest.AutoguessingDescription)]
+    bool? Autoguessing = null,
+    [property: Description("Column types by field, overriding the guesses: `{\"population\": \"integer\"}` or " +
+        "`[{\"name\": \"population\", \"type\": \"integer\"}]`; the types are " + ColumnTypeNames.Accepted + ".")]
+    JsonElement? Schema = null)
+{
+    public const string Formats = "CSV, GeoJSON, a zipped Shapefile, GeoPackage, KML or KMZ";
+
+    public const string AutoguessingDescription = "Whether column types are guessed from the values (true, the default), or every column is text.";
+}
+
+/// <summary>What a preview takes, as its document shows it; read by hand like <see cref="ImportRequest"/>.</summary>
+public sealed record ImportPreviewRequest(
+    [property: Description("The file: " + ImportRequest.Formats + ".")] IFormFile File,
+    [property: Description(ImportRequest.AutoguessingDescription)] bool? Autoguessing = null);

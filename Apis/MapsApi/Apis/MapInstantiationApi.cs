@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Maps;
@@ -19,14 +20,39 @@ public static class MapInstantiationApi
 
     public static IEndpointRouteBuilder MapMapInstantiationApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/maps/{connection}/" + Kinds);
-        api.MapGet("", InstantiateByGet);
-        api.MapPost("", InstantiateByPost);
+        var api = app.MapGroup("/api/v3/maps/{connection}/" + Kinds).WithTags("Maps");
+        api.MapGet("", InstantiateByGet)
+            .WithSummary("Instantiate a map source")
+            .WithDescription("Makes a table or a query a map source: `{id, nrows, size, schema, tilejson: {url: [U]}, geojson: {url: [G]}}`, " +
+                "where U is its TileJSON and G its GeoJSON. Their `cache` value changes with the data the source reads. " +
+                "Carries an `ETag`: a 304 to `If-None-Match`.")
+            .WithInstantiationAnswers()
+            .Produces(StatusCodes.Status304NotModified);
+        api.MapPost("", InstantiateByPost)
+            .WithSummary("Instantiate a map source, with its parameters in the body")
+            .WithDescription("The same as the GET, for what would make too long a URL (what `@carto/api-client` sends). Never cached.")
+            .WithInstantiationAnswers();
         return app;
     }
 
-    public static async Task<IResult> InstantiateByGet(string connection, string kind, string? name, string? q, string? queryParameters,
-        string? columns, string? spatialDataColumn, string? spatialDataType, string? tileResolution, HttpContext httpContext,
+    /// <summary>What both ways of instantiating answer.</summary>
+    private static RouteHandlerBuilder WithInstantiationAnswers(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces<JsonElement>(StatusCodes.Status200OK, "application/json")
+        .WithProblem(StatusCodes.Status400BadRequest, "No `name` (a table) or `q` (a query); invalid `queryParameters`, `tileResolution` " +
+            "or `spatialDataType`; a column in `columns` or `spatialDataColumn` the source does not have; or PostgreSQL refused the query " +
+            "(`sql-error`) or it ran past its time limit (`query-timeout`).")
+        .WithProblem(StatusCodes.Status403Forbidden, "The query writes (`read-only-query`), or reads what the organization may not (`forbidden`).")
+        .WithProblem(StatusCodes.Status404NotFound, "An unknown connection, or a table the organization cannot read (or that does not exist).");
+
+    public static async Task<IResult> InstantiateByGet([Description(ParameterDescriptions.Connection)] string connection,
+        [Description(ParameterDescriptions.Kind)] string kind,
+        [Description(ParameterDescriptions.Name)] string? name,
+        [Description(ParameterDescriptions.Query)] string? q,
+        [Description(ParameterDescriptions.QueryParameters)] string? queryParameters,
+        [Description(ParameterDescriptions.Columns)] string? columns,
+        [Description(ParameterDescriptions.SpatialDataColumn)] string? spatialDataColumn,
+        [Description(ParameterDescriptions.SpatialDataType)] string? spatialDataType,
+        [Description(ParameterDescriptions.TileResolution)] string? tileResolution, HttpContext httpContext,
         MapSourceResolver resolver, MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
     {
         JsonElement? parameters = null;
@@ -45,7 +71,8 @@ public static class MapInstantiationApi
         return await InstantiateAsync(connection, kind, request, cacheable: true, httpContext, resolver, store, maps, caching, cancellationToken);
     }
 
-    public static Task<IResult> InstantiateByPost(string connection, string kind, [FromBody] MapInstantiationBody body, HttpContext httpContext,
+    public static Task<IResult> InstantiateByPost([Description(ParameterDescriptions.Connection)] string connection,
+        [Description(ParameterDescriptions.Kind)] string kind, [FromBody] MapInstantiationBody body, HttpContext httpContext,
         MapSourceResolver resolver, MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
     {
         var request = new MapRequest(body.Name, body.Q, body.QueryParameters, Text(body.Columns), body.SpatialDataColumn, body.SpatialDataType,
@@ -109,5 +136,11 @@ public static class MapInstantiationApi
 }
 
 /// <summary>The POST body, as <c>@carto/api-client</c> sends it (other members, like <c>client</c> and <c>v</c>, are ignored).</summary>
-public sealed record MapInstantiationBody(string? Name, string? Q, JsonElement? QueryParameters, JsonElement? Columns, string? SpatialDataColumn,
-    string? SpatialDataType, JsonElement? TileResolution);
+public sealed record MapInstantiationBody(
+    [property: Description(ParameterDescriptions.Name)] string? Name = null,
+    [property: Description(ParameterDescriptions.Query)] string? Q = null,
+    [property: Description(ParameterDescriptions.QueryParametersInBody)] JsonElement? QueryParameters = null,
+    [property: Description(ParameterDescriptions.Columns + " Or an array of them.")] JsonElement? Columns = null,
+    [property: Description(ParameterDescriptions.SpatialDataColumn)] string? SpatialDataColumn = null,
+    [property: Description(ParameterDescriptions.SpatialDataType)] string? SpatialDataType = null,
+    [property: Description(ParameterDescriptions.TileResolution)] JsonElement? TileResolution = null);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
@@ -23,19 +24,47 @@ public static class MapTilesApi
 
     public static IEndpointRouteBuilder MapMapTilesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/maps/{connection}/{kind:regex(^(table|query)$)}/{id}");
-        api.MapGet("/tilejson", TileJson);
-        api.MapGet("/geojson", GeoJson);
+        var api = app.MapGroup("/api/v3/maps/{connection}/{kind:regex(^(table|query)$)}/{id}").WithTags("Maps");
+        api.MapGet("/tilejson", TileJson)
+            .WithSummary("A source's TileJSON")
+            .WithDescription("TileJSON 3.0.0: the `tiles` URL template, `bounds`, `center`, `vector_layers` (fields, geometry type), " +
+                "CARTO's `tilestats` (count; min, max and sum of numbers; the top categories of strings and booleans) and " +
+                "`fraction_dropped_per_zoom`.")
+            .Produces<JsonElement>(StatusCodes.Status200OK, "application/json")
+            .WithSourceAnswers()
+            .WithProblem(StatusCodes.Status400BadRequest, "PostgreSQL refused the source's query (`sql-error`) or it ran past its time limit.");
+        api.MapGet("/geojson", GeoJson)
+            .WithSummary("A small source as GeoJSON")
+            .WithDescription("The whole source as one FeatureCollection, for small sources: a larger one is a 400 that points at its tiles.")
+            .Produces<JsonElement>(StatusCodes.Status200OK, "application/geo+json")
+            .WithSourceAnswers()
+            .WithProblem(StatusCodes.Status400BadRequest, "The source has more features than GeoJSON is for (`MapsApi:MaxGeoJsonFeatures`, " +
+                "50,000), or PostgreSQL refused its query.");
         // Tiles come by the thousand a second, each costing about what its trace would: one in a hundred is traced.
-        api.MapGet("/{z}/{x}/{y}", Tile).WithMetadata(new SampledTracing(100));
+        api.MapGet("/{z}/{x}/{y}", Tile).WithMetadata(new SampledTracing(100))
+            .WithSummary("A tile of a source")
+            .WithDescription("A Mapbox Vector Tile (layer `default`, extent 4096) or, with `formatTiles=geojson`, a GeoJSON " +
+                "FeatureCollection. An empty tile is a 204.")
+            .Produces<Stream>(StatusCodes.Status200OK, MvtContentType, "application/geo+json")
+            .Produces(StatusCodes.Status204NoContent)
+            .WithSourceAnswers()
+            .WithProblem(StatusCodes.Status400BadRequest, $"Not a tile (z from 0 to {TilePyramid.MaxZoom}, x and y from 0 to 2^z - 1), " +
+                "an unknown `formatTiles`, or PostgreSQL refused the source's query.");
         return app;
     }
+
+    /// <summary>What every endpoint of an instantiated source answers besides its content.</summary>
+    private static RouteHandlerBuilder WithSourceAnswers(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces(StatusCodes.Status304NotModified)
+        .WithProblem(StatusCodes.Status404NotFound, "No source with this id of the organization on this connection: instantiate the map again.");
 
     /// <summary>The absolute URL of a source's endpoints, on the host (router) the client used.</summary>
     public static string SourceUrl(HttpRequest request, MapSource source) =>
         $"{MapCaching.PublicOrigin(request)}/api/v3/maps/{Uri.EscapeDataString(source.Connection)}/{source.Kind}/{source.Id}";
 
-    public static async Task<IResult> TileJson(string connection, string kind, string id, string? cache, HttpContext httpContext,
+    public static async Task<IResult> TileJson([Description(ParameterDescriptions.Connection)] string connection,
+        [Description(ParameterDescriptions.Kind)] string kind, [Description(ParameterDescriptions.SourceId)] string id,
+        [Description(ParameterDescriptions.Cache)] string? cache, HttpContext httpContext,
         MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
     {
         if (await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken) is not { } source)
@@ -110,8 +139,11 @@ public static class MapTilesApi
         return TypedResults.Bytes(body, "application/json");
     }
 
-    public static async Task<IResult> Tile(string connection, string kind, string id, string z, string x, string y, string? cache,
-        string? formatTiles, HttpContext httpContext, MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
+    public static async Task<IResult> Tile([Description(ParameterDescriptions.Connection)] string connection,
+        [Description(ParameterDescriptions.Kind)] string kind, [Description(ParameterDescriptions.SourceId)] string id,
+        [Description("The zoom level.")] string z, [Description("The column, from the west.")] string x,
+        [Description("The row, from the north.")] string y, [Description(ParameterDescriptions.Cache)] string? cache,
+        [Description("`mvt` (the default) or `geojson`.")] string? formatTiles, HttpContext httpContext, MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
     {
         if (ParseTile(z, x, y) is not { } tile)
         {
@@ -154,7 +186,9 @@ public static class MapTilesApi
         return TypedResults.Bytes(bytes, format == TileFormat.Mvt ? MvtContentType : "application/geo+json");
     }
 
-    public static async Task<IResult> GeoJson(string connection, string kind, string id, HttpContext httpContext, MapSourceStore store,
+    public static async Task<IResult> GeoJson([Description(ParameterDescriptions.Connection)] string connection,
+        [Description(ParameterDescriptions.Kind)] string kind, [Description(ParameterDescriptions.SourceId)] string id,
+        HttpContext httpContext, MapSourceStore store,
         TileRenderer renderer, MapCaching caching, IOptions<MapsApiOptions> options, CancellationToken cancellationToken)
     {
         if (await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken) is not { } source)

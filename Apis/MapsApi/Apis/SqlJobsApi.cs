@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Sql;
@@ -16,18 +17,40 @@ namespace CartoSelfHosted.MapsApi.Apis;
 public static class SqlJobsApi
 {
     private const int MaxPageSize = 100;
+    private const string JobId = "The job's id, as its creation gave it.";
+    private const string NoSuchJobProblem = "The organization has no such job on this connection.";
 
     public static IEndpointRouteBuilder MapSqlJobsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/sql");
-        api.MapPost("/{connection}/job", CreateJob);
-        api.MapGet("/{connection}/job/{id:guid}", GetJob);
-        api.MapDelete("/{connection}/job/{id:guid}", CancelJob);
-        api.MapGet("/jobs", ListJobs);
+        var api = app.MapGroup("/api/v3/sql").WithTags("SQL jobs");
+        api.MapPost("/{connection}/job", CreateJob)
+            .WithSummary("Start a batch SQL job")
+            .WithDescription("Records SQL that may write and run long (one or more statements), which sql-worker then runs as the " +
+                "organization, in one transaction. The answer is the job, `pending`; follow it at its `Location`.")
+            .Produces<SqlJobView>(StatusCodes.Status201Created)
+            .WithProblem(StatusCodes.Status400BadRequest, $"No `query`, or one longer than {SqlJobs.MaxQueryLength} characters.")
+            .WithProblem(StatusCodes.Status404NotFound, "An unknown connection.");
+        api.MapGet("/{connection}/job/{id:guid}", GetJob)
+            .WithSummary("A batch SQL job")
+            .WithDescription("Its status (`pending`, `running`, `success`, `failure`, `cancelled`), timings and attempts; on success the " +
+                "rows it affected and the tables it changed; on failure PostgreSQL's message, SQLSTATE and position.")
+            .Produces<SqlJobView>()
+            .WithProblem(StatusCodes.Status404NotFound, NoSuchJobProblem);
+        api.MapDelete("/{connection}/job/{id:guid}", CancelJob)
+            .WithSummary("Cancel a batch SQL job")
+            .WithDescription("A pending job is cancelled at once; a running one within about a second, by its worker, which stops the " +
+                "statement (its changes roll back). The answer is the job as it is now.")
+            .Produces<SqlJobView>()
+            .WithProblem(StatusCodes.Status404NotFound, NoSuchJobProblem);
+        api.MapGet("/jobs", ListJobs)
+            .WithSummary("The organization's batch SQL jobs")
+            .WithDescription("Newest first, a page at a time.")
+            .Produces<SqlJobPage>()
+            .WithProblem(StatusCodes.Status400BadRequest, $"`page` below 1, or `pageSize` outside 1 to {MaxPageSize}.");
         return app;
     }
 
-    public static async Task<IResult> CreateJob(string connection, SqlJobBody body, ClaimsPrincipal user, JobStore store,
+    public static async Task<IResult> CreateJob([Description(ParameterDescriptions.Connection)] string connection, SqlJobBody body, ClaimsPrincipal user, JobStore store,
         HttpResponse response, CancellationToken cancellationToken)
     {
         if (connection != WarehouseDatabase.BuiltInConnectionName)
@@ -48,7 +71,8 @@ public static class SqlJobsApi
         return TypedResults.Created($"/api/v3/sql/{connection}/job/{job.Id}", SqlJobView.From(job));
     }
 
-    public static async Task<IResult> GetJob(string connection, Guid id, ClaimsPrincipal user, JobStore store, HttpResponse response,
+    public static async Task<IResult> GetJob([Description(ParameterDescriptions.Connection)] string connection,
+        [Description(JobId)] Guid id, ClaimsPrincipal user, JobStore store, HttpResponse response,
         CancellationToken cancellationToken)
     {
         response.Headers.CacheControl = "no-store";
@@ -57,7 +81,8 @@ public static class SqlJobsApi
     }
 
     /// <summary>A pending job is cancelled at once; a running one within about a second, by its worker, which stops the statement.</summary>
-    public static async Task<IResult> CancelJob(string connection, Guid id, ClaimsPrincipal user, JobStore store, HttpResponse response,
+    public static async Task<IResult> CancelJob([Description(ParameterDescriptions.Connection)] string connection,
+        [Description(JobId)] Guid id, ClaimsPrincipal user, JobStore store, HttpResponse response,
         CancellationToken cancellationToken)
     {
         response.Headers.CacheControl = "no-store";
@@ -71,7 +96,7 @@ public static class SqlJobsApi
     }
 
     public static async Task<IResult> ListJobs(ClaimsPrincipal user, JobStore store, HttpResponse response, CancellationToken cancellationToken,
-        int page = 1, int pageSize = 20)
+        [Description(ParameterDescriptions.Page)] int page = 1, [Description(ParameterDescriptions.PageSize)] int pageSize = 20)
     {
         if (page < 1 || pageSize is < 1 or > MaxPageSize)
         {
@@ -87,7 +112,7 @@ public static class SqlJobsApi
             detail: $"The organization has no SQL job {id} on this connection.");
 }
 
-public sealed record SqlJobBody(string? Query);
+public sealed record SqlJobBody([property: Description("The SQL the job runs: one or more statements, separated by semicolons.")] string? Query);
 
 public sealed record SqlJobPage(IReadOnlyList<SqlJobView> Jobs, int Page, int PageSize, long Total);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Sql;
@@ -17,17 +18,37 @@ public static class SqlQueryApi
 {
     public static IEndpointRouteBuilder MapSqlQueryApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/sql/{connection}/query");
-        api.MapGet("", QueryByGet);
-        api.MapPost("", QueryByPost);
+        var api = app.MapGroup("/api/v3/sql/{connection}/query").WithTags("SQL");
+        api.MapGet("", QueryByGet)
+            .WithSummary("Run a read-only query")
+            .WithDescription("Runs one statement that only reads, as the organization, and streams its rows back as they come. " +
+                "At most 200,000 rows (`SqlApi:MaxRows`): past them the answer is cut and says so (`meta.truncated`; `X-Row-Limit` on every answer). " +
+                "Cacheable: the HTTP cache keeps it per token until the organization's data changes.")
+            .WithQueryAnswers();
+        api.MapPost("", QueryByPost)
+            .WithSummary("Run a read-only query, sent in the body")
+            .WithDescription("The same as the GET, for SQL too long for a URL (what `@carto/api-client` sends). Never cached.")
+            .WithQueryAnswers();
         return app;
     }
 
-    public static Task<IResult> QueryByGet(string connection, string? q, string? queryParameters, string? format, ClaimsPrincipal user,
+    /// <summary>What both ways of running a query answer.</summary>
+    private static RouteHandlerBuilder WithQueryAnswers(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces<JsonElement>(StatusCodes.Status200OK, "application/json", "application/geo+json", "text/csv")
+        .WithProblem(StatusCodes.Status400BadRequest, "No `q`, invalid `queryParameters` or an unknown `format`; or PostgreSQL refused " +
+            "the SQL (`sql-error`, with its `sqlState`, `position` and `hint`), it ran past its time limit (`query-timeout`), or a column " +
+            "has a type the API cannot return.")
+        .WithProblem(StatusCodes.Status403Forbidden, "The statement writes (`read-only-query`), or reads what the organization may not (`forbidden`).")
+        .WithProblem(StatusCodes.Status404NotFound, "An unknown connection.");
+
+    public static Task<IResult> QueryByGet([Description(ParameterDescriptions.Connection)] string connection,
+        [Description(ParameterDescriptions.Query)] string? q, [Description(ParameterDescriptions.QueryParameters)] string? queryParameters,
+        [Description(ParameterDescriptions.Format)] string? format, ClaimsPrincipal user,
         SqlQueryRunner runner, CancellationToken cancellationToken) =>
         RunAsync(connection, q, QueryParameters.Parse(queryParameters), format, cacheable: true, user, runner, cancellationToken);
 
-    public static Task<IResult> QueryByPost(string connection, [FromBody] SqlQueryBody body, [FromQuery] string? format, ClaimsPrincipal user,
+    public static Task<IResult> QueryByPost([Description(ParameterDescriptions.Connection)] string connection, [FromBody] SqlQueryBody body,
+        [FromQuery, Description(ParameterDescriptions.Format + " The body's `format` comes first.")] string? format, ClaimsPrincipal user,
         SqlQueryRunner runner, CancellationToken cancellationToken) =>
         RunAsync(connection, body.Q, QueryParameters.Parse(body.QueryParameters), body.Format ?? format, cacheable: false, user, runner,
             cancellationToken);
@@ -58,4 +79,7 @@ public static class SqlQueryApi
 }
 
 /// <summary>The POST body, as <c>@carto/api-client</c> sends it (other members, like <c>client</c>, are ignored).</summary>
-public sealed record SqlQueryBody(string? Q, JsonElement? QueryParameters, string? Format);
+public sealed record SqlQueryBody(
+    [property: Description(ParameterDescriptions.Query)] string? Q,
+    [property: Description(ParameterDescriptions.QueryParametersInBody)] JsonElement? QueryParameters = null,
+    [property: Description(ParameterDescriptions.Format)] string? Format = null);

@@ -6,8 +6,10 @@ public static class ConnectionsApi
 {
     public static IEndpointRouteBuilder MapConnectionsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/connections");
-        api.MapGet("", ListConnections);
+        var api = app.MapGroup("/api/v3/connections").WithTags("Connections");
+        api.MapGet("", ListConnections)
+            .WithSummary("The organization's warehouse connections")
+            .WithDescription("Today only the built-in one, `carto_dw`. Credentials are never returned.");
         return app;
     }
 

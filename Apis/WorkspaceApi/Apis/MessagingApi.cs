@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using CartoSelfHosted.Platform.Messaging;
 using CartoSelfHosted.Platform.Messaging.Ping;
@@ -16,10 +17,23 @@ public static class MessagingApi
 {
     public static IEndpointRouteBuilder MapMessagingApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/messaging");
-        api.MapPost("/pings", SendPing);
-        api.MapGet("/pings/{id:guid}", GetPing);
-        api.MapGet("/status", GetStatus);
+        var api = app.MapGroup("/api/v3/messaging").WithTags("Messaging");
+        api.MapPost("/pings", SendPing)
+            .WithSummary("Send a ping to the workers")
+            .WithDescription("Puts one ping per topic in the outbox, in one transaction; each worker subscribed to it records it. " +
+                "With the broker down it is still accepted: the ping waits in the outbox.")
+            .Produces<PingAccepted>(StatusCodes.Status202Accepted)
+            .WithProblem(StatusCodes.Status400BadRequest,
+                "A topic no worker subscribes to, an empty `topics`, a delay outside 0–600000 ms, or malformed JSON.");
+        api.MapGet("/pings/{id:guid}", GetPing)
+            .WithSummary("Who handled a ping")
+            .WithDescription("Each subscription that handled the ping: how many times (1 unless its inbox failed), on which delivery " +
+                "attempt, when, and in which trace. Empty until the first worker has it.")
+            .Produces<PingStatus>();
+        api.MapGet("/status", GetStatus)
+            .WithSummary("The messaging backbone's totals")
+            .WithDescription("Per subscription, the messages handled, failed and dead-lettered; and the outbox's backlog.")
+            .Produces<MessagingStatus>();
         return app;
     }
 
@@ -57,14 +71,18 @@ public static class MessagingApi
         return TypedResults.Accepted($"/api/v3/messaging/pings/{ping.PingId}", new PingAccepted(ping.PingId, distinctTopics, subscriptions));
     }
 
-    public static async Task<IResult> GetPing(Guid id, ClaimsPrincipal user, MetadataDatabase metadata, CancellationToken cancellationToken) =>
+    public static async Task<IResult> GetPing([Description("The ping's id, as its 202 answer gave it.")] Guid id, ClaimsPrincipal user,
+        MetadataDatabase metadata, CancellationToken cancellationToken) =>
         TypedResults.Ok(new PingStatus(id, await Pings.ReadDeliveriesAsync(metadata.DataSource, id, user.GetOrganizationId(), cancellationToken)));
 
     public static async Task<IResult> GetStatus(MetadataDatabase metadata, CancellationToken cancellationToken) =>
         TypedResults.Ok(await MessagingStatus.ReadAsync(metadata.DataSource, cancellationToken));
 }
 
-public sealed record PingRequest(IReadOnlyList<string>? Topics, int? DelayMilliseconds, bool? Fail);
+public sealed record PingRequest(
+    [property: Description("The worker topics to ping; all of them when absent.")] IReadOnlyList<string>? Topics = null,
+    [property: Description("How long each handler waits before it records the ping, 0 to 600000 ms.")] int? DelayMilliseconds = null,
+    [property: Description("Whether each handler fails (and the message is retried, then dead-lettered).")] bool? Fail = null);
 
 public sealed record PingAccepted(Guid Id, IReadOnlyList<string> Topics, IReadOnlyList<string> Subscriptions);
 

@@ -7,7 +7,13 @@ public static class PlatformHealthApi
     public static IEndpointRouteBuilder MapPlatformHealthApi(this IEndpointRouteBuilder app)
     {
         // Public like every health endpoint: it names services and their state, never an address or a secret.
-        app.MapGet("/api/v3/health", GetPlatformHealth).AllowAnonymous();
+        app.MapGet("/api/v3/health", GetPlatformHealth).AllowAnonymous()
+            .WithTags("Health")
+            .WithSummary("The platform's health")
+            .WithDescription("workspace-api's own checks and those of every service of the platform, asked now. " +
+                "`status` is the worst of them: Healthy, Degraded (a service works without something optional, such as Redis) or Unhealthy.")
+            .Produces<PlatformHealthReport>()
+            .Produces<PlatformHealthReport>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

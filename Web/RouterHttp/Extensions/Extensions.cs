@@ -39,6 +39,7 @@ internal static class Extensions
         app.UseResponseCompression();
         app.UseStaticFiles();
         app.MapProxy();
+        app.MapApiReference();
         // The web apps are single-page apps: a path that names no file gets their page (accounts under /acc/).
         app.MapFallbackToFile("/acc/{*path:nonfile}", "acc/index.html");
         app.MapFallbackToFile("index.html");

@@ -33,6 +33,7 @@ public static class Proxy
                 transforms.AddRequestHeader(RouterHeader, "router-http", append: false);
                 // What runs behind the router is nobody's business outside it.
                 transforms.AddResponseHeaderRemove(HeaderNames.Server, ResponseCondition.Always);
+                ApiReference.AddDocumentTransform(transforms);
             })
             .AddServiceDiscoveryDestinationResolver();
         return builder;

@@ -26,6 +26,8 @@ public sealed class RouterFactory(string upstream, IReadOnlyDictionary<string, s
         builder.UseSetting("ReverseProxy:Clusters:http-cache:Destinations:http-cache:Address", upstream);
         builder.UseSetting("ReverseProxy:Clusters:import-api:Destinations:import-api:Address", upstream);
         builder.UseSetting("ReverseProxy:Clusters:accounts-api:Destinations:accounts-api:Address", upstream);
+        builder.UseSetting("ReverseProxy:Clusters:maps-api:Destinations:maps-api:Address", upstream);
+        builder.UseSetting("ReverseProxy:Clusters:workspace-api:Destinations:workspace-api:Address", upstream);
         builder.UseSetting("ReverseProxy:Clusters:lds-api:Destinations:lds-api:Address", NobodyListening);
         // The SQL route's answers may take long, but not in a test: the cache cluster gives up after 2 s here.
         builder.UseSetting("ReverseProxy:Clusters:http-cache:HttpRequest:ActivityTimeout", "00:00:02");

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CartoSelfHosted.RouterHttp.Routing;
+using CartoSelfHosted.ServiceDefaults.OpenApi;
 
 namespace CartoSelfHosted.Integration.Tests.Router;
 
@@ -255,6 +257,45 @@ public sealed class RouterTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains(expected, await response.Content.ReadAsStringAsync(Cancel));
+    }
+
+    [Theory]
+    [InlineData("accounts")]
+    [InlineData("imports")]
+    [InlineData("maps")]
+    [InlineData("workspace")]
+    public async Task EachServicesOpenApiDocumentIsServedUnderTheApiReference(string service)
+    {
+        using var response = await _http.GetAsync(new Uri(_base, $"{ApiReference.Path}/openapi/{service}.json"), Cancel);
+        var echo = await Upstream.ReadEchoAsync(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ApiDocument.Path, echo.GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public async Task TheApiReferenceIsOnePageOverEveryDocumentServedFromTheRouterItself()
+    {
+        using var response = await _http.GetAsync(new Uri(_base, ApiReference.Path + "/"), Cancel);
+        var page = await response.Content.ReadAsStringAsync(Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.All(new[] { "accounts", "imports", "lds", "maps", "workspace" },
+            service => Assert.Contains($"api/docs/openapi/{service}.json", page));
+        // Nothing it loads is off the machine: its scripts are the router's own, and it names no other host.
+        Assert.DoesNotContain("http://", page);
+        Assert.DoesNotContain("https://", page);
+        foreach (var script in new[] { "scalar.js", "scalar.aspnetcore.js" })
+        {
+            Assert.Contains($"src=\"{script}\"", page);
+            using var served = await _http.GetAsync(new Uri(_base, $"{ApiReference.Path}/{script}"), Cancel);
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+        // And the path without its slash leads there (the page's relative URLs need it).
+        using var bare = await _http.GetAsync(new Uri(_base, ApiReference.Path), Cancel);
+        Assert.Equal(HttpStatusCode.OK, bare.StatusCode);
+        Assert.Equal(ApiReference.Path + "/", bare.RequestMessage?.RequestUri?.AbsolutePath);
     }
 
     [Fact]

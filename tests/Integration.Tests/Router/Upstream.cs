@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
+using CartoSelfHosted.ServiceDefaults.OpenApi;
 using CartoSelfHosted.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -52,6 +53,13 @@ public sealed class Upstream : IAsyncDisposable
             forwardedHost = request.Headers["X-Forwarded-Host"].ToString(),
             origin = request.Headers.Origin.ToString(),
             acceptEncoding = request.Headers.AcceptEncoding.ToString(),
+            authorization = request.Headers.Authorization.ToString(),
+        }));
+        // An OpenAPI document, as every service publishes one: the path it was asked at, and whether a token came with it.
+        app.MapGet(ApiDocument.Path, (HttpRequest request) => Results.Json(new
+        {
+            openapi = "3.1.1",
+            path = request.Path.Value,
             authorization = request.Headers.Authorization.ToString(),
         }));
         app.MapGet("/api/v3/sql/carto_dw/stream", async (HttpResponse response) =>

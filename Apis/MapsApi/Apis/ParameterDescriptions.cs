@@ -1,0 +1,37 @@
+using CartoSelfHosted.MapsApi.Maps;
+
+namespace CartoSelfHosted.MapsApi.Apis;
+
+/// <summary>What the parameters of the Maps and SQL endpoints mean, as the document says it.</summary>
+internal static class ParameterDescriptions
+{
+    public const string Connection = "The warehouse connection: `carto_dw`, the built-in one (any other is a 404).";
+
+    public const string Kind = "`table` (a table, by `name`) or `query` (a query, by `q` and `queryParameters`).";
+
+    public const string SourceId = "The source's id, from its instantiation.";
+
+    public const string Cache = "The source's data version, from the URL its instantiation gave: it changes when its tables do, and keys caches.";
+
+    public const string Query = "One SQL statement that only reads, run as the organization; `$1`, `$2`… take `queryParameters`.";
+
+    public const string QueryParameters = "A JSON array of values, bound in order to `$1`, `$2`… (each takes its type from where it is used).";
+
+    public const string QueryParametersInBody = "An array of values, bound in order to `$1`, `$2`… (each takes its type from where it is used).";
+
+    public const string Format = "How the rows come back: `json` (the default: `schema`, `rows`, `meta`), `geojson` (a FeatureCollection) or `csv`.";
+
+    public const string Name = "A table source's table: `table` (the organization's schema), `schema.table` or `database.schema.table`.";
+
+    public const string Columns = "The columns the tiles carry, comma-separated; all of them when absent.";
+
+    public const string SpatialDataColumn = $"The geometry column; `{MapSourceResolver.DefaultSpatialColumn}` when absent.";
+
+    public const string SpatialDataType = "`geo` (a geometry column), the only one here.";
+
+    public const string TileResolution = "0.25, 0.5 (the default), 1, 2 or 4: accepted and echoed; tiles are always 4096 units.";
+
+    public const string Page = "The page, from 1.";
+
+    public const string PageSize = "Jobs per page, 1 to 100.";
+}

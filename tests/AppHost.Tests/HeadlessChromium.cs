@@ -1,0 +1,14 @@
+using Microsoft.Playwright;
+
+namespace CartoSelfHosted.AppHost.Tests;
+
+/// <summary>The browser the tests drive: Debian's chromium, headless (Playwright's own download is not reachable here).</summary>
+internal static class HeadlessChromium
+{
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--no-sandbox"],
+    });
+}
