@@ -14,11 +14,20 @@ public sealed class RouterFactory(string upstream, IReadOnlyDictionary<string, s
 {
     public static readonly string NobodyListening = $"http://127.0.0.1:{LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The router's access log, out of the repository.</summary>
+    public string AccessLogDirectory { get; } = Directory.CreateTempSubdirectory("router-access-log-").FullName;
+
     public Uri Start()
     {
         UseKestrel(0);
         StartServer();
         return ClientOptions.BaseAddress;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(AccessLogDirectory, recursive: true);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -31,6 +40,7 @@ public sealed class RouterFactory(string upstream, IReadOnlyDictionary<string, s
         builder.UseSetting("ReverseProxy:Clusters:lds-api:Destinations:lds-api:Address", NobodyListening);
         // The SQL route's answers may take long, but not in a test: the cache cluster gives up after 2 s here.
         builder.UseSetting("ReverseProxy:Clusters:http-cache:HttpRequest:ActivityTimeout", "00:00:02");
+        builder.UseSetting("AccessLog:Directory", AccessLogDirectory);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             builder.UseSetting(key, value);
