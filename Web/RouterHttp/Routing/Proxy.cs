@@ -129,22 +129,28 @@ public static class Proxy
         {
             return;
         }
-        var problem = failure.Error switch
+        var badRequest = failure.Error == ForwarderError.RequestBodyClient ? FindBadRequest(failure.Exception) : null;
+        // A chunked body that grew past the limit while streaming: the same answer as a declared length over it.
+        if (badRequest?.StatusCode == StatusCodes.Status413PayloadTooLarge
+            && context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit)
+        {
+            await RouterProblems.PayloadTooLargeAsync(context, limit);
+            return;
+        }
+        var (status, type, detail) = failure.Error switch
         {
             ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, ProblemTypes.UpstreamTimeout,
                 "The service behind this route did not answer in time."),
             ForwarderError.NoAvailableDestinations => (StatusCodes.Status503ServiceUnavailable, ProblemTypes.UpstreamUnavailable,
                 "The service behind this route is unavailable. Try again shortly."),
-            ForwarderError.RequestBodyClient when FindBadRequest(failure.Exception) is { } badRequest => (badRequest.StatusCode,
-                ProblemTypes.ForStatus(badRequest.StatusCode), badRequest.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? "The request body is larger than this route accepts."
-                    : "The request body could not be read: " + badRequest.Message),
+            ForwarderError.RequestBodyClient when badRequest is not null => (badRequest.StatusCode, ProblemTypes.ForStatus(badRequest.StatusCode),
+                "The request body could not be read: " + badRequest.Message),
             ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest, ProblemTypes.BadRequest,
                 "The request body could not be read."),
             _ => (StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable,
                 "The service behind this route is not answering. Try again shortly."),
         };
-        await RouterProblems.WriteAsync(context, problem.Item1, problem.Item2, problem.Item3);
+        await RouterProblems.WriteAsync(context, status, type, detail);
     }
 
     private static BadHttpRequestException? FindBadRequest(Exception? exception)

@@ -125,7 +125,8 @@ public sealed class RouterTests : IAsyncLifetime
 
         using var response = await _http.PostAsync(new Uri(_base, "/api/v3/accounts/upload"), content, Cancel);
 
-        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "/payload-too-large");
+        var problem = await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "/payload-too-large");
+        Assert.Contains("10,485,760 bytes", problem.GetProperty("detail").GetString());
     }
 
     [Fact]
