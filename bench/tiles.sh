@@ -236,6 +236,8 @@ for table in cities countries; do
   # The bytes for nginx, from the router (Varnish hits now). Then warm router and nginx in turns, the list ten times
   # over in each pass (one list takes a fraction of a second from a cache).
   run "$table" - "$router_url" "$router_warmup" --token "$token" --save "$data/static/$table"
+  # Compressing tiles once, by Varnish (as now) or by maps-api: the same work per tile, timed on the very bytes.
+  "${bench[@]}" compress --dir "$data/static/$table" --table "$table" >>"$data/compression.txt"
   for _ in $(seq 1 "$rounds"); do
     run "$table" router-warm "$router_url" "$router_warmup" --token "$token" --repeat 10
     run "$table" nginx-router-warm "$nginx_router_url" "$nginx_router_warmup" --token "$token" --repeat 10
@@ -265,3 +267,5 @@ for table in cities countries; do
 done
 printf '  maps-api without Redis: MapsApi__RedisTileMinimumCost=1.00:00:00 given to AppHost; tiles in Redis at the end: %s\n' "$redis_tiles"
 "${bench[@]}" report --results "$results"
+printf '\nCompressing a tile once (the saved tiles, in process; Varnish gzips at fetch, once per cached tile):\n'
+cat "$data/compression.txt"

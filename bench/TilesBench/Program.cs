@@ -1,6 +1,6 @@
 using CartoSelfHosted.TilesBench;
 
-// bench/tiles.sh drives it; three commands:
+// bench/tiles.sh drives it; four commands:
 //   serve  --port P --warehouse <connection string> --metadata <connection string> --sources <id>,<id>…
 //          the PostGIS-alone reference: GET /{id}/{z}/{x}/{y} runs maps-api's tile SQL of that source over a plain pool.
 //   run    --list <file of z/x/y> --template <url with {z} {x} {y}> --concurrency N [--token T] [--repeat R]
@@ -10,9 +10,11 @@ using CartoSelfHosted.TilesBench;
 //          writes the tiles' bytes under <dir>/z/x/y.mvt.
 //   report --results <tsv>
 //          the table of every pass and the goals.
+//   compress --dir <dir written by run --save> --table <name>
+//          what gzipping each of those tiles once costs, at Varnish's level and at the fastest.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: TilesBench serve|run|report --option value …");
+    Console.Error.WriteLine("usage: TilesBench serve|run|report|compress --option value …");
     return 2;
 }
 var options = Options.Parse(args.Skip(1));
@@ -26,6 +28,8 @@ switch (args[0])
         return await LoadRunner.RunAsync(options);
     case "report":
         return Report.Print(options.Get("results"));
+    case "compress":
+        return CompressionCost.Print(options.Get("dir"), options.Get("table"));
     default:
         Console.Error.WriteLine($"unknown command '{args[0]}'");
         return 2;
