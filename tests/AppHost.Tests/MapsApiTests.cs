@@ -94,9 +94,10 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         Assert.Equal(["Lisbon", "Madrid", "Quito"], NamesOf(tableSource));
         var madrid = tableSource.GetProperty("z0").EnumerateArray().Single(feature => feature.GetProperty("properties").GetProperty("name").GetString() == "Madrid");
         Assert.Equal(3300000, madrid.GetProperty("properties").GetProperty("population").GetInt32());
-        // Decoded by @mapbox/vector-tile back to degrees: within a z0 tile's precision (360° / 4096).
-        Assert.Equal(-3.7, madrid.GetProperty("lngLat")[0].GetDouble(), 0.1);
-        Assert.Equal(40.42, madrid.GetProperty("lngLat")[1].GetDouble(), 0.1);
+        // Decoded by @mapbox/vector-tile back to degrees: within a z0 tile's precision at the client's default
+        // tileResolution (0.5: a 512-unit grid, 360° / 512).
+        Assert.Equal(-3.7, madrid.GetProperty("lngLat")[0].GetDouble(), 360.0 / 512);
+        Assert.Equal(40.42, madrid.GetProperty("lngLat")[1].GetDouble(), 360.0 / 512);
 
         var querySource = seen.GetProperty("query");
         Assert.StartsWith(Platform.Router + "api/v3/maps/carto_dw/query/", querySource.GetProperty("tiles")[0].GetString());

@@ -43,7 +43,7 @@ public static class MapTilesApi
         // Tiles come by the thousand a second, each costing about what its trace would: one in a hundred is traced.
         api.MapGet("/{z}/{x}/{y}", Tile).WithMetadata(new SampledTracing(100))
             .WithSummary("A tile of a source")
-            .WithDescription("A Mapbox Vector Tile (layer `default`, extent 4096) or, with `formatTiles=geojson`, a GeoJSON " +
+            .WithDescription("A Mapbox Vector Tile (layer `default`, extent 1024 × the source's `tileResolution`: 512 by default) or, with `formatTiles=geojson`, a GeoJSON " +
                 "FeatureCollection. An empty tile is a 204.")
             .Produces<Stream>(StatusCodes.Status200OK, MvtContentType, "application/geo+json")
             .Produces(StatusCodes.Status204NoContent)
@@ -102,8 +102,9 @@ public static class MapTilesApi
             ["maxresolution"] = TilePyramid.MaxZoom,
             ["bounds"] = bounds,
             ["center"] = new[] { (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 0 },
+            // No properties_tiles: deck.gl's VectorTileLayer fetches them whenever the field is there, even empty, and
+            // then fails every tile. They belong to boundary sources only.
             ["tileResolution"] = source.TileResolution,
-            ["properties_tiles"] = Array.Empty<string>(),
             ["vector_layers"] = new[]
             {
                 new

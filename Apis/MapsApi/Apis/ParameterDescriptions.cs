@@ -29,7 +29,7 @@ internal static class ParameterDescriptions
 
     public const string SpatialDataType = "`geo` (a geometry column), the only one here.";
 
-    public const string TileResolution = "0.25, 0.5 (the default), 1, 2 or 4: accepted and echoed; tiles are always 4096 units.";
+    public const string TileResolution = "0.25, 0.5 (the default), 1, 2 or 4: the tiles' grid, 256, 512, 1024, 2048 or 4096 units a side.";
 
     public const string Page = "The page, from 1.";
 

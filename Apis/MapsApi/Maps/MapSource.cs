@@ -38,6 +38,12 @@ public sealed record MapSource(
 
     public string Id { get; } = ComputeId(Kind, Connection, OrganizationId, Table, Query, QueryParameters, Columns, SpatialColumn, TileResolution);
 
+    /// <summary>
+    /// The grid of the source's vector tiles, as CARTO's <c>tileResolution</c> sets it: 0.25, 0.5 (the client's default),
+    /// 1, 2 and 4 give 256 to 4096 units a side.
+    /// </summary>
+    public int TileExtent => (int)(1024 * TileResolution);
+
     /// <summary>The table's prepared copy for tiles, read as the organization; query sources have none.</summary>
     public TileTableSource? TileTable => Table is null
         ? null

@@ -31,8 +31,9 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
     IOptions<MapsApiOptions> options)
 {
     public const string LayerName = "default";
-    public const int Extent = 4096;
-    public const int Buffer = 64;
+
+    /// <summary>What a tile takes in beyond its edges, as a part of its side: 64 units of a 4096 grid, as PostGIS's default.</summary>
+    private const double BufferFraction = 1.0 / 64;
 
     private const string TileGeometry = "_carto_tile_geom";
 
@@ -60,7 +61,7 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
     /// <summary>The statement for a table's tile, on its prepared copy; $1, $2, $3 are z, x and y.</summary>
     public static string TableTileSql(MapSource source, TileTableSource table, TileFormat format) =>
         TileSql(source, $"{PreparedTileTables.SchemaName}.{SqlIdentifier.Quote(table.PreparedName)}", "source._carto_geom",
-            "source._carto_geom && ST_TileEnvelope($1, $2, $3, margin => " + TilePyramid.Literal((double)Buffer / Extent) + ")" +
+            "source._carto_geom && ST_TileEnvelope($1, $2, $3, margin => " + TilePyramid.Literal(BufferFraction) + ")" +
             " AND source._carto_zmin <= $1 AND source._carto_zmax >= $1", format, 1);
 
     private async Task<byte[]?> RenderTableAsync(MapSource source, TileTableSource table, int z, int x, int y, TileFormat format,
@@ -81,7 +82,7 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
         var (zp, xp, yp) = ($"${first}", $"${first + 1}", $"${first + 2}");
         var geometry = source.GeometrySql;
         var command = new NpgsqlBatchCommand(TileSql(source, source.FromClause, $"ST_Transform({geometry}, 3857)",
-            $"{geometry} && ST_Transform(ST_TileEnvelope({zp}, {xp}, {yp}, margin => {TilePyramid.Literal((double)Buffer / Extent)}), 4326)",
+            $"{geometry} && ST_Transform(ST_TileEnvelope({zp}, {xp}, {yp}, margin => {TilePyramid.Literal(BufferFraction)}), 4326)",
             format, first));
         command.Parameters.AddRange(parameters.ToArray());
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = z });
@@ -127,10 +128,12 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
     {
         var (z, x, y) = ($"${firstTileParameter}", $"${firstTileParameter + 1}", $"${firstTileParameter + 2}");
         var attributes = Attributes(source);
+        var extent = source.TileExtent;
+        var buffer = (int)(extent * BufferFraction);
         var (geometry, encode) = format == TileFormat.Mvt
-            ? ($"ST_AsMVTGeom({webMercator}, ST_TileEnvelope({z}, {x}, {y}), {Extent}, {Buffer}, true)",
-                $"CASE WHEN count({TileGeometry}) = 0 THEN NULL ELSE ST_AsMVT(tile.*, '{LayerName}', {Extent}, '{TileGeometry}') END")
-            : ($"ST_Transform(ST_ClipByBox2D({webMercator}, ST_TileEnvelope({z}, {x}, {y}, margin => {TilePyramid.Literal((double)Buffer / Extent)})), 4326)",
+            ? ($"ST_AsMVTGeom({webMercator}, ST_TileEnvelope({z}, {x}, {y}), {extent}, {buffer}, true)",
+                $"CASE WHEN count({TileGeometry}) = 0 THEN NULL ELSE ST_AsMVT(tile.*, '{LayerName}', {extent}, '{TileGeometry}') END")
+            : ($"ST_Transform(ST_ClipByBox2D({webMercator}, ST_TileEnvelope({z}, {x}, {y}, margin => {TilePyramid.Literal(BufferFraction)})), 4326)",
                 $"CASE WHEN count({TileGeometry}) = 0 THEN NULL ELSE convert_to(json_build_object('type', 'FeatureCollection', 'features', " +
                 $"json_agg(ST_AsGeoJSON(tile.*, '{TileGeometry}', 7)::json) FILTER (WHERE {TileGeometry} IS NOT NULL AND NOT ST_IsEmpty({TileGeometry})))::text, 'UTF8') END");
         return $"""

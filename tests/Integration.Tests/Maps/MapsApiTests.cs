@@ -50,6 +50,11 @@ public abstract class MapsApiTests(SqlEnvironment environment)
         var names = stats.GetProperty("attributes").EnumerateArray().Single(attribute => attribute.GetProperty("attribute").GetString() == "name");
         Assert.Equal(4, names.GetProperty("categories").GetArrayLength());
 
+        // deck.gl's VectorTileLayer fetches properties_tiles whenever the field is there (an empty list too) and then
+        // fails every tile: only boundary sources have them.
+        Assert.False(tileJson.TryGetProperty("properties_tiles", out _));
+        Assert.Equal(0.5, tileJson.GetProperty("tileResolution").GetDouble());
+
         var features = await TileFeaturesAsync(client, template, 0, 0, 0);
         Assert.Equal(["Lisbon", "Madrid", "Quito"], features.Select(feature => (string)feature.Properties["name"]).Order());
         Assert.All(features, feature => Assert.Equal(1, feature.GeometryType));
@@ -57,6 +62,26 @@ public abstract class MapsApiTests(SqlEnvironment environment)
         // Madrid at z6 is tile 31/24; Quito is not in it.
         var madrid = await TileFeaturesAsync(client, template, 6, 31, 24);
         Assert.Equal(["Madrid"], madrid.Select(feature => (string)feature.Properties["name"]));
+    }
+
+    [Theory]
+    [InlineData(null, 512)]
+    [InlineData("0.25", 256)]
+    [InlineData("1", 1024)]
+    [InlineData("4", 4096)]
+    public async Task TileResolutionSetsTheTilesGrid(string? tileResolution, int extent)
+    {
+        using var client = environment.ClientOf(environment.A);
+        var template = await TemplateAsync(client, "table", "name=cities" + (tileResolution is null ? "" : "&tileResolution=" + tileResolution));
+
+        var response = await client.GetAsync(TileUrl(template, 0, 0, 0), Cancellation);
+        var layer = Assert.Single(VectorTile.Decode(await response.Content.ReadAsByteArrayAsync(Cancellation)));
+        Assert.Equal(extent, layer.Extent);
+        // Madrid (-3.7°, 40.42°) on that grid: x from the west edge, y from the north one (Web Mercator), to a unit.
+        var madrid = layer.Features.Single(feature => (string)feature.Properties["name"] == "Madrid").FirstVertex;
+        Assert.Equal((-3.7 + 180) / 360 * extent, madrid.X, 1.0);
+        var mercatorY = Math.Log(Math.Tan(Math.PI / 4 + 40.42 * Math.PI / 360));
+        Assert.Equal((1 - mercatorY / Math.PI) / 2 * extent, madrid.Y, 1.0);
     }
 
     [Fact]
