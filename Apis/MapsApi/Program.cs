@@ -12,6 +12,7 @@ app.UseApiTokenAuthentication();
 app.MapApiDocument();
 app.MapSqlQueryApi();
 app.MapSqlJobsApi();
+app.MapWidgetModelApi();
 app.MapMapInstantiationApi();
 app.MapMapTilesApi();
 

@@ -21,8 +21,9 @@ public static class ProblemDetailsExtensions
             }
             problem.Instance ??= context.HttpContext.Request.Path;
             problem.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
-            // CARTO's own clients (@carto/api-client) show a failed request's `error` member, as CARTO's APIs send it.
-            problem.Extensions["error"] = problem.Detail ?? problem.Title;
+            // CARTO's own clients (@carto/api-client) show a failed request's `error` member, as CARTO's APIs send it;
+            // an answer that sets it itself keeps it (the clients match some, like "Column not found", exactly).
+            problem.Extensions.TryAdd("error", problem.Detail ?? problem.Title);
             if (context.HttpContext.Request.Headers.TryGetValue(RequestIdHeader, out var requestId))
             {
                 problem.Extensions["requestId"] = requestId.ToString();

@@ -1,5 +1,6 @@
 using CartoSelfHosted.MapsApi.Maps;
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.MapsApi.Widgets;
 using CartoSelfHosted.Platform.Tiles;
 using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ internal static class Extensions
 
         builder.Services.Configure<SqlApiOptions>(builder.Configuration.GetSection("SqlApi"));
         builder.Services.AddSingleton<SqlQueryRunner>();
+        builder.Services.AddSingleton<WidgetService>();
 
         builder.Services.Configure<MapsApiOptions>(builder.Configuration.GetSection("MapsApi"));
         builder.Services.AddSingleton<PreparedTileTables>();

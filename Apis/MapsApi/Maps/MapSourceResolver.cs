@@ -87,7 +87,7 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
             [], request.SpatialDataColumn is { Length: > 0 } spatial ? spatial : DefaultSpatialColumn, tileResolution, []);
         try
         {
-            var described = await DescribeAsync(warehouse, draft, parameters, cancellationToken);
+            var described = await DescribeAsync(warehouse, draft.FromClause, parameters, options.Value.StatementTimeout, cancellationToken);
             var (columns, columnsProblem) = ChooseColumns(described, draft, request.Columns);
             if (columns is null)
             {
@@ -107,7 +107,7 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
     /// <c>database.schema.table</c> as CARTO's fully qualified names have it; parts may be double-quoted. An unquoted part
     /// that matches no table is tried in lower case too, as PostgreSQL folds it.
     /// </summary>
-    private static async Task<SourceTable?> FindTableAsync(NpgsqlConnection warehouse, string name, string organizationSlug,
+    internal static async Task<SourceTable?> FindTableAsync(NpgsqlConnection warehouse, string name, string organizationSlug,
         CancellationToken cancellationToken)
     {
         var parts = SplitQualifiedName(name);
@@ -193,12 +193,13 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
         return parts;
     }
 
-    private async Task<List<QueryColumn>> DescribeAsync(NpgsqlConnection warehouse, MapSource source, List<NpgsqlParameter> parameters,
-        CancellationToken cancellationToken)
+    /// <summary>The columns of the rows <paramref name="fromClause"/> names (a quoted table, or a query as a subquery).</summary>
+    internal static async Task<List<QueryColumn>> DescribeAsync(NpgsqlConnection warehouse, string fromClause, List<NpgsqlParameter> parameters,
+        TimeSpan statementTimeout, CancellationToken cancellationToken)
     {
-        var describe = new NpgsqlBatchCommand($"SELECT * FROM {source.FromClause} AS source LIMIT 0");
-        describe.Parameters.AddRange(parameters.ToArray());
-        await using var batch = ReadOnlyBatch.Create(warehouse, options.Value.StatementTimeout, describe);
+        var describe = new NpgsqlBatchCommand($"SELECT * FROM {fromClause} AS source LIMIT 0");
+        describe.Parameters.AddRange(parameters.Select(parameter => parameter.Clone()).ToArray());
+        await using var batch = ReadOnlyBatch.Create(warehouse, statementTimeout, describe);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var columns = new List<QueryColumn>();
         for (var ordinal = 0; ordinal < reader.FieldCount; ordinal++)

@@ -11,16 +11,20 @@ namespace CartoSelfHosted.MapsApi.Sql;
 /// </summary>
 public static class SqlCaching
 {
-    internal static void Apply(HttpContext httpContext, SqlQuery query, TimeSpan cacheDuration)
+    internal static void Apply(HttpContext httpContext, SqlQuery query, TimeSpan cacheDuration) =>
+        Apply(httpContext, query.Connection, query.Cacheable, cacheDuration);
+
+    /// <summary>The same for any answer made from the organization's data on a connection (widgets, too).</summary>
+    internal static void Apply(HttpContext httpContext, string connection, bool cacheable, TimeSpan cacheDuration)
     {
         var headers = httpContext.Response.Headers;
-        if (!query.Cacheable)
+        if (!cacheable)
         {
             headers.CacheControl = "no-store";
             return;
         }
         headers.CacheControl = "private, max-age=30";
         headers["Surrogate-Control"] = "max-age=" + ((long)cacheDuration.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-        headers["xkey"] = $"{SurrogateKeys.Connection(query.Connection)} {SurrogateKeys.OrganizationQueries(httpContext.User.GetOrganizationSlug())}";
+        headers["xkey"] = $"{SurrogateKeys.Connection(connection)} {SurrogateKeys.OrganizationQueries(httpContext.User.GetOrganizationSlug())}";
     }
 }

@@ -1,0 +1,102 @@
+using System.ComponentModel;
+using System.Security.Claims;
+using System.Text.Json;
+using CartoSelfHosted.MapsApi.Widgets;
+using CartoSelfHosted.Platform.Security;
+using CartoSelfHosted.ServiceDefaults.Problems;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CartoSelfHosted.MapsApi.Apis;
+
+/// <summary>
+/// CARTO's widget model API, what <c>widgetSource</c> of <c>@carto/api-client</c> calls: formula, category, histogram,
+/// range, scatterplot, table and aggregations over a table or a query source, with its filters and spatial filters.
+/// GET answers are cached like the SQL API's (per token, purged when the organization's data changes); POST (sent for
+/// long requests) never.
+/// </summary>
+public static class WidgetModelApi
+{
+    private const string Model = "formula, category, histogram, range, scatterplot, table or aggregations.";
+
+    public static IEndpointRouteBuilder MapWidgetModelApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v3/sql/{connection}/model/{model}").WithTags("Widgets");
+        api.MapGet("", ModelByGet)
+            .WithSummary("Compute a widget's model")
+            .WithDescription("The model's rows over the source with its filters, as `@carto/api-client` parses them. " +
+                "`params`, `queryParameters`, `filters` and `spatialFilters` are JSON.")
+            .WithModelAnswers();
+        api.MapPost("", ModelByPost)
+            .WithSummary("Compute a widget's model, sent in the body")
+            .WithDescription("The same as the GET, for requests too long for a URL. Never cached.")
+            .WithModelAnswers();
+        return app;
+    }
+
+    private static RouteHandlerBuilder WithModelAnswers(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces<JsonElement>(StatusCodes.Status200OK, "application/json")
+        .WithProblem(StatusCodes.Status400BadRequest, "An unknown model, source type or column (`Column not found`, with `column_name`), " +
+            "`params` or filters that do not parse, an expression that is not an aggregate over the source's columns, or SQL " +
+            "PostgreSQL refused.")
+        .WithProblem(StatusCodes.Status403Forbidden, "The source reads what the organization may not.")
+        .WithProblem(StatusCodes.Status404NotFound, "An unknown connection or table.");
+
+    public static Task<IResult> ModelByGet([Description(ParameterDescriptions.Connection)] string connection,
+        [Description(Model)] string model, [Description("`table` or `query`.")] string? type,
+        [Description("The table's name, or the query's SQL.")] string? source,
+        [Description("The model's parameters, JSON.")] string? @params,
+        [Description(ParameterDescriptions.QueryParameters)] string? queryParameters,
+        [Description("CARTO's filters, JSON: `{column: {in|between|closed_open|time|stringSearch: {values}}}`.")] string? filters,
+        [Description("`and` (the default) or `or`: how the columns' filters combine.")] string? filtersLogicalOperator,
+        [Description("`{geometry column: GeoJSON Polygon or MultiPolygon}`, JSON.")] string? spatialFilters,
+        HttpContext httpContext, ClaimsPrincipal user, WidgetService widgets, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var request = new WidgetRequest(type, source, Json(@params, "params") ?? default, Json(queryParameters, "queryParameters"),
+                Json(filters, "filters"), filtersLogicalOperator, Json(spatialFilters, "spatialFilters"));
+            return widgets.RunAsync(httpContext, connection, model, request, cacheable: true, user.GetOrganizationSlug(), cancellationToken);
+        }
+        catch (WidgetError error)
+        {
+            return Task.FromResult(error.ToProblem());
+        }
+    }
+
+    public static Task<IResult> ModelByPost([Description(ParameterDescriptions.Connection)] string connection,
+        [Description(Model)] string model, [FromBody] WidgetModelBody body, HttpContext httpContext, ClaimsPrincipal user,
+        WidgetService widgets, CancellationToken cancellationToken) =>
+        widgets.RunAsync(httpContext, connection, model,
+            new WidgetRequest(body.Type, body.Source, body.Params ?? default,
+                // The client sends an empty string when the source has no parameters.
+                body.QueryParameters is { ValueKind: JsonValueKind.String } ? null : body.QueryParameters,
+                body.Filters, body.FiltersLogicalOperator, body.SpatialFilters),
+            cacheable: false, user.GetOrganizationSlug(), cancellationToken);
+
+    /// <summary>A query-string member holding JSON; an empty one (as the client sends <c>queryParameters=</c>) is absent.</summary>
+    private static JsonElement? Json(string? text, string name)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonDocument.Parse(text).RootElement;
+        }
+        catch (JsonException)
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, $"{name} is not JSON.");
+        }
+    }
+}
+
+/// <summary>The POST body, as <c>@carto/api-client</c> sends it (other members, like <c>client</c>, are ignored).</summary>
+public sealed record WidgetModelBody(
+    [property: Description("`table` or `query`.")] string? Type,
+    [property: Description("The table's name, or the query's SQL.")] string? Source,
+    [property: Description("The model's parameters.")] JsonElement? Params = null,
+    [property: Description(ParameterDescriptions.QueryParametersInBody)] JsonElement? QueryParameters = null,
+    [property: Description("CARTO's filters.")] JsonElement? Filters = null,
+    [property: Description("`and` (the default) or `or`.")] string? FiltersLogicalOperator = null,
+    [property: Description("A geometry column and its GeoJSON polygon.")] JsonElement? SpatialFilters = null);

@@ -1,0 +1,170 @@
+using System.Text.Json;
+
+namespace CartoSelfHosted.MapsApi.Widgets;
+
+/// <summary>
+/// CARTO's widget models (<c>/v3/sql/{connection}/model/{model}</c>), each one statement that answers the JSON
+/// <c>@carto/api-client</c> parses (<c>{"rows": […], "metadata": {…}}</c>), built by PostgreSQL itself so that every value
+/// keeps its type. Columns and expressions come through <see cref="WidgetSql"/>: quoted, parsed, never pasted.
+/// </summary>
+public static class WidgetModels
+{
+    /// <summary>As CARTO's maps-api: the client asks for 500 and keeps in sync with it.</summary>
+    public const int ScatterplotLimit = 500;
+
+    public const int TableLimit = 1000;
+
+    public static readonly string[] Names = ["formula", "category", "histogram", "range", "scatterplot", "table", "aggregations"];
+
+    public static string Statement(string model, WidgetSql sql, JsonElement parameters) => model switch
+    {
+        "formula" => Formula(sql, parameters),
+        "category" => Category(sql, parameters),
+        "histogram" => Histogram(sql, parameters),
+        "range" => Range(sql, parameters),
+        "scatterplot" => Scatterplot(sql, parameters),
+        "table" => Table(sql, parameters),
+        "aggregations" => Aggregations(sql, parameters),
+        _ => throw new WidgetError(WidgetError.InvalidParameters, $"'{model}' is not a widget model: {string.Join(", ", Names)} are."),
+    };
+
+    private static string Formula(WidgetSql sql, JsonElement parameters)
+    {
+        var value = sql.Aggregate(WidgetSql.Text(parameters, "operation"), WidgetSql.Text(parameters, "column"),
+            WidgetSql.Text(parameters, "operationExp"));
+        return $"SELECT json_build_object('rows', json_build_array(json_build_object('value', {value})))::text FROM {sql.From} WHERE {sql.Where}";
+    }
+
+    /// <summary>
+    /// The operation per value of <c>column</c>, in <c>orderBy</c>'s order; with <c>othersThreshold</c> N, the first N and,
+    /// as <c>metadata.others</c>, the operation over all the rows of the other values.
+    /// </summary>
+    private static string Category(WidgetSql sql, JsonElement parameters)
+    {
+        var column = WidgetSql.Text(parameters, "column");
+        var category = sql.Column(column);
+        var value = sql.Aggregate(WidgetSql.Text(parameters, "operation"), WidgetSql.Text(parameters, "operationColumn") ?? column,
+            WidgetSql.Text(parameters, "operationExp"));
+        var order = (WidgetSql.Text(parameters, "orderBy") ?? "frequency_desc") switch
+        {
+            "frequency_desc" => "value DESC NULLS LAST, name",
+            "frequency_asc" => "value ASC NULLS LAST, name",
+            "alphabetical_asc" => "name ASC",
+            "alphabetical_desc" => "name DESC",
+            var other => throw new WidgetError(WidgetError.InvalidParameters,
+                $"orderBy is frequency_desc, frequency_asc, alphabetical_asc or alphabetical_desc; '{other}' is not one."),
+        };
+        var threshold = WidgetSql.Integer(parameters, "othersThreshold");
+        if (threshold < 0)
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, "params.othersThreshold is 0 or more.");
+        }
+        var kept = threshold is { } n ? $"WHERE place <= {n}" : "";
+        var others = threshold is null ? "" :
+            $", 'metadata', json_build_object('others', (SELECT {value} FROM {sql.From} WHERE {sql.Where} " +
+            $"AND NOT EXISTS (SELECT 1 FROM ranked WHERE place <= {threshold} AND ranked.name IS NOT DISTINCT FROM {category})))";
+        return $"""
+                WITH grouped AS (SELECT {category} AS name, {value} AS value FROM {sql.From} WHERE {sql.Where} GROUP BY 1),
+                     ranked AS (SELECT name, value, row_number() OVER (ORDER BY {order}) AS place FROM grouped)
+                SELECT json_build_object(
+                  'rows', coalesce((SELECT json_agg(json_build_object('name', name, 'value', value) ORDER BY place) FROM ranked {kept}), '[]'::json){others})::text
+                """;
+    }
+
+    /// <summary>Bins by <c>ticks</c>: bin 0 below the first, bin i from tick i-1 (included) to tick i; empty bins left out.</summary>
+    private static string Histogram(WidgetSql sql, JsonElement parameters)
+    {
+        var column = WidgetSql.Text(parameters, "column");
+        var reference = sql.Column(column);
+        var ticks = parameters.TryGetProperty("ticks", out var given) && given.ValueKind == JsonValueKind.Array &&
+            given.EnumerateArray().All(tick => tick.ValueKind == JsonValueKind.Number)
+            ? given.EnumerateArray().Select(tick => tick.GetDouble()).ToArray()
+            : throw new WidgetError(WidgetError.InvalidParameters, "params.ticks is an array of numbers.");
+        if (ticks.Zip(ticks.Skip(1)).Any(pair => pair.First > pair.Second))
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, "params.ticks are in ascending order.");
+        }
+        var value = sql.Aggregate(WidgetSql.Text(parameters, "operation"), column, null);
+        return $"""
+                SELECT json_build_object('rows', coalesce(json_agg(json_build_object('tick', tick, 'value', value) ORDER BY tick), '[]'::json))::text
+                FROM (SELECT width_bucket({reference}::float8, {sql.Bind(ticks)}::float8[]) AS tick, {value} AS value
+                      FROM {sql.From} WHERE {sql.Where} AND {reference} IS NOT NULL GROUP BY 1) AS bins
+                """;
+    }
+
+    private static string Range(WidgetSql sql, JsonElement parameters)
+    {
+        var reference = sql.Column(WidgetSql.Text(parameters, "column"));
+        return $"SELECT json_build_object('rows', json_build_array(json_build_object('min', min({reference}), 'max', max({reference}))))::text " +
+            $"FROM {sql.From} WHERE {sql.Where}";
+    }
+
+    private static string Scatterplot(WidgetSql sql, JsonElement parameters)
+    {
+        var x = sql.Column(WidgetSql.Text(parameters, "xAxisColumn"));
+        var y = sql.Column(WidgetSql.Text(parameters, "yAxisColumn"));
+        return $"""
+                SELECT json_build_object('rows', coalesce(json_agg(json_build_object('x', x, 'y', y)), '[]'::json))::text
+                FROM (SELECT {x} AS x, {y} AS y FROM {sql.From} WHERE {sql.Where} AND {x} IS NOT NULL AND {y} IS NOT NULL
+                      LIMIT {ScatterplotLimit}) AS points
+                """;
+    }
+
+    /// <summary>A page of rows (<c>column</c>: the columns, <c>sortBy</c>, <c>sortDirection</c>, <c>limit</c>, <c>offset</c>) and the total.</summary>
+    private static string Table(WidgetSql sql, JsonElement parameters)
+    {
+        var names = parameters.TryGetProperty("column", out var given) && given.ValueKind == JsonValueKind.Array &&
+            given.EnumerateArray().All(name => name.ValueKind == JsonValueKind.String) && given.GetArrayLength() > 0
+            ? given.EnumerateArray().Select(name => name.GetString()!).Distinct().ToList()
+            : throw new WidgetError(WidgetError.InvalidParameters, "params.column is the array of columns to return.");
+        var columns = string.Join(", ", names.Select(name => sql.Column(name)));
+        var direction = (WidgetSql.Text(parameters, "sortDirection") ?? "asc").ToLowerInvariant() switch
+        {
+            "asc" => "ASC",
+            "desc" => "DESC",
+            var other => throw new WidgetError(WidgetError.InvalidParameters, $"sortDirection is asc or desc; '{other}' is not one."),
+        };
+        var order = WidgetSql.Text(parameters, "sortBy") is { Length: > 0 } sort ? $"ORDER BY {sql.Column(sort)} {direction} NULLS LAST" : "";
+        var limit = WidgetSql.Integer(parameters, "limit") ?? 10;
+        var offset = WidgetSql.Integer(parameters, "offset") ?? 0;
+        if (limit is < 0 or > TableLimit || offset < 0)
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, $"params.limit is 0 to {TableLimit}, and params.offset 0 or more.");
+        }
+        // The row number orders the page in json_agg, and is taken out of each row again.
+        return $"""
+                SELECT json_build_object(
+                  'rows', coalesce((SELECT json_agg(to_jsonb(page) - '_carto_row' ORDER BY page._carto_row)
+                                    FROM (SELECT {columns}, row_number() OVER ({order}) AS _carto_row FROM {sql.From} WHERE {sql.Where}
+                                          ORDER BY _carto_row LIMIT {limit} OFFSET {offset}) AS page), '[]'::json),
+                  'metadata', json_build_object('total', (SELECT count(*) FROM {sql.From} WHERE {sql.Where})))::text
+                """;
+    }
+
+    /// <summary><c>aggregations</c>: <c>[{column, operation, alias}]</c>, or CARTO's string form <c>"sum(a) AS x, avg(b) AS y"</c>.</summary>
+    private static string Aggregations(WidgetSql sql, JsonElement parameters)
+    {
+        IReadOnlyList<(string Sql, string Alias)> aggregates = parameters.TryGetProperty("aggregations", out var given) ? given.ValueKind switch
+        {
+            JsonValueKind.String => AggregateExpression.ParseList(given.GetString()!, sql.ColumnNames),
+            JsonValueKind.Array => given.EnumerateArray().Select(item =>
+            {
+                var operation = WidgetSql.Text(item, "operation");
+                if (operation == "custom")
+                {
+                    throw new WidgetError(WidgetError.InvalidParameters, "An aggregation's operation is count, avg, min, max or sum.");
+                }
+                var column = WidgetSql.Text(item, "column");
+                return (sql.Aggregate(operation, column, null), WidgetSql.Text(item, "alias") ?? column ?? operation ?? "value");
+            }).ToList(),
+            _ => throw new WidgetError(WidgetError.InvalidParameters, "params.aggregations is an array or an expression string."),
+        } : throw new WidgetError(WidgetError.InvalidParameters, "params.aggregations is missing.");
+        if (aggregates.Count == 0)
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, "params.aggregations names no aggregation.");
+        }
+        // The aliases are values (json_build_object's keys), bound like any other.
+        var members = string.Join(", ", aggregates.Select(aggregate => $"{sql.Bind(aggregate.Alias)}::text, {aggregate.Sql}"));
+        return $"SELECT json_build_object('rows', json_build_array(json_build_object({members})))::text FROM {sql.From} WHERE {sql.Where}";
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text;
+using System.Text.Json;
+using CartoSelfHosted.MapsApi.Maps;
+using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Postgres;
+using CartoSelfHosted.Platform.Warehouse;
+using CartoSelfHosted.ServiceDefaults.Problems;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CartoSelfHosted.MapsApi.Widgets;
+
+/// <summary>What <c>@carto/api-client</c>'s widget sources send, by GET (JSON members as query strings) or POST.</summary>
+public sealed record WidgetRequest(
+    string? Type,
+    string? Source,
+    JsonElement Params,
+    JsonElement? QueryParameters,
+    JsonElement? Filters,
+    string? FiltersLogicalOperator,
+    JsonElement? SpatialFilters);
+
+/// <summary>
+/// Runs a widget model over a table or query source of the caller's organization: as the organization, read-only, under
+/// the SQL API's statement timeout, in one statement whose JSON is the answer.
+/// </summary>
+public sealed class WidgetService(OrganizationDataSources organizations, IOptions<SqlApiOptions> options)
+{
+    public async Task<IResult> RunAsync(HttpContext httpContext, string connection, string model, WidgetRequest request, bool cacheable,
+        string organizationSlug, CancellationToken cancellationToken)
+    {
+        if (connection != WarehouseDatabase.BuiltInConnectionName)
+        {
+            return SqlProblems.UnknownConnection(connection);
+        }
+        if (request.Type is not ("table" or "query"))
+        {
+            return ProblemResults.BadRequest("Invalid source type", "type is 'table' (source is a table's name) or 'query' (source is SQL).");
+        }
+        if (string.IsNullOrWhiteSpace(request.Source))
+        {
+            return ProblemResults.BadRequest("No source", "source is the table's name or the query the widget reads.");
+        }
+        var (parameters, parametersError) = QueryParameters.Parse(request.QueryParameters);
+        if (parameters is null)
+        {
+            return ProblemResults.BadRequest("Invalid queryParameters", parametersError!);
+        }
+        if (request.Type == "table" && parameters.Count > 0)
+        {
+            return ProblemResults.BadRequest("Invalid queryParameters", "A table source takes no queryParameters.");
+        }
+
+        await using var warehouse = await organizations.OpenConnectionAsync(organizationSlug, cancellationToken);
+        // Never committed: the connection's return to the pool rolls it back.
+        await using var transaction = await warehouse.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            string from;
+            if (request.Type == "table")
+            {
+                var table = await MapSourceResolver.FindTableAsync(warehouse, request.Source, organizationSlug, cancellationToken);
+                if (table is null)
+                {
+                    return ProblemResults.NotFound("Unknown table", $"There is no table '{request.Source}' this organization can read.");
+                }
+                from = $"{SqlIdentifier.Quote(table.Schema)}.{SqlIdentifier.Quote(table.Table)}";
+            }
+            else
+            {
+                from = $"({request.Source}\n)";
+            }
+            var columns = await MapSourceResolver.DescribeAsync(warehouse, from, parameters, options.Value.StatementTimeout, cancellationToken);
+            var sql = new WidgetSql(from, columns, parameters);
+            WidgetFilters.Apply(sql, request.Filters, request.FiltersLogicalOperator, request.SpatialFilters);
+            var statement = new NpgsqlBatchCommand(WidgetModels.Statement(model, sql, request.Params));
+            statement.Parameters.AddRange(sql.Parameters.ToArray());
+            await using var batch = ReadOnlyBatch.Create(warehouse, options.Value.StatementTimeout, statement);
+            var answer = (string)(await batch.ExecuteScalarAsync(cancellationToken))!;
+            SqlCaching.Apply(httpContext, connection, cacheable, options.Value.CacheDuration);
+            return TypedResults.Bytes(Encoding.UTF8.GetBytes(answer), "application/json");
+        }
+        catch (WidgetError error)
+        {
+            return error.ToProblem();
+        }
+        catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
+        {
+            return problem;
+        }
+    }
+}

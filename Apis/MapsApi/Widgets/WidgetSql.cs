@@ -1,0 +1,81 @@
+using System.Text.Json;
+using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Postgres;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CartoSelfHosted.MapsApi.Widgets;
+
+/// <summary>
+/// The pieces of one widget statement over a source: its columns (as described by PostgreSQL), the parameters bound so
+/// far (the source's own <c>queryParameters</c> first, as <c>$1…</c>), and the WHERE clause its filters make.
+/// </summary>
+public sealed class WidgetSql(string fromClause, IReadOnlyList<QueryColumn> columns, List<NpgsqlParameter> parameters)
+{
+    private readonly Dictionary<string, QueryColumn> _columns = columns.GroupBy(column => column.Name)
+        .ToDictionary(group => group.Key, group => group.First());
+
+    public string From { get; } = $"{fromClause} AS source";
+
+    public IReadOnlySet<string> ColumnNames => _columns.Keys.ToHashSet();
+
+    public List<NpgsqlParameter> Parameters { get; } = parameters;
+
+    /// <summary>Conditions ANDed into every statement of the request (filters, spatial filters, the model's own).</summary>
+    public List<string> Conditions { get; } = [];
+
+    public string Where => Conditions.Count == 0 ? "true" : string.Join(" AND ", Conditions.Select(condition => $"({condition})"));
+
+    /// <summary>A column of the source, quoted, on the row alias <c>source</c>.</summary>
+    public string Column(string? name) => ColumnOf(name).Sql;
+
+    public (QueryColumn Column, string Sql) ColumnOf(string? name) =>
+        name is not null && _columns.TryGetValue(name, out var column)
+            ? (column, "source." + SqlIdentifier.Quote(column.Name))
+            : throw new WidgetError(WidgetError.ColumnNotFound, name ?? "");
+
+    /// <summary>Binds a value, returning its placeholder.</summary>
+    public string Bind<T>(T value, NpgsqlDbType? type = null)
+    {
+        var parameter = new NpgsqlParameter<T> { TypedValue = value };
+        if (type is { } dbType)
+        {
+            parameter.NpgsqlDbType = dbType;
+        }
+        Parameters.Add(parameter);
+        return "$" + Parameters.Count;
+    }
+
+    /// <summary>
+    /// An aggregate of CARTO's <c>operation</c> over <paramref name="column"/>: count (of rows for <c>*</c>), avg, min, max,
+    /// sum, or <c>custom</c> with its <c>operationExp</c>.
+    /// </summary>
+    public string Aggregate(string? operation, string? column, string? operationExpression) =>
+        (operation ?? "count").ToLowerInvariant() switch
+        {
+            "count" => column is null or "*" ? "count(*)" : $"count({Column(column)})",
+            "avg" or "min" or "max" or "sum" => $"{operation!.ToLowerInvariant()}({Column(column)})",
+            "custom" => AggregateExpression.Parse(operationExpression is { Length: > 0 } expression ? expression
+                : throw new WidgetError(WidgetError.InvalidParameters, "operation 'custom' needs operationExp."), ColumnNames),
+            var other => throw new WidgetError(WidgetError.InvalidParameters,
+                $"operation is one of count, avg, min, max, sum and custom; '{other}' is not one."),
+        };
+
+    /// <summary>A JSON string parameter of the request's <c>params</c>; null when absent.</summary>
+    public static string? Text(JsonElement parameters, string name) =>
+        parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty(name, out var value)
+            ? value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Null => null,
+                _ => throw new WidgetError(WidgetError.InvalidParameters, $"params.{name} is a string."),
+            }
+            : null;
+
+    public static int? Integer(JsonElement parameters, string name) =>
+        parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+            ? value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number
+            : value.ValueKind == JsonValueKind.String && int.TryParse(value.GetString(), out var parsed) ? parsed
+            : throw new WidgetError(WidgetError.InvalidParameters, $"params.{name} is a whole number.")
+            : null;
+}

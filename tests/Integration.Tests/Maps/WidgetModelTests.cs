@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CartoSelfHosted.Integration.Tests.Sql;
+
+namespace CartoSelfHosted.Integration.Tests.Maps;
+
+/// <summary>
+/// CARTO's widget model API (<c>/api/v3/sql/{connection}/model/{model}</c>) of maps-api over organization A's four cities
+/// (Lisbon 545,000; Madrid 3,300,000; Quito 2,800,000; a fourth with no population, date or place), as
+/// <c>@carto/api-client</c> sends its requests: every answer against what the same aggregate is, and what it must refuse.
+/// </summary>
+public sealed class WidgetModelTests(SqlEnvironment environment) : IClassFixture<SqlEnvironment>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task FormulaAnswersTheAggregateOfTheTable()
+    {
+        Assert.Equal(4, (await RowsAsync("formula", new { column = "*", operation = "count" }))[0].GetProperty("value").GetInt64());
+        Assert.Equal(6645000, (await RowsAsync("formula", new { column = "population", operation = "sum" }))[0].GetProperty("value").GetInt64());
+        Assert.Equal(2215000, (await RowsAsync("formula", new { column = "population", operation = "avg" }))[0].GetProperty("value").GetDouble());
+        var custom = await RowsAsync("formula", new { column = "population", operation = "custom", operationExp = "sum(population) / count(*) + 0.5" });
+        Assert.Equal(1661250.5, custom[0].GetProperty("value").GetDouble());
+    }
+
+    [Fact]
+    public async Task CategoryKeepsTheFirstValuesAndSumsTheOthers()
+    {
+        var answer = await AnswerAsync("category", new { column = "name", operation = "sum", operationColumn = "population", othersThreshold = 1 });
+        var row = Assert.Single(answer.GetProperty("rows").EnumerateArray());
+        Assert.Equal("Madrid", row.GetProperty("name").GetString());
+        Assert.Equal(3300000, row.GetProperty("value").GetInt64());
+        Assert.Equal(545000 + 2800000, answer.GetProperty("metadata").GetProperty("others").GetInt64());
+
+        var alphabetical = await RowsAsync("category", new { column = "name", operation = "count", orderBy = "alphabetical_desc" });
+        Assert.Equal(["Quito", "Nowhere, \"Quoted\"", "Madrid", "Lisbon"], alphabetical.Select(item => item.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task HistogramBinsByTheTicksAndLeavesNullsOut()
+    {
+        var rows = await RowsAsync("histogram", new { column = "population", operation = "count", ticks = new[] { 1000000, 3000000 } });
+        Assert.Equal([(0, 1L), (1, 1L), (2, 1L)], rows.Select(row => (row.GetProperty("tick").GetInt32(), row.GetProperty("value").GetInt64())));
+    }
+
+    [Fact]
+    public async Task RangeScatterplotTableAndAggregationsAnswerTheirShapes()
+    {
+        var range = (await RowsAsync("range", new { column = "population" }))[0];
+        Assert.Equal((545000, 3300000), (range.GetProperty("min").GetInt32(), range.GetProperty("max").GetInt32()));
+
+        Assert.Equal(3, (await RowsAsync("scatterplot", new { xAxisColumn = "population", yAxisColumn = "population" })).Count);
+
+        var table = await AnswerAsync("table", new { column = new[] { "name", "population" }, sortBy = "population", sortDirection = "desc", limit = 2, offset = 0 });
+        Assert.Equal(["Madrid", "Quito"], table.GetProperty("rows").EnumerateArray().Select(row => row.GetProperty("name").GetString()));
+        Assert.Equal(4, table.GetProperty("metadata").GetProperty("total").GetInt64());
+
+        var aggregations = (await RowsAsync("aggregations", new { aggregations = "sum(population) AS total, max(population) as biggest" }))[0];
+        Assert.Equal((6645000L, 3300000), (aggregations.GetProperty("total").GetInt64(), aggregations.GetProperty("biggest").GetInt32()));
+        var listed = (await RowsAsync("aggregations", new { aggregations = new[] { new { column = "population", operation = "min", alias = "smallest" } } }))[0];
+        Assert.Equal(545000, listed.GetProperty("smallest").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("""{"name": {"in": {"values": ["Lisbon", "Madrid"], "owner": "w1"}}}""", null, 2)]
+    [InlineData("""{"population": {"between": {"values": [[1000000, null]]}}}""", null, 2)]
+    [InlineData("""{"population": {"closed_open": {"values": [[545000, 2800000]]}}}""", null, 1)]
+    [InlineData("""{"name": {"stringSearch": {"values": ["QU"]}}}""", null, 2)]
+    [InlineData("""{"name": {"stringSearch": {"values": ["qu"], "params": {"mustStart": true, "caseSensitive": true}}}}""", null, 0)]
+    [InlineData("""{"name": {"stringSearch": {"values": ["^L.*n$"], "params": {"useRegExp": true}}}}""", null, 1)]
+    // Quito's founding, 1534-12-06, between 1500 and 1600 (epoch milliseconds).
+    [InlineData("""{"founded": {"time": {"values": [[-14831769600000, -11676096000000]]}}}""", null, 1)]
+    [InlineData("""{"name": {"in": {"values": ["Lisbon"]}}, "population": {"between": {"values": [[3000000, 4000000]]}}}""", "or", 2)]
+    [InlineData("""{"name": {"in": {"values": ["Lisbon"]}}, "population": {"between": {"values": [[3000000, 4000000]]}}}""", "and", 0)]
+    public async Task FiltersKeepTheRowsCartoKeeps(string filters, string? logicalOperator, int count)
+    {
+        var rows = await RowsAsync("formula", new { column = "*", operation = "count" }, filters, logicalOperator);
+        Assert.Equal(count, rows[0].GetProperty("value").GetInt64());
+    }
+
+    [Fact]
+    public async Task ASpatialFilterKeepsTheRowsInItsPolygons()
+    {
+        const string iberia = """{"type": "Polygon", "coordinates": [[[-10, 36], [4, 36], [4, 44], [-10, 44], [-10, 36]]]}""";
+        var inIberia = await RowsAsync("category", new { column = "name", operation = "count" }, spatialFilters: $$"""{"geom": {{iberia}}}""");
+        Assert.Equal(["Lisbon", "Madrid"], inIberia.Select(row => row.GetProperty("name").GetString()).Order());
+
+        // Across the antimeridian, as the client sends a viewport over it: nothing there but the Pacific.
+        const string pacific = """{"type": "MultiPolygon", "coordinates": [[[[170, -10], [180, -10], [180, 10], [170, 10], [170, -10]]], [[[-180, -10], [-170, -10], [-170, 10], [-180, 10], [-180, -10]]]]}""";
+        Assert.Empty(await RowsAsync("category", new { column = "name", operation = "count" }, spatialFilters: $$"""{"geom": {{pacific}}}"""));
+    }
+
+    [Fact]
+    public async Task AQuerySourceTakesItsParametersAndAPostTheSameBody()
+    {
+        using var client = environment.ClientOf(environment.A);
+        var response = await client.PostAsJsonAsync("/api/v3/sql/carto_dw/model/formula", new
+        {
+            type = "query", client = "deck-gl-carto", source = "SELECT * FROM cities WHERE population > $1", queryParameters = new[] { 1000000 },
+            @params = new { column = "population", operation = "max" }, filters = new { }, filtersLogicalOperator = "and",
+        }, Cancellation);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+        Assert.Equal(3300000, answer.GetProperty("rows")[0].GetProperty("value").GetInt32());
+    }
+
+    [Fact]
+    public async Task AnUnknownColumnIsCartosColumnNotFound()
+    {
+        var response = await GetAsync("formula", new { column = "no_such_column", operation = "sum" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+        Assert.Equal("Column not found", problem.GetProperty("error").GetString());
+        Assert.Equal("no_such_column", problem.GetProperty("column_name").GetString());
+    }
+
+    [Theory]
+    [InlineData("sum(population)); drop table cities; --")]
+    [InlineData("sum(population); DELETE FROM cities")]
+    [InlineData("pg_sleep(10)")]
+    [InlineData("sum((SELECT 1))")]
+    [InlineData("sum('1')")]
+    [InlineData("population")]
+    [InlineData("sum(sum(population))")]
+    public async Task AnExpressionThatIsNotAnAggregateOverColumnsIsRefusedAndRunsNothing(string expression)
+    {
+        var response = await GetAsync("formula", new { column = "population", operation = "custom", operationExp = expression });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(4, await environment.WarehouseScalarAsync<long>($"SELECT count(*) FROM {environment.A.Schema}.cities"));
+    }
+
+    [Theory]
+    [InlineData("formula", "table", "cities", """{"column": "*"}""", "{}", 400, "no_such_model")]
+    [InlineData("formula", "view", "cities", """{"column": "*"}""", "{}", 400, "type")]
+    [InlineData("formula", "table", "secrets", """{"column": "*"}""", "{}", 404, "secrets")]
+    [InlineData("formula", "table", "cities", """{"column": "*", "operation": "median"}""", "{}", 400, "median")]
+    [InlineData("formula", "table", "cities", "not json", "{}", 400, "params")]
+    [InlineData("formula", "table", "cities", """{"column": "*"}""", """{"name": {"like": {"values": ["a"]}}}""", 400, "like")]
+    [InlineData("formula", "table", "cities", """{"column": "*"}""", """{"name": {"in": {}}}""", 400, "values")]
+    [InlineData("histogram", "table", "cities", """{"column": "population", "ticks": [3, 1]}""", "{}", 400, "ascending")]
+    [InlineData("table", "table", "cities", """{"column": ["name"], "limit": 100000}""", "{}", 400, "limit")]
+    [InlineData("formula", "query", "SELECT * FROM cities; DROP TABLE cities", """{"column": "*"}""", "{}", 400, "")]
+    public async Task BadRequestsAreProblems(string model, string type, string source, string parameters, string filters, int status, string detail)
+    {
+        using var client = environment.ClientOf(environment.A);
+        var path = model == "formula" && detail == "no_such_model" ? "no_such_model" : model;
+        var response = await client.GetAsync($"/api/v3/sql/carto_dw/model/{path}?type={type}&source={Uri.EscapeDataString(source)}" +
+            $"&params={Uri.EscapeDataString(parameters)}&queryParameters=&filters={Uri.EscapeDataString(filters)}", Cancellation);
+        Assert.Equal((HttpStatusCode)status, response.StatusCode);
+        Assert.Contains(detail, await response.Content.ReadAsStringAsync(Cancellation), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(4, await environment.WarehouseScalarAsync<long>($"SELECT count(*) FROM {environment.A.Schema}.cities"));
+    }
+
+    [Fact]
+    public async Task ABadSpatialFilterIsAProblem()
+    {
+        var response = await GetAsync("formula", new { column = "*" }, spatialFilters: """{"geom": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Polygon", await response.Content.ReadAsStringAsync(Cancellation));
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string model, object parameters, string filters = "{}", string? logicalOperator = null,
+        string? spatialFilters = null)
+    {
+        using var client = environment.ClientOf(environment.A);
+        var url = $"/api/v3/sql/carto_dw/model/{model}?type=table&client=deck-gl-carto&source=cities" +
+            $"&params={Uri.EscapeDataString(JsonSerializer.Serialize(parameters))}&queryParameters=&filters={Uri.EscapeDataString(filters)}" +
+            (logicalOperator is null ? "" : $"&filtersLogicalOperator={logicalOperator}") +
+            (spatialFilters is null ? "" : $"&spatialDataType=geo&spatialDataColumn=geom&spatialFilters={Uri.EscapeDataString(spatialFilters)}");
+        return await client.GetAsync(url, Cancellation);
+    }
+
+    private async Task<JsonElement> AnswerAsync(string model, object parameters, string filters = "{}", string? logicalOperator = null,
+        string? spatialFilters = null)
+    {
+        var response = await GetAsync(model, parameters, filters, logicalOperator, spatialFilters);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Cancellation));
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+    }
+
+    private async Task<List<JsonElement>> RowsAsync(string model, object parameters, string filters = "{}", string? logicalOperator = null,
+        string? spatialFilters = null) =>
+        (await AnswerAsync(model, parameters, filters, logicalOperator, spatialFilters)).GetProperty("rows").EnumerateArray().ToList();
+}
