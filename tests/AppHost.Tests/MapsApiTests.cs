@@ -52,7 +52,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
     }
 
     [Fact]
-    public async Task CartosOwnJsClientLoadsTableAndQuerySourcesAndTheirTilesAndReadsOurErrorsThroughTheRouter()
+    public async Task CartosOwnJsClientLoadsSourcesTilesAndWidgetsAndReadsOurErrorsThroughTheRouter()
     {
         await Platform.WaitHealthyAsync(Patience);
         var table = "client_" + Guid.NewGuid().ToString("N")[..8];
@@ -106,6 +106,21 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         var missing = seen.GetProperty("missing");
         Assert.Equal("CartoAPIError", missing.GetProperty("name").GetString());
         Assert.Contains("Not found (404): There is no table 'no_such_table'", missing.GetProperty("message").GetString());
+
+        // The widgets, as the client returns them: the same figures as SQL over the three cities.
+        var widgets = seen.GetProperty("widgets");
+        Assert.Equal(6645000, widgets.GetProperty("formula").GetProperty("value").GetInt64());
+        Assert.Equal(3300000 - 545000, widgets.GetProperty("custom").GetProperty("value").GetInt64());
+        Assert.Equal(["Madrid:3300000", "_carto_others:3345000"], widgets.GetProperty("categories").EnumerateArray()
+            .Select(category => $"{category.GetProperty("name")}:{category.GetProperty("value")}"));
+        Assert.Equal([1, 1, 1], widgets.GetProperty("histogram").EnumerateArray().Select(bin => bin.GetInt32()));
+        Assert.Equal((545000, 3300000), (widgets.GetProperty("range").GetProperty("min").GetInt32(), widgets.GetProperty("range").GetProperty("max").GetInt32()));
+        var page = widgets.GetProperty("table");
+        Assert.Equal(3, page.GetProperty("totalCount").GetInt32());
+        Assert.Equal(["Madrid", "Quito"], page.GetProperty("rows").EnumerateArray().Select(row => row.GetProperty("name").GetString()));
+        Assert.Equal(2, widgets.GetProperty("inIberia").GetProperty("value").GetInt32());
+        Assert.Equal(545000 + 2800000, widgets.GetProperty("filtered").GetProperty("value").GetInt64());
+        Assert.Contains("Column not found no_such_column", widgets.GetProperty("badColumn").GetProperty("message").GetString());
 
         static string[] NamesOf(JsonElement source) => source.GetProperty("z0").EnumerateArray()
             .Select(feature => feature.GetProperty("properties").GetProperty("name").GetString()!).Order().ToArray();

@@ -47,8 +47,32 @@ try {
 } catch (error) {
   missing = {name: error.name, message: error.message};
 }
+// Widgets, through the sources' widgetSource: as a dashboard asks for them, filters of the source included.
+const widgets = table.widgetSource;
+const iberia = {type: 'Polygon', coordinates: [[[-10, 36], [4, 36], [4, 44], [-10, 44], [-10, 36]]]};
+const filtered = await vectorTableSource({
+  apiBaseUrl, accessToken, connectionName, tableName, filters: {name: {in: {values: ['Lisbon', 'Quito']}}},
+});
+let badColumn = null;
+try {
+  await widgets.getFormula({column: 'no_such_column', operation: 'sum'});
+} catch (error) {
+  badColumn = {name: error.name, message: error.message};
+}
+const widgetAnswers = {
+  formula: await widgets.getFormula({column: 'population', operation: 'sum'}),
+  custom: await widgets.getFormula({operation: 'custom', operationExp: 'max(population) - min(population)'}),
+  categories: await widgets.getCategories({column: 'name', operation: 'sum', operationColumn: 'population', othersThreshold: 1}),
+  histogram: await widgets.getHistogram({column: 'population', ticks: [1000000, 3000000], operation: 'count'}),
+  range: await widgets.getRange({column: 'population'}),
+  table: await widgets.getTable({columns: ['name', 'population'], sortBy: 'population', sortDirection: 'desc', limit: 2}),
+  inIberia: await widgets.getFormula({column: '*', operation: 'count', spatialFilter: iberia}),
+  filtered: await filtered.widgetSource.getFormula({column: 'population', operation: 'sum'}),
+  badColumn,
+};
 console.log(JSON.stringify({
   table: {...summary(table), z0: await featuresOf(table, 0, 0, 0)},
   query: {...summary(query), z0: await featuresOf(query, 0, 0, 0)},
   missing,
+  widgets: widgetAnswers,
 }));
