@@ -38,7 +38,7 @@ public static class MapInstantiationApi
     /// <summary>What both ways of instantiating answer.</summary>
     private static RouteHandlerBuilder WithInstantiationAnswers(this RouteHandlerBuilder endpoint) => endpoint
         .Produces<JsonElement>(StatusCodes.Status200OK, "application/json")
-        .WithProblem(StatusCodes.Status400BadRequest, "No `name` (a table) or `q` (a query); invalid `queryParameters`, `tileResolution` " +
+        .WithProblem(StatusCodes.Status400BadRequest, "No `name` (a table) or `q` (a query); invalid `queryParameters`, `filters`, `tileResolution` " +
             "or `spatialDataType`; a column in `columns` or `spatialDataColumn` the source does not have; or PostgreSQL refused the query " +
             "(`sql-error`) or it ran past its time limit (`query-timeout`).")
         .WithProblem(StatusCodes.Status403Forbidden, "The query writes (`read-only-query`), or reads what the organization may not (`forbidden`).")
@@ -52,22 +52,19 @@ public static class MapInstantiationApi
         [Description(ParameterDescriptions.Columns)] string? columns,
         [Description(ParameterDescriptions.SpatialDataColumn)] string? spatialDataColumn,
         [Description(ParameterDescriptions.SpatialDataType)] string? spatialDataType,
-        [Description(ParameterDescriptions.TileResolution)] string? tileResolution, HttpContext httpContext,
+        [Description(ParameterDescriptions.TileResolution)] string? tileResolution,
+        [Description(ParameterDescriptions.Filters)] string? filters, HttpContext httpContext,
         MapSourceResolver resolver, MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
     {
-        JsonElement? parameters = null;
-        if (!string.IsNullOrWhiteSpace(queryParameters))
+        if (!QueryStringJson.TryParse(queryParameters, out var parameters))
         {
-            try
-            {
-                parameters = JsonDocument.Parse(queryParameters).RootElement;
-            }
-            catch (JsonException)
-            {
-                return ProblemResults.BadRequest("Invalid queryParameters", "queryParameters is a JSON array of values, bound in order to $1, $2….");
-            }
+            return ProblemResults.BadRequest("Invalid queryParameters", "queryParameters is a JSON array of values, bound in order to $1, $2….");
         }
-        var request = new MapRequest(name, q, parameters, columns, spatialDataColumn, spatialDataType, tileResolution);
+        if (!QueryStringJson.TryParse(filters, out var filtersJson))
+        {
+            return ProblemResults.BadRequest("Invalid filters", "filters is CARTO's JSON object of columns and their filters.");
+        }
+        var request = new MapRequest(name, q, parameters, columns, spatialDataColumn, spatialDataType, tileResolution, filtersJson);
         return await InstantiateAsync(connection, kind, request, cacheable: true, httpContext, resolver, store, maps, caching, cancellationToken);
     }
 
@@ -76,7 +73,7 @@ public static class MapInstantiationApi
         MapSourceResolver resolver, MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
     {
         var request = new MapRequest(body.Name, body.Q, body.QueryParameters, Text(body.Columns), body.SpatialDataColumn, body.SpatialDataType,
-            Text(body.TileResolution));
+            Text(body.TileResolution), body.Filters);
         return InstantiateAsync(connection, kind, request, cacheable: false, httpContext, resolver, store, maps, caching, cancellationToken);
 
         // The client sends these as strings; a person may send a number, or the columns as an array.
@@ -143,4 +140,5 @@ public sealed record MapInstantiationBody(
     [property: Description(ParameterDescriptions.Columns + " Or an array of them.")] JsonElement? Columns = null,
     [property: Description(ParameterDescriptions.SpatialDataColumn)] string? SpatialDataColumn = null,
     [property: Description(ParameterDescriptions.SpatialDataType)] string? SpatialDataType = null,
-    [property: Description(ParameterDescriptions.TileResolution)] JsonElement? TileResolution = null);
+    [property: Description(ParameterDescriptions.TileResolution)] JsonElement? TileResolution = null,
+    [property: Description(ParameterDescriptions.Filters)] JsonElement? Filters = null);

@@ -31,6 +31,9 @@ internal static class ParameterDescriptions
 
     public const string TileResolution = "0.25, 0.5 (the default), 1, 2 or 4: the tiles' grid, 256, 512, 1024, 2048 or 4096 units a side.";
 
+    public const string Filters = "CARTO's filters, JSON (`{column: {in|between|closed_open|time|stringSearch: {values}}}`), ANDed: the " +
+        "TileJSON, its tiles and statistics hold only the rows they keep.";
+
     public const string Page = "The page, from 1.";
 
     public const string PageSize = "Jobs per page, 1 to 100.";

@@ -73,22 +73,8 @@ public static class WidgetModelApi
                 body.Filters, body.FiltersLogicalOperator, body.SpatialFilters),
             cacheable: false, user.GetOrganizationSlug(), cancellationToken);
 
-    /// <summary>A query-string member holding JSON; an empty one (as the client sends <c>queryParameters=</c>) is absent.</summary>
-    private static JsonElement? Json(string? text, string name)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-        try
-        {
-            return JsonDocument.Parse(text).RootElement;
-        }
-        catch (JsonException)
-        {
-            throw new WidgetError(WidgetError.InvalidParameters, $"{name} is not JSON.");
-        }
-    }
+    private static JsonElement? Json(string? text, string name) =>
+        QueryStringJson.TryParse(text, out var value) ? value : throw new WidgetError(WidgetError.InvalidParameters, $"{name} is not JSON.");
 }
 
 /// <summary>The POST body, as <c>@carto/api-client</c> sends it (other members, like <c>client</c>, are ignored).</summary>

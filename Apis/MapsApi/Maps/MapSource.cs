@@ -2,10 +2,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.MapsApi.Widgets;
 using CartoSelfHosted.Platform.Caching;
 using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Tiles;
 using CartoSelfHosted.Platform.Warehouse;
+using Npgsql;
 
 namespace CartoSelfHosted.MapsApi.Maps;
 
@@ -31,12 +33,18 @@ public sealed record MapSource(
     IReadOnlyList<SourceColumn> Columns,
     string SpatialColumn,
     double TileResolution,
-    IReadOnlyList<SourceTable> ReadsTables)
+    IReadOnlyList<SourceTable> ReadsTables,
+    string? Filters = null,
+    IReadOnlyList<SourceColumn>? FilterColumns = null)
 {
     public const string TableKind = "table";
     public const string QueryKind = "query";
 
-    public string Id { get; } = ComputeId(Kind, Connection, OrganizationId, Table, Query, QueryParameters, Columns, SpatialColumn, TileResolution);
+    /// <summary>
+    /// Computed on every read, not kept: a source is made by <c>with</c> from its draft, which would copy a kept id made
+    /// before its columns and filters were known.
+    /// </summary>
+    public string Id => ComputeId(Kind, Connection, OrganizationId, Table, Query, QueryParameters, Columns, SpatialColumn, TileResolution, Filters);
 
     /// <summary>
     /// The grid of the source's vector tiles, as CARTO's <c>tileResolution</c> sets it: 0.25, 0.5 (the client's default),
@@ -60,6 +68,22 @@ public sealed record MapSource(
     /// <summary><see cref="GeometrySql"/> in EPSG:4326; a geometry without SRID is taken as already in it.</summary>
     public string GeometryInDegreesSql => $"CASE WHEN ST_SRID({GeometrySql}) = 0 THEN {GeometrySql} ELSE ST_Transform({GeometrySql}, 4326) END";
 
+    /// <summary>
+    /// The condition CARTO's <c>filters</c> of the instantiation make, on the row alias <c>source</c> (the table, its
+    /// prepared copy or the query), its values bound after <paramref name="parameters"/>; <c>true</c> without filters.
+    /// </summary>
+    public string FilterCondition(List<NpgsqlParameter> parameters)
+    {
+        if (Filters is null)
+        {
+            return "true";
+        }
+        var sql = new WidgetSql(FromClause, (FilterColumns ?? []).Select(column => QueryColumn.OfSchemaType(column.Name, column.Type)).ToList(), parameters);
+        using var filters = JsonDocument.Parse(Filters);
+        WidgetFilters.Apply(sql, filters.RootElement, logicalOperator: null, spatialFilters: null);
+        return sql.Where;
+    }
+
     /// <summary>The surrogate keys (and Redis tags) of everything made from this source.</summary>
     public IReadOnlyList<string> CacheTags =>
     [
@@ -72,9 +96,9 @@ public sealed record MapSource(
     public static MapSource FromJson(string json) => JsonSerializer.Deserialize<MapSource>(json, JsonSerializerOptions.Web)!;
 
     private static string ComputeId(string kind, string connection, Guid organizationId, SourceTable? table, string? query,
-        string? queryParameters, IReadOnlyList<SourceColumn> columns, string spatialColumn, double tileResolution)
+        string? queryParameters, IReadOnlyList<SourceColumn> columns, string spatialColumn, double tileResolution, string? filters)
     {
-        var definition = JsonSerializer.Serialize(new { kind, connection, organizationId, table, query, queryParameters, columns, spatialColumn, tileResolution });
+        var definition = JsonSerializer.Serialize(new { kind, connection, organizationId, table, query, queryParameters, columns, spatialColumn, tileResolution, filters });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(definition)), 0, 16);
     }
 }

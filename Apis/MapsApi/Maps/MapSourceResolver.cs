@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.MapsApi.Widgets;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Tiles;
 using CartoSelfHosted.Platform.Warehouse;
@@ -14,7 +15,7 @@ namespace CartoSelfHosted.MapsApi.Maps;
 
 /// <summary>A map instantiation's parameters, from the query string or the JSON body alike (CARTO's names).</summary>
 public sealed record MapRequest(string? Name, string? Q, JsonElement? QueryParameters, string? Columns, string? SpatialDataColumn,
-    string? SpatialDataType, string? TileResolution);
+    string? SpatialDataType, string? TileResolution, JsonElement? Filters = null);
 
 /// <summary>
 /// Turns a map instantiation into a <see cref="MapSource"/>: the table is looked up in the warehouse catalog as the
@@ -93,13 +94,38 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
             {
                 return (null, columnsProblem);
             }
+            var (filters, filterColumns) = ChooseFilters(described, draft, parameters, request.Filters);
             var readsTables = table is not null ? [table] : await TablesReadAsync(warehouse, draft, parameters, cancellationToken);
-            return (draft with { Columns = columns, ReadsTables = readsTables }, null);
+            return (draft with { Columns = columns, ReadsTables = readsTables, Filters = filters, FilterColumns = filterColumns }, null);
         }
         catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
         {
             return (null, problem);
         }
+        catch (WidgetError error)
+        {
+            return (null, error.ToProblem());
+        }
+    }
+
+    /// <summary>
+    /// CARTO's <c>filters</c>, baked into the source: checked here against its columns (a bad one is a 400 now, not a
+    /// failed tile later) and kept as given, with the types of the columns they name. None for an empty object.
+    /// </summary>
+    private static (string? Filters, IReadOnlyList<SourceColumn>? Columns) ChooseFilters(List<QueryColumn> described, MapSource source,
+        List<NpgsqlParameter> parameters, JsonElement? filters)
+    {
+        if (filters is not { ValueKind: JsonValueKind.Object } given || !given.EnumerateObject().Any())
+        {
+            return filters is null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined or JsonValueKind.Object }
+                ? (null, null)
+                : throw new WidgetError(WidgetError.InvalidFilters, "filters is a JSON object of columns.");
+        }
+        WidgetFilters.Apply(new WidgetSql(source.FromClause, described, parameters.Select(parameter => parameter.Clone()).ToList()), given,
+            logicalOperator: null, spatialFilters: null);
+        var named = given.EnumerateObject().Select(column => column.Name).ToHashSet();
+        return (given.GetRawText(), described.Where(column => named.Contains(column.Name))
+            .Select(column => new SourceColumn(column.Name, column.SchemaType)).DistinctBy(column => column.Name).ToList());
     }
 
     /// <summary>

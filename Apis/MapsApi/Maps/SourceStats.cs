@@ -45,6 +45,9 @@ public sealed class SourceStatsReader(IOptions<MapsApiOptions> options)
         var numeric = attributes.Where(column => column.Type is "number" or "bigint").ToList();
         var categorical = attributes.Where(column => column.Type is "string" or "boolean").ToList();
 
+        // What the instantiation's filters keep, as the tiles do.
+        var parameters = QueryParameters.Parse(source.QueryParameters).Parameters!;
+        var filter = source.FilterCondition(parameters);
         var summary = new NpgsqlBatchCommand(
             $"""
              SELECT count(*)::bigint, ST_XMin(ST_Extent({inDegrees})), ST_YMin(ST_Extent({inDegrees})),
@@ -53,8 +56,8 @@ public sealed class SourceStatsReader(IOptions<MapsApiOptions> options)
                     {string.Concat(numeric.Select(column =>
                         $", min({Quoted(column)})::float8, max({Quoted(column)})::float8, sum({Quoted(column)})::float8"))}
              FROM {source.FromClause} AS source
+             WHERE {filter}
              """);
-        var parameters = QueryParameters.Parse(source.QueryParameters).Parameters!;
         summary.Parameters.AddRange(parameters.ToArray());
         var commands = new List<NpgsqlBatchCommand> { summary };
         foreach (var column in categorical)
@@ -62,7 +65,7 @@ public sealed class SourceStatsReader(IOptions<MapsApiOptions> options)
             var command = new NpgsqlBatchCommand(
                 $"""
                  SELECT {Quoted(column)}::text, count(*) FROM {source.FromClause} AS source
-                 WHERE {Quoted(column)} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {SourceStats.TopCategories}
+                 WHERE {Quoted(column)} IS NOT NULL AND ({filter}) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {SourceStats.TopCategories}
                  """);
             command.Parameters.AddRange(parameters.Select(parameter => parameter.Clone()).ToArray());
             commands.Add(command);

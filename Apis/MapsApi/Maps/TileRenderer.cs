@@ -58,20 +58,28 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
         return await RenderQueryAsync(source, z, x, y, format, cancellationToken);
     }
 
-    /// <summary>The statement for a table's tile, on its prepared copy; $1, $2, $3 are z, x and y.</summary>
-    public static string TableTileSql(MapSource source, TileTableSource table, TileFormat format) =>
+    /// <summary>
+    /// The statement for a table's tile, on its prepared copy (which keeps every column of the table, so the source's
+    /// filters read it as they would the table); $1, $2, $3 are z, x and y, the filters' values come after.
+    /// </summary>
+    public static string TableTileSql(MapSource source, TileTableSource table, TileFormat format, string filterCondition = "true") =>
         TileSql(source, $"{PreparedTileTables.SchemaName}.{SqlIdentifier.Quote(table.PreparedName)}", "source._carto_geom",
             "source._carto_geom && ST_TileEnvelope($1, $2, $3, margin => " + TilePyramid.Literal(BufferFraction) + ")" +
-            " AND source._carto_zmin <= $1 AND source._carto_zmax >= $1", format, 1);
+            $" AND source._carto_zmin <= $1 AND source._carto_zmax >= $1 AND ({filterCondition})", format, 1);
 
     private async Task<byte[]?> RenderTableAsync(MapSource source, TileTableSource table, int z, int x, int y, TileFormat format,
         CancellationToken cancellationToken)
     {
-        await using var command = tiles.DataSource.CreateCommand(TableTileSql(source, table, format));
+        List<NpgsqlParameter> parameters =
+        [
+            new NpgsqlParameter<int> { TypedValue = z },
+            new NpgsqlParameter<int> { TypedValue = x },
+            new NpgsqlParameter<int> { TypedValue = y },
+        ];
+        var filter = source.FilterCondition(parameters);
+        await using var command = tiles.DataSource.CreateCommand(TableTileSql(source, table, format, filter));
         command.CommandTimeout = 0;
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = z });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = x });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = y });
+        command.Parameters.AddRange(parameters.ToArray());
         return await command.ExecuteScalarAsync(cancellationToken) as byte[];
     }
 
@@ -81,13 +89,14 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
         var first = parameters.Count + 1;
         var (zp, xp, yp) = ($"${first}", $"${first + 1}", $"${first + 2}");
         var geometry = source.GeometrySql;
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = z });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = x });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = y });
+        var filter = source.FilterCondition(parameters);
         var command = new NpgsqlBatchCommand(TileSql(source, source.FromClause, $"ST_Transform({geometry}, 3857)",
-            $"{geometry} && ST_Transform(ST_TileEnvelope({zp}, {xp}, {yp}, margin => {TilePyramid.Literal(BufferFraction)}), 4326)",
+            $"{geometry} && ST_Transform(ST_TileEnvelope({zp}, {xp}, {yp}, margin => {TilePyramid.Literal(BufferFraction)}), 4326) AND ({filter})",
             format, first));
         command.Parameters.AddRange(parameters.ToArray());
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = z });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = x });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = y });
 
         await using var connection = await organizations.OpenConnectionAsync(source.OrganizationSlug, cancellationToken);
         // Never committed: the connection's return to the pool rolls it back.
@@ -102,6 +111,8 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
     /// </summary>
     public async Task<byte[]?> SourceGeoJsonAsync(MapSource source, int maxFeatures, CancellationToken cancellationToken)
     {
+        var parameters = QueryParameters.Parse(source.QueryParameters).Parameters!;
+        var filter = source.FilterCondition(parameters);
         var command = new NpgsqlBatchCommand(
             $"""
              SELECT CASE WHEN count(*) > {maxFeatures} THEN NULL
@@ -109,9 +120,10 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
                                   coalesce(json_agg(ST_AsGeoJSON(feature.*, '{TileGeometry}', 7)::json), '[]'::json))::text, 'UTF8') END
              FROM (SELECT {Attributes(source)}{source.GeometryInDegreesSql} AS {TileGeometry}
                    FROM {source.FromClause} AS source
+                   WHERE {filter}
                    LIMIT {maxFeatures + 1}) AS feature
              """);
-        command.Parameters.AddRange(QueryParameters.Parse(source.QueryParameters).Parameters!.ToArray());
+        command.Parameters.AddRange(parameters.ToArray());
         await using var connection = await organizations.OpenConnectionAsync(source.OrganizationSlug, cancellationToken);
         // Never committed: the connection's return to the pool rolls it back.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -21,6 +21,19 @@ public sealed record QueryColumn(string Name, ColumnKind Kind, string DatabaseTy
         _ => "variant",
     };
 
+    /// <summary>A column known by its CARTO schema type only (as a source keeps it), with the kind that type stands for.</summary>
+    public static QueryColumn OfSchemaType(string name, string schemaType) => new(name, schemaType switch
+    {
+        "boolean" => ColumnKind.Boolean,
+        "number" => ColumnKind.Double,
+        "bigint" => ColumnKind.BigInteger,
+        "string" => ColumnKind.Text,
+        "timestamp" => ColumnKind.Timestamp,
+        "object" => ColumnKind.Json,
+        "geometry" => ColumnKind.Geometry,
+        _ => ColumnKind.Other,
+    }, schemaType);
+
     /// <summary>The result's columns, before any row is read. Null, with a reason, when one has a type the API cannot return.</summary>
     public static (QueryColumn[]? Columns, string? Error) Describe(NpgsqlDataReader reader)
     {

@@ -65,6 +65,39 @@ public abstract class MapsApiTests(SqlEnvironment environment)
     }
 
     [Theory]
+    [InlineData("table", "name=cities")]
+    [InlineData("query", "q=SELECT+*+FROM+cities")]
+    public async Task FiltersOfTheInstantiationKeepOnlyTheirRowsInTileJsonTilesAndGeoJson(string kind, string source)
+    {
+        using var client = environment.ClientOf(environment.A);
+        const string filters = """{"population": {"between": {"values": [[1000000, null]]}}, "name": {"stringSearch": {"values": ["o"]}}}""";
+        var map = await InstantiateAsync(client, kind, source + "&filters=" + Uri.EscapeDataString(filters));
+        Assert.Equal(1, map.GetProperty("nrows").GetInt64());
+        var unfiltered = await InstantiateAsync(client, kind, source);
+        Assert.NotEqual(unfiltered.GetProperty("id").GetString(), map.GetProperty("id").GetString());
+
+        var tileJson = await client.GetFromJsonAsync<JsonElement>(map.GetProperty("tilejson").GetProperty("url")[0].GetString()!, Cancellation);
+        Assert.Equal(1, tileJson.GetProperty("tilestats").GetProperty("layers")[0].GetProperty("count").GetInt64());
+        // Quito: over a million, and an "o" in its name; Madrid has no "o", Lisbon too few people.
+        var features = await TileFeaturesAsync(client, tileJson.GetProperty("tiles")[0].GetString()!, 0, 0, 0);
+        Assert.Equal(["Quito"], features.Select(feature => (string)feature.Properties["name"]));
+        var geoJson = await client.GetFromJsonAsync<JsonElement>(map.GetProperty("geojson").GetProperty("url")[0].GetString()!, Cancellation);
+        Assert.Equal(1, geoJson.GetProperty("features").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("""{"no_such_column": {"in": {"values": [1]}}}""", "no_such_column")]
+    [InlineData("""{"name": {"near": {"values": [1]}}}""", "near")]
+    [InlineData("""[1, 2]""", "filters")]
+    [InlineData("""{"name": """, "filters")]
+    public async Task BadFiltersOfAnInstantiationAreProblems(string filters, string detail)
+    {
+        using var client = environment.ClientOf(environment.A);
+        var response = await client.GetAsync("/api/v3/maps/carto_dw/table?name=cities&filters=" + Uri.EscapeDataString(filters), Cancellation);
+        await AssertProblemAsync(response, 400, detail);
+    }
+
+    [Theory]
     [InlineData(null, 512)]
     [InlineData("0.25", 256)]
     [InlineData("1", 1024)]
