@@ -14,6 +14,12 @@ public static class AccountRequests
         ? ProblemResults.BadRequest("Name too long", $"{field} is at most {MaximumNameLength} characters.")
         : null;
 
+    public static IResult? PasswordProblem(string? password) =>
+        Passwords.Weakness(password) is { } weakness ? ProblemResults.BadRequest("Weak password", weakness) : null;
+
+    /// <summary>A one-time link's token that cannot be one is refused without a lookup, as an unknown one is.</summary>
+    public static IResult? LinkProblem(string? token) => AccountLinks.CouldBeToken(token) ? null : AccountProblems.InvalidLink();
+
     /// <summary>A role a user can have, or a problem that names them.</summary>
     public static IResult? RoleProblem(string? role) => role is not null && Platform.Security.PlatformRoles.All.Contains(role)
         ? null

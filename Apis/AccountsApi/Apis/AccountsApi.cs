@@ -44,13 +44,10 @@ public static class AccountsApi
         {
             return ProblemResults.BadRequest("Invalid e-mail address", EmailAddresses.Rule);
         }
-        if (Passwords.Weakness(body.Password) is { } weakness)
+        if ((AccountRequests.PasswordProblem(body.Password) ?? AccountRequests.NameProblem(body.Name, "name")
+                ?? AccountRequests.NameProblem(body.OrganizationName, "organizationName")) is { } problem)
         {
-            return ProblemResults.BadRequest("Weak password", weakness);
-        }
-        if ((AccountRequests.NameProblem(body.Name, "name") ?? AccountRequests.NameProblem(body.OrganizationName, "organizationName")) is { } nameProblem)
-        {
-            return nameProblem;
+            return problem;
         }
         var (outcome, account) = await accounts.SignUpAsync(email, passwords.Hash(body.Password!), AccountRequests.Trimmed(body.Name),
             AccountRequests.Trimmed(body.OrganizationName), cancellationToken);

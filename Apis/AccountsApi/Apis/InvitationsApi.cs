@@ -56,15 +56,8 @@ public static class InvitationsApi
     public static async Task<IResult> Accept(AcceptInvitationRequest body, MetadataDatabase metadata, Passwords passwords,
         CancellationToken cancellationToken)
     {
-        if (!AccountLinks.CouldBeToken(body.Token))
-        {
-            return AccountProblems.InvalidLink();
-        }
-        if (Passwords.Weakness(body.Password) is { } weakness)
-        {
-            return ProblemResults.BadRequest("Weak password", weakness);
-        }
-        if (AccountRequests.NameProblem(body.Name, "name") is { } problem)
+        if ((AccountRequests.LinkProblem(body.Token) ?? AccountRequests.PasswordProblem(body.Password)
+                ?? AccountRequests.NameProblem(body.Name, "name")) is { } problem)
         {
             return problem;
         }

@@ -51,13 +51,9 @@ public static class PasswordResetsApi
     public static async Task<IResult> CompleteReset(CompletePasswordResetRequest body, MetadataDatabase metadata, Passwords passwords,
         CancellationToken cancellationToken)
     {
-        if (!AccountLinks.CouldBeToken(body.Token))
+        if ((AccountRequests.LinkProblem(body.Token) ?? AccountRequests.PasswordProblem(body.Password)) is { } problem)
         {
-            return AccountProblems.InvalidLink();
-        }
-        if (Passwords.Weakness(body.Password) is { } weakness)
-        {
-            return ProblemResults.BadRequest("Weak password", weakness);
+            return problem;
         }
         await using var connection = await metadata.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
