@@ -42,6 +42,6 @@ public static class AccountProblems
         return Problem(StatusCodes.Status429TooManyRequests, "Too many requests", $"Too many {what}: try again after Retry-After seconds.");
     }
 
-    public static void SetRetryAfter(HttpResponse response, TimeSpan wait) =>
+    private static void SetRetryAfter(HttpResponse response, TimeSpan wait) =>
         response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 }

@@ -123,13 +123,6 @@ public sealed class AccountStore(MetadataDatabase metadata)
             UPDATE users SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL WHERE email = $1 RETURNING id
             """, reader => (Guid?)reader.GetGuid(0), cancellationToken, email, passwordHash);
 
-    public async Task<Guid?> FindUserIdAsync(string email, CancellationToken cancellationToken)
-    {
-        await using var connection = await metadata.DataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ReadSingleOrDefaultAsync("SELECT id FROM users WHERE email = $1", reader => (Guid?)reader.GetGuid(0),
-            cancellationToken, email);
-    }
-
     public async Task<bool> EmailTakenAsync(string email, CancellationToken cancellationToken)
     {
         await using var connection = await metadata.DataSource.OpenConnectionAsync(cancellationToken);
