@@ -53,22 +53,12 @@ public sealed class AccountSecretsTests
         var cookies = signIn.Headers.GetValues("Set-Cookie").Select(cookie => cookie.Split(';')[0]).ToList();
         secrets.AddRange(cookies.Select(cookie => cookie.Split('=', 2)[1]));
         var csrf = cookies.Single(cookie => cookie.StartsWith(SessionCookies.CsrfCookie, StringComparison.Ordinal)).Split('=', 2)[1];
-        using (var read = new HttpRequestMessage(HttpMethod.Get, "/api/v3/accounts/me"))
-        {
-            read.Headers.Add("Cookie", string.Join("; ", cookies));
-            Assert.Equal(HttpStatusCode.OK, (await browser.SendAsync(read, TestContext.Current.CancellationToken)).StatusCode);
-        }
-        using (var forged = new HttpRequestMessage(HttpMethod.Post, "/api/v3/accounts/signout"))
-        {
-            forged.Headers.Add("Cookie", string.Join("; ", cookies));
-            Assert.Equal(HttpStatusCode.Forbidden, (await browser.SendAsync(forged, TestContext.Current.CancellationToken)).StatusCode);
-        }
-        using (var signOut = new HttpRequestMessage(HttpMethod.Post, "/api/v3/accounts/signout"))
-        {
-            signOut.Headers.Add("Cookie", string.Join("; ", cookies));
-            signOut.Headers.Add(SessionCookies.CsrfHeader, csrf);
-            Assert.Equal(HttpStatusCode.NoContent, (await browser.SendAsync(signOut, TestContext.Current.CancellationToken)).StatusCode);
-        }
+        var cookieHeader = string.Join("; ", cookies);
+        Assert.Equal(HttpStatusCode.OK, (await AccountsInstallation.SendWithCookieAsync(browser, HttpMethod.Get, "/api/v3/accounts/me", cookieHeader, null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden,
+            (await AccountsInstallation.SendWithCookieAsync(browser, HttpMethod.Post, "/api/v3/accounts/signout", cookieHeader, null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent,
+            (await AccountsInstallation.SendWithCookieAsync(browser, HttpMethod.Post, "/api/v3/accounts/signout", cookieHeader, csrf)).StatusCode);
         // A token after its session ended, and one that never was.
         using (var ended = await installation.Api.CreateClient(editor.AccessToken).GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken))
         {

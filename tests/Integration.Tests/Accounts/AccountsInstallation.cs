@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Web;
 using CartoSelfHosted.AccountsApi.Apis;
+using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.ServiceDefaults.Problems;
 
 namespace CartoSelfHosted.Integration.Tests.Accounts;
@@ -122,6 +123,18 @@ public sealed class AccountsInstallation : IAsyncDisposable
             Assert.True(waited.Elapsed < TimeSpan.FromSeconds(1), $"still {(int)response.StatusCode} after {waited.ElapsedMilliseconds} ms");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>A browser's request: the cookies it holds and, when given, the CSRF header its page adds.</summary>
+    public static async Task<HttpResponseMessage> SendWithCookieAsync(HttpClient browser, HttpMethod method, string path, string cookies, string? csrf)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("Cookie", cookies);
+        if (csrf is not null)
+        {
+            request.Headers.Add(SessionCookies.CsrfHeader, csrf);
+        }
+        return await browser.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
     public ValueTask DisposeAsync() => Api.DisposeAsync();

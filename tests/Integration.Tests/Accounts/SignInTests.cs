@@ -162,22 +162,22 @@ public sealed class SignInTests
         var csrfValue = csrf.Split(';')[0].Split('=', 2)[1];
 
         // Reads with the cookie alone; writes only with the header the page copies from the CSRF cookie.
-        Assert.Equal(HttpStatusCode.OK, (await SendWithCookieAsync(browser, HttpMethod.Get, "/api/v3/accounts/me", cookieHeader, null)).StatusCode);
-        using (var forged = await SendWithCookieAsync(browser, HttpMethod.Post, "/api/v3/accounts/signout", cookieHeader, null))
+        Assert.Equal(HttpStatusCode.OK, (await AccountsInstallation.SendWithCookieAsync(browser, HttpMethod.Get, "/api/v3/accounts/me", cookieHeader, null)).StatusCode);
+        using (var forged = await AccountsInstallation.SendWithCookieAsync(browser, HttpMethod.Post, "/api/v3/accounts/signout", cookieHeader, null))
         {
             var problem = await AccountsInstallation.AssertProblemAsync(forged, HttpStatusCode.Forbidden);
             Assert.Contains(SessionCookies.CsrfHeader, problem.GetProperty("detail").GetString());
         }
-        using (var wrong = await SendWithCookieAsync(browser, HttpMethod.Post, "/api/v3/accounts/signout", cookieHeader, "not-the-value"))
+        using (var wrong = await AccountsInstallation.SendWithCookieAsync(browser, HttpMethod.Post, "/api/v3/accounts/signout", cookieHeader, "not-the-value"))
         {
             await AccountsInstallation.AssertProblemAsync(wrong, HttpStatusCode.Forbidden);
         }
-        using (var signOut = await SendWithCookieAsync(browser, HttpMethod.Post, "/api/v3/accounts/signout", cookieHeader, csrfValue))
+        using (var signOut = await AccountsInstallation.SendWithCookieAsync(browser, HttpMethod.Post, "/api/v3/accounts/signout", cookieHeader, csrfValue))
         {
             Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
             Assert.Contains(signOut.Headers.GetValues("Set-Cookie"), cookie => cookie.StartsWith(SessionCookies.SessionCookie + "=;", StringComparison.Ordinal));
         }
-        await AccountsInstallation.AssertRefusedWithinASecondAsync(() => SendWithCookieAsync(browser, HttpMethod.Get, "/api/v3/accounts/me", cookieHeader, null));
+        await AccountsInstallation.AssertRefusedWithinASecondAsync(() => AccountsInstallation.SendWithCookieAsync(browser, HttpMethod.Get, "/api/v3/accounts/me", cookieHeader, null));
     }
 
     [Fact]
@@ -310,16 +310,5 @@ public sealed class SignInTests
         {
             await AccountsInstallation.AssertProblemAsync(foreign, HttpStatusCode.NotFound);
         }
-    }
-
-    private static async Task<HttpResponseMessage> SendWithCookieAsync(HttpClient browser, HttpMethod method, string path, string cookies, string? csrf)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Add("Cookie", cookies);
-        if (csrf is not null)
-        {
-            request.Headers.Add(SessionCookies.CsrfHeader, csrf);
-        }
-        return await browser.SendAsync(request, TestContext.Current.CancellationToken);
     }
 }
