@@ -27,6 +27,8 @@ public sealed class SessionStore(MetadataDatabase metadata, IOptions<AccountsOpt
         var cookieToken = ApiTokens.Generate();
         await using var connection = await metadata.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The user's sessions that ran out go as a new one comes (with their tokens), so none is kept for ever.
+        await connection.ExecuteAsync("DELETE FROM user_sessions WHERE user_id = $1 AND expires_at <= now()", cancellationToken, userId);
         var (sessionId, expiresAt) = await connection.ReadSingleAsync("""
             INSERT INTO user_sessions (user_id, refresh_token_hash, expires_at) VALUES ($1, $2, now() + $3) RETURNING id, expires_at
             """, reader => (reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1)), cancellationToken,

@@ -137,6 +137,34 @@ public sealed class SignInTests
             TestContext.Current.CancellationToken)).StatusCode);
     }
 
+    [Fact]
+    public async Task AnExpiredSessionStopsWorkingAndGoesAtTheUsersNextSignIn()
+    {
+        await using var installation = await AccountsInstallation.StartAsync("acc_expired_session");
+        var admin = await installation.SignUpAdminAsync();
+        await using var metadata = NpgsqlDataSource.Create(installation.Api.Metadata);
+        await using (var expire = metadata.CreateCommand("""
+            UPDATE user_sessions SET expires_at = now() - interval '1 second';
+            UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE session_id IS NOT NULL;
+            """))
+        {
+            await expire.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+        await AccountsInstallation.AssertRefusedWithinASecondAsync(() => installation.Api.CreateClient(admin.AccessToken)
+            .GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken));
+        using (var refresh = await installation.PostAsync(null, "/api/v3/accounts/token", new { grant_type = "refresh_token", refresh_token = admin.RefreshToken }))
+        {
+            await AccountsInstallation.AssertProblemAsync(refresh, HttpStatusCode.BadRequest);
+        }
+
+        await installation.SignInAsync(AccountsInstallation.AdminEmail, AccountsInstallation.AdminPassword);
+
+        await using var count = metadata.CreateCommand("SELECT count(*) FROM user_sessions s JOIN api_tokens t ON t.session_id = s.id WHERE s.expires_at <= now()");
+        Assert.Equal(0L, await count.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        await using var live = metadata.CreateCommand("SELECT count(*) FROM user_sessions");
+        Assert.Equal(1L, await live.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
+
     [Theory]
     [InlineData("http://localhost", false)]
     [InlineData("https://localhost", true)]
