@@ -16,9 +16,15 @@ public static class ApiTokenClaims
     public const string OrganizationSlug = "org_slug";
     public const string TokenId = "token_id";
     public const string Scope = "scope";
+    public const string UserId = "user_id";
+    public const string Email = "email";
+    public const string SessionId = "session_id";
 }
 
-/// <summary>Authenticates <c>Authorization: Bearer</c> API tokens against the metadata database.</summary>
+/// <summary>
+/// Authenticates <c>Authorization: Bearer</c> tokens against the metadata database, and, without that header, the web
+/// apps' session cookie (<see cref="SessionCookies"/>), whose unsafe requests must carry the CSRF header.
+/// </summary>
 public sealed class ApiTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
@@ -32,15 +38,25 @@ public sealed class ApiTokenAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? authorization = Request.Headers.Authorization;
-        if (string.IsNullOrEmpty(authorization))
+        string token;
+        var fromCookie = false;
+        if (!string.IsNullOrEmpty(authorization))
+        {
+            if (!authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return AuthenticateResult.Fail("The Authorization header is not a Bearer token.");
+            }
+            token = authorization[BearerPrefix.Length..].Trim();
+        }
+        else if (Request.Cookies[SessionCookies.SessionCookie] is { } sessionToken)
+        {
+            token = sessionToken;
+            fromCookie = true;
+        }
+        else
         {
             return AuthenticateResult.NoResult();
         }
-        if (!authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return AuthenticateResult.Fail("The Authorization header is not a Bearer token.");
-        }
-        var token = authorization[BearerPrefix.Length..].Trim();
         // Tokens are short; a huge header is not worth hashing or querying for.
         if (token.Length is 0 or > 256)
         {
@@ -60,7 +76,15 @@ public sealed class ApiTokenAuthenticationHandler(
         }
         if (grant is null)
         {
-            return AuthenticateResult.Fail("The bearer token is unknown, revoked or expired.");
+            return AuthenticateResult.Fail(fromCookie ? "The session is unknown, ended or expired: sign in again."
+                : "The bearer token is unknown, revoked or expired.");
+        }
+        // A browser sends the cookie with any page's request; only a page of the platform's origin can read the CSRF
+        // cookie to send the header. Reads change nothing, so they need no header.
+        if (fromCookie && !HttpMethods.IsGet(Request.Method) && !HttpMethods.IsHead(Request.Method) && !HttpMethods.IsOptions(Request.Method)
+            && !SessionCookies.HasCsrfToken(Request, token))
+        {
+            return AuthenticateResult.Fail(new CsrfTokenMissingException());
         }
 
         List<Claim> claims =
@@ -72,6 +96,15 @@ public sealed class ApiTokenAuthenticationHandler(
             new(ApiTokenClaims.OrganizationSlug, grant.OrganizationSlug),
             .. grant.Scopes.Select(scope => new Claim(ApiTokenClaims.Scope, scope)),
         ];
+        if (grant.UserId is { } userId)
+        {
+            claims.Add(new Claim(ApiTokenClaims.UserId, userId.ToString()));
+            claims.Add(new Claim(ApiTokenClaims.Email, grant.Email!));
+        }
+        if (grant.SessionId is { } sessionId)
+        {
+            claims.Add(new Claim(ApiTokenClaims.SessionId, sessionId.ToString()));
+        }
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
@@ -87,13 +120,21 @@ public sealed class ApiTokenAuthenticationHandler(
                 "Access tokens cannot be checked right now. Try again shortly.");
             return;
         }
+        if (failure is CsrfTokenMissingException)
+        {
+            await WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden", failure.Message);
+            return;
+        }
         Response.Headers.WWWAuthenticate = failure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
         await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized",
             failure?.Message ?? "This API needs an access token: send it as 'Authorization: Bearer <token>'.");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden", "The access token does not grant this operation.");
+        WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden",
+            Context.User.FindFirstValue(ApiTokenClaims.UserId) is null
+                ? "The access token does not grant this operation."
+                : $"The role {string.Join(", ", Context.User.FindAll(ApiTokenClaims.Scope).Select(scope => scope.Value))} does not allow this operation.");
 
     private async Task WriteProblemAsync(int status, string title, string detail)
     {
@@ -109,3 +150,8 @@ public sealed class ApiTokenAuthenticationHandler(
 
 /// <summary>The token store (the metadata database) could not be asked: a 503, not a 401.</summary>
 public sealed class TokenStoreUnavailableException() : Exception("Access tokens cannot be checked right now.");
+
+/// <summary>A write carried by the session cookie without the matching CSRF header: a 403, whatever the session.</summary>
+public sealed class CsrfTokenMissingException()
+    : Exception($"A request that changes something and carries the session cookie must send the {SessionCookies.CsrfHeader} header " +
+        $"with the value of the {SessionCookies.CsrfCookie} cookie.");

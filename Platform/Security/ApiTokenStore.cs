@@ -4,14 +4,19 @@ using Npgsql;
 
 namespace CartoSelfHosted.Platform.Security;
 
-/// <summary>What a valid token grants: whose it is and what it may do.</summary>
-public sealed record ApiTokenGrant(Guid TokenId, string TokenName, Guid OrganizationId, string OrganizationSlug, IReadOnlyList<string> Scopes);
+/// <summary>
+/// What a valid token grants: whose it is and what it may do. <see cref="UserId"/> is set for a user's token (a sign-in's
+/// access or session token, or the development token once the first admin signed up), whose scopes are the user's role.
+/// </summary>
+public sealed record ApiTokenGrant(Guid TokenId, string TokenName, Guid OrganizationId, string OrganizationSlug, IReadOnlyList<string> Scopes,
+    Guid? UserId, string? Email, Guid? SessionId);
 
-/// <summary>Looks tokens up by hash in the metadata database; a hit is kept briefly so the hot path costs no query.</summary>
+/// <summary>Looks tokens up by hash in the metadata database; a hit is kept briefly so the hot path costs few queries.</summary>
 public sealed class ApiTokenStore(MetadataDatabase metadata, IMemoryCache cache)
 {
-    // Short enough that a revoked token stops working within this time on every replica.
-    public static readonly TimeSpan CacheDuration = TimeSpan.FromSeconds(15);
+    // Short enough that a revoked token, a signed-out session or a removed user stops working within a second on every
+    // replica; long enough that a map's burst of tiles costs one lookup, not one per tile.
+    public static readonly TimeSpan CacheDuration = TimeSpan.FromMilliseconds(500);
 
     public async Task<ApiTokenGrant?> FindAsync(string token, CancellationToken cancellationToken)
     {
@@ -22,9 +27,11 @@ public sealed class ApiTokenStore(MetadataDatabase metadata, IMemoryCache cache)
             return cached;
         }
 
+        // A user's role is read here, not copied into the token, so a changed role holds at the next request. Removing
+        // a user deletes its tokens (ON DELETE CASCADE), so they are not found at all.
         await using var command = metadata.DataSource.CreateCommand("""
-            SELECT t.id, t.name, o.id, o.slug, t.scopes
-            FROM api_tokens t JOIN organizations o ON o.id = t.organization_id
+            SELECT t.id, t.name, o.id, o.slug, CASE WHEN u.id IS NULL THEN t.scopes ELSE ARRAY[u.role] END, u.id, u.email, t.session_id
+            FROM api_tokens t JOIN organizations o ON o.id = t.organization_id LEFT JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = hash });
@@ -34,7 +41,10 @@ public sealed class ApiTokenStore(MetadataDatabase metadata, IMemoryCache cache)
             return null;
         }
         var grant = new ApiTokenGrant(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3),
-            reader.GetFieldValue<string[]>(4));
+            reader.GetFieldValue<string[]>(4),
+            reader.IsDBNull(5) ? null : reader.GetGuid(5),
+            reader.IsDBNull(6) ? null : reader.GetString(6),
+            reader.IsDBNull(7) ? null : reader.GetGuid(7));
         cache.Set(cacheKey, grant, CacheDuration);
         return grant;
     }

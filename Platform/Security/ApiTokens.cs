@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -8,10 +9,10 @@ public static class ApiTokens
 {
     public const string Prefix = "cst_";
 
-    public static string Generate() => Prefix + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+    /// <summary>The name the development token (<c>Auth:BootstrapToken</c>) is stored under.</summary>
+    public const string DevelopmentTokenName = "development";
+
+    public static string Generate() => Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
-
-    private static string Base64UrlEncode(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -11,4 +11,12 @@ public static class ClaimsPrincipalExtensions
     public static string GetOrganizationSlug(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiTokenClaims.OrganizationSlug)
             ?? throw new InvalidOperationException("The request was not authenticated with an API token.");
+
+    /// <summary>The user the token speaks for; null for an organization's API token that no user holds.</summary>
+    public static Guid? GetUserId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(ApiTokenClaims.UserId) is { } id ? Guid.Parse(id) : null;
+
+    /// <summary>The sign-in session the token belongs to; null for an API token.</summary>
+    public static Guid? GetSessionId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(ApiTokenClaims.SessionId) is { } id ? Guid.Parse(id) : null;
 }

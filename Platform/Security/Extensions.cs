@@ -25,7 +25,9 @@ public static class SecurityExtensions
         builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(PlatformPolicies.Edit, policy => policy.RequireClaim(ApiTokenClaims.Scope, PlatformRoles.Admin, PlatformRoles.Editor))
+            .AddPolicy(PlatformPolicies.Administer, policy => policy.RequireClaim(ApiTokenClaims.Scope, PlatformRoles.Admin));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration[BootstrapTokenKey]))
         {
@@ -61,7 +63,7 @@ internal sealed class BootstrapTokenService(ApiTokenStore tokens, IConfiguration
 {
     public Task StartAsync(CancellationToken cancellationToken) =>
         tokens.StoreAsync(configuration[SecurityExtensions.BootstrapTokenKey]!, MetadataDatabase.DefaultOrganizationId,
-            "development", ["admin"], cancellationToken);
+            ApiTokens.DevelopmentTokenName, [PlatformRoles.Admin], cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

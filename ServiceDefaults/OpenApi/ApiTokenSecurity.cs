@@ -19,7 +19,8 @@ internal sealed class ApiTokenSecurity : IOpenApiDocumentTransformer, IOpenApiOp
         {
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
-            Description = "An API token of the organization (`cst_…`), sent as `Authorization: Bearer <token>`. " +
+            Description = "An API token of the organization, or a user's access token from `POST /api/v3/accounts/signin` " +
+                "(both `cst_…`), sent as `Authorization: Bearer <token>`. " +
                 "`./run.sh` prints the development token and keeps it in `.data/dev-token`.",
         });
         return Task.CompletedTask;

@@ -20,6 +20,12 @@ public static class ProblemDetailsExtensions
                 problem.Type = ProblemTypes.ForStatus(status);
             }
             problem.Instance ??= context.HttpContext.Request.Path;
+            // What the framework could not read ("Failed to read parameter … from the request body as JSON."): its
+            // message names the parameter, never a value the caller sent.
+            if (context.Exception is BadHttpRequestException badRequest)
+            {
+                problem.Detail ??= badRequest.Message;
+            }
             problem.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
             // CARTO's own clients (@carto/api-client) show a failed request's `error` member, as CARTO's APIs send it;
             // an answer that sets it itself keeps it (the clients match some, like "Column not found", exactly).

@@ -1,8 +1,10 @@
 using System.Net.Http.Headers;
 using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Security;
+using CartoSelfHosted.TestSupport;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -16,8 +18,9 @@ namespace CartoSelfHosted.Integration.Tests;
 public sealed class ApiFactory<TMarker> : WebApplicationFactory<TMarker> where TMarker : class
 {
     private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly ILoggerProvider? _logs;
 
-    private ApiFactory(IReadOnlyDictionary<string, string> settings) => _settings = settings;
+    private ApiFactory(IReadOnlyDictionary<string, string> settings, ILoggerProvider? logs) => (_settings, _logs) = (settings, logs);
 
     public string BootstrapToken { get; } = ApiTokens.Generate();
 
@@ -27,8 +30,11 @@ public sealed class ApiFactory<TMarker> : WebApplicationFactory<TMarker> where T
     /// <summary>
     /// Starts the API: its migrations and the bootstrap token are in place before it returns. Its metadata database is
     /// a new one unless <paramref name="settings"/> names one (services that share it, as an API and its worker do).
+    /// <paramref name="logs"/>, when given, receives every log entry the API writes, beside its console. With
+    /// <paramref name="onLoopbackPort"/> it runs on Kestrel, at <see cref="Address"/>, for a test that puts the router in front.
     /// </summary>
-    public static async Task<ApiFactory<TMarker>> StartAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<ApiFactory<TMarker>> StartAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null,
+        ILoggerProvider? logs = null, bool onLoopbackPort = false)
     {
         var metadata = settings?.GetValueOrDefault("ConnectionStrings:metadata") ?? await TestServers.CreateDatabaseAsync(purpose);
         // What the schema's owner (accounts-api) does at start; the other APIs wait for it.
@@ -40,10 +46,21 @@ public sealed class ApiFactory<TMarker> : WebApplicationFactory<TMarker> where T
         {
             ["ConnectionStrings:metadata"] = metadata,
         };
-        var factory = new ApiFactory<TMarker>(all);
-        _ = factory.Server;
+        var factory = new ApiFactory<TMarker>(all, logs);
+        if (onLoopbackPort)
+        {
+            factory.UseKestrel(LoopbackPorts.Free());
+            factory.StartServer();
+        }
+        else
+        {
+            _ = factory.Server;
+        }
         return factory;
     }
+
+    /// <summary>Where the API answers: a loopback port when started on one, else the in-memory test server's address.</summary>
+    public Uri Address => ClientOptions.BaseAddress;
 
     public HttpClient CreateClient(string token)
     {
@@ -61,6 +78,10 @@ public sealed class ApiFactory<TMarker> : WebApplicationFactory<TMarker> where T
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (_logs is not null)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(_logs));
         }
     }
 }

@@ -12,17 +12,17 @@ public static class TokensApi
         var api = app.MapGroup("/api/v3/tokens").WithTags("Tokens");
         api.MapGet("", ListTokens)
             .WithSummary("The organization's API tokens")
-            .WithDescription("Every token of the presented token's organization, newest first: name, scopes, when it was made, " +
-                "when it expires and when it was revoked. Never a token's value, which is not stored.");
+            .WithDescription("Every API token of the presented token's organization, newest first: name, scopes, when it was made, " +
+                "when it expires and when it was revoked. Never a token's value, which is not stored; never a sign-in's tokens.");
         return app;
     }
 
-    /// <summary>The organization's tokens. Only what describes them: a token's value is never stored, so never returned.</summary>
+    /// <summary>The organization's API tokens (a sign-in's belong to its session). Only what describes them: a token's value is never stored, so never returned.</summary>
     public static async Task<TokenList> ListTokens(ClaimsPrincipal user, MetadataDatabase metadata, CancellationToken cancellationToken)
     {
         await using var command = metadata.DataSource.CreateCommand("""
             SELECT id, name, scopes, created_at, expires_at, revoked_at
-            FROM api_tokens WHERE organization_id = $1 ORDER BY created_at DESC
+            FROM api_tokens WHERE organization_id = $1 AND session_id IS NULL ORDER BY created_at DESC
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = user.GetOrganizationId() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

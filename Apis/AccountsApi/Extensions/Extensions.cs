@@ -1,3 +1,6 @@
+using CartoSelfHosted.AccountsApi.Accounts;
+using Microsoft.AspNetCore.HttpOverrides;
+
 namespace CartoSelfHosted.AccountsApi.Extensions;
 
 internal static class Extensions
@@ -7,5 +10,17 @@ internal static class Extensions
         // accounts-api owns the metadata schema (organizations, users, tokens): it applies the migrations.
         builder.AddMetadataMigrations();
         builder.AddApiTokenAuthentication();
+
+        builder.Services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section);
+        builder.Services.AddSingleton<AccountStore>();
+        builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<AccountLinks>();
+        builder.Services.AddSingleton<Passwords>();
+        builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddAccountsRateLimits();
+        // Behind the router: the client's address (for rate limits), scheme (Secure cookies) and host (links) are the
+        // router's X-Forwarded-* headers, believed from loopback proxies only (the default KnownProxies).
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost);
     }
 }

@@ -21,11 +21,13 @@ public static class ImportsApi
     private const int MaxPageSize = 100;
     private const string ImportId = "The import's id, as its creation gave it.";
     private const string NoSuchImportProblem = "The organization has no such import.";
+    private const string ViewerProblem = "The caller is a viewer: importing takes an editor or an admin.";
 
     public static IEndpointRouteBuilder MapImportsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v3/imports").WithTags("Imports");
         api.MapPost("", CreateImport)
+            .RequireAuthorization(PlatformPolicies.Edit)
             .WithSummary("Start an import")
             .WithDescription("Takes a file (multipart/form-data, the part `file`) or a `url` (JSON, or a form field), keeps it in object " +
                 "storage and records the job; import-worker then reads it into a new table, whole or not at all. The answer is the " +
@@ -35,12 +37,14 @@ public static class ImportsApi
             .WithProblem(StatusCodes.Status400BadRequest, "Neither a file nor a URL, or both; an invalid form, JSON, `overwrite`, " +
                 "`autoguessing`, `schema` or `destination` (the answer names what it could be); or a URL that is not http(s) or " +
                 "resolves to a private address.")
+            .WithProblem(StatusCodes.Status403Forbidden, ViewerProblem)
             .WithProblem(StatusCodes.Status404NotFound, "An unknown connection.")
             .WithProblem(StatusCodes.Status409Conflict, "The destination table exists, and `overwrite` is not true.")
             .WithProblem(StatusCodes.Status413PayloadTooLarge, "The file is larger than an import takes (`Imports:MaxFileBytes`, CARTO's 5 GB).")
             .WithProblem(StatusCodes.Status429TooManyRequests, "The organization already has as many imports waiting or running as it may " +
                 "(`Imports:MaxActiveJobsPerOrganization`, 5).");
         api.MapPost("/preview", PreviewImport)
+            .RequireAuthorization(PlatformPolicies.Edit)
             .WithSummary("Preview a file")
             .WithDescription("What importing the file would make, read from its first features, writing nothing: its format, the " +
                 $"columns with the types their first {ImportPreview.SampledFeatures} features give them, the geometry found, and the " +
@@ -48,6 +52,7 @@ public static class ImportsApi
             .Accepts<ImportPreviewRequest>("multipart/form-data")
             .Produces<ImportPreview>()
             .WithProblem(StatusCodes.Status400BadRequest, "No file, an invalid form, or a file that cannot be imported (the answer says why).")
+            .WithProblem(StatusCodes.Status403Forbidden, ViewerProblem)
             .WithProblem(StatusCodes.Status413PayloadTooLarge, "The file is larger than an import takes (`Imports:MaxFileBytes`).");
         api.MapGet("", ListImports)
             .WithSummary("The organization's imports")
@@ -62,9 +67,11 @@ public static class ImportsApi
             .Produces<ImportJobView>()
             .WithProblem(StatusCodes.Status404NotFound, NoSuchImportProblem);
         api.MapPost("/{id:guid}/cancel", CancelImport)
+            .RequireAuthorization(PlatformPolicies.Edit)
             .WithSummary("Cancel an import")
             .WithDescription("A pending import ends at once; a running one is stopped and rolled back. The answer is the import as it is now.")
             .Produces<ImportJobView>()
+            .WithProblem(StatusCodes.Status403Forbidden, ViewerProblem)
             .WithProblem(StatusCodes.Status404NotFound, NoSuchImportProblem);
         return app;
     }

@@ -19,16 +19,19 @@ public static class SqlJobsApi
     private const int MaxPageSize = 100;
     private const string JobId = "The job's id, as its creation gave it.";
     private const string NoSuchJobProblem = "The organization has no such job on this connection.";
+    private const string ViewerProblem = "The caller is a viewer: batch SQL jobs take an editor or an admin.";
 
     public static IEndpointRouteBuilder MapSqlJobsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v3/sql").WithTags("SQL jobs");
         api.MapPost("/{connection}/job", CreateJob)
+            .RequireAuthorization(PlatformPolicies.Edit)
             .WithSummary("Start a batch SQL job")
             .WithDescription("Records SQL that may write and run long (one or more statements), which sql-worker then runs as the " +
                 "organization, in one transaction. The answer is the job, `pending`; follow it at its `Location`.")
             .Produces<SqlJobView>(StatusCodes.Status201Created)
             .WithProblem(StatusCodes.Status400BadRequest, $"No `query`, or one longer than {SqlJobs.MaxQueryLength} characters.")
+            .WithProblem(StatusCodes.Status403Forbidden, ViewerProblem)
             .WithProblem(StatusCodes.Status404NotFound, "An unknown connection.");
         api.MapGet("/{connection}/job/{id:guid}", GetJob)
             .WithSummary("A batch SQL job")
@@ -37,10 +40,12 @@ public static class SqlJobsApi
             .Produces<SqlJobView>()
             .WithProblem(StatusCodes.Status404NotFound, NoSuchJobProblem);
         api.MapDelete("/{connection}/job/{id:guid}", CancelJob)
+            .RequireAuthorization(PlatformPolicies.Edit)
             .WithSummary("Cancel a batch SQL job")
             .WithDescription("A pending job is cancelled at once; a running one within about a second, by its worker, which stops the " +
                 "statement (its changes roll back). The answer is the job as it is now.")
             .Produces<SqlJobView>()
+            .WithProblem(StatusCodes.Status403Forbidden, ViewerProblem)
             .WithProblem(StatusCodes.Status404NotFound, NoSuchJobProblem);
         api.MapGet("/jobs", ListJobs)
             .WithSummary("The organization's batch SQL jobs")

@@ -8,6 +8,7 @@ using CartoSelfHosted.ImportApi.Imports;
 using CartoSelfHosted.MapsApi.Apis;
 using CartoSelfHosted.ServiceDefaults.OpenApi;
 using CartoSelfHosted.WorkspaceApi.Apis;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -22,7 +23,7 @@ namespace CartoSelfHosted.Integration.Tests.OpenApi;
 /// </summary>
 public sealed class ApiDocumentTests
 {
-    /// <summary>The one public endpoint under <c>/api/v3</c>: it needs no token, so its operation has no security requirement.</summary>
+    /// <summary>The platform's health, whose answer is its health report (a 503 included), not a problem.</summary>
     private const string PublicPlatformHealth = "/api/v3/health";
 
     [Fact]
@@ -95,7 +96,10 @@ public sealed class ApiDocumentTests
         Assert.Equal(title, document.GetProperty("info").GetProperty("title").GetString());
         var paths = document.GetProperty("paths");
 
-        var mapped = MappedOperations(api.Services).ToList();
+        var mapped = MappedOperations(api.Services).Select(operation => (operation.Method, operation.Path)).ToList();
+        // The public ones (platform health, sign-up, sign-in…) need no token, so their operations have no security requirement.
+        var anonymous = MappedOperations(api.Services).Where(operation => operation.Anonymous)
+            .Select(operation => (operation.Method, operation.Path)).ToHashSet();
         foreach (var (method, path) in mapped)
         {
             Assert.True(paths.TryGetProperty(path, out var item) && item.TryGetProperty(method, out _),
@@ -117,14 +121,20 @@ public sealed class ApiDocumentTests
                 Assert.False(string.IsNullOrWhiteSpace(Text(parameter, "description")), $"{name}'s parameter {Text(parameter, "name")} has a description");
             }
             var responses = operation.GetProperty("responses");
-            if (path == PublicPlatformHealth)
+            if (anonymous.Contains((method, path)))
             {
                 Assert.False(operation.TryGetProperty("security", out _), $"{name} needs no token");
-                continue;
+                if (path == PublicPlatformHealth)
+                {
+                    continue;
+                }
             }
-            var security = Assert.Single(operation.GetProperty("security").EnumerateArray());
-            Assert.Equal([ApiDocument.BearerScheme], security.EnumerateObject().Select(scheme => scheme.Name));
-            Assert.True(responses.TryGetProperty("401", out _), $"{name} documents its 401");
+            else
+            {
+                var security = Assert.Single(operation.GetProperty("security").EnumerateArray());
+                Assert.Equal([ApiDocument.BearerScheme], security.EnumerateObject().Select(scheme => scheme.Name));
+                Assert.True(responses.TryGetProperty("401", out _), $"{name} documents its 401");
+            }
             // Every problem it documents is the platform's problem schema.
             foreach (var response in responses.EnumerateObject().Where(response => response.Name[0] is '4' or '5'))
             {
@@ -145,9 +155,9 @@ public sealed class ApiDocumentTests
 
     /// <summary>
     /// Every (method, path) the app routes, as OpenAPI writes paths: parameters by name, without their constraints. Health and
-    /// the document itself are the orchestrator's and the reference UI's, not the API's.
+    /// the document itself are the orchestrator's and the reference UI's, not the API's. Anonymous: the endpoint allows callers without a token.
     /// </summary>
-    private static IEnumerable<(string Method, string Path)> MappedOperations(IServiceProvider services)
+    private static IEnumerable<(string Method, string Path, bool Anonymous)> MappedOperations(IServiceProvider services)
     {
         string[] notTheApi = [ServiceDefaultsExtensions.HealthPath, ServiceDefaultsExtensions.AlivePath, ApiDocument.Path];
         return services.GetRequiredService<EndpointDataSource>().Endpoints
@@ -156,7 +166,7 @@ public sealed class ApiDocumentTests
             .Select(endpoint => (Endpoint: endpoint, Path: OpenApiPath(endpoint.RoutePattern)))
             .Where(endpoint => !notTheApi.Contains(endpoint.Path))
             .SelectMany(endpoint => endpoint.Endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods
-                .Select(method => (method.ToLowerInvariant(), endpoint.Path)));
+                .Select(method => (method.ToLowerInvariant(), endpoint.Path, endpoint.Endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)));
     }
 
     private static string OpenApiPath(RoutePattern pattern) =>
