@@ -13,6 +13,7 @@ app.MapApiDocument();
 app.MapSqlQueryApi();
 app.MapSqlJobsApi();
 app.MapWidgetModelApi();
+app.MapStatsApi();
 app.MapMapInstantiationApi();
 app.MapMapTilesApi();
 

@@ -120,6 +120,8 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         Assert.Equal(["Madrid", "Quito"], page.GetProperty("rows").EnumerateArray().Select(row => row.GetProperty("name").GetString()));
         Assert.Equal(2, widgets.GetProperty("inIberia").GetProperty("value").GetInt32());
         Assert.Equal(545000 + 2800000, widgets.GetProperty("filtered").GetProperty("value").GetInt64());
+        // Lisbon and Quito: the filtered source's extent.
+        Assert.Equal([-78.47, -0.18, -9.14, 38.72], widgets.GetProperty("extent").GetProperty("bbox").EnumerateArray().Select(value => value.GetDouble()));
         Assert.Contains("Column not found no_such_column", widgets.GetProperty("badColumn").GetProperty("message").GetString());
 
         static string[] NamesOf(JsonElement source) => source.GetProperty("z0").EnumerateArray()

@@ -53,9 +53,11 @@ public static class WidgetModelApi
     {
         try
         {
-            var request = new WidgetRequest(type, source, Json(@params, "params") ?? default, Json(queryParameters, "queryParameters"),
+            var modelParameters = Json(@params, "params") ?? default;
+            var request = new WidgetRequest(type, source, Json(queryParameters, "queryParameters"),
                 Json(filters, "filters"), filtersLogicalOperator, Json(spatialFilters, "spatialFilters"));
-            return widgets.RunAsync(httpContext, connection, model, request, cacheable: true, user.GetOrganizationSlug(), cancellationToken);
+            return widgets.RunAsync(httpContext, connection, request, sql => WidgetModels.Statement(model, sql, modelParameters),
+                cacheable: true, user.GetOrganizationSlug(), cancellationToken);
         }
         catch (WidgetError error)
         {
@@ -66,14 +68,14 @@ public static class WidgetModelApi
     public static Task<IResult> ModelByPost([Description(ParameterDescriptions.Connection)] string connection,
         [Description(Model)] string model, [FromBody] WidgetModelBody body, HttpContext httpContext, ClaimsPrincipal user,
         WidgetService widgets, CancellationToken cancellationToken) =>
-        widgets.RunAsync(httpContext, connection, model,
-            new WidgetRequest(body.Type, body.Source, body.Params ?? default,
+        widgets.RunAsync(httpContext, connection,
+            new WidgetRequest(body.Type, body.Source,
                 // The client sends an empty string when the source has no parameters.
                 body.QueryParameters is { ValueKind: JsonValueKind.String } ? null : body.QueryParameters,
                 body.Filters, body.FiltersLogicalOperator, body.SpatialFilters),
-            cacheable: false, user.GetOrganizationSlug(), cancellationToken);
+            sql => WidgetModels.Statement(model, sql, body.Params ?? default), cacheable: false, user.GetOrganizationSlug(), cancellationToken);
 
-    private static JsonElement? Json(string? text, string name) =>
+    internal static JsonElement? Json(string? text, string name) =>
         QueryStringJson.TryParse(text, out var value) ? value : throw new WidgetError(WidgetError.InvalidParameters, $"{name} is not JSON.");
 }
 

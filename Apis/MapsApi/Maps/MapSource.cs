@@ -66,7 +66,7 @@ public sealed record MapSource(
     public string GeometrySql => $"source.{SqlIdentifier.Quote(SpatialColumn)}::geometry";
 
     /// <summary><see cref="GeometrySql"/> in EPSG:4326; a geometry without SRID is taken as already in it.</summary>
-    public string GeometryInDegreesSql => $"CASE WHEN ST_SRID({GeometrySql}) = 0 THEN {GeometrySql} ELSE ST_Transform({GeometrySql}, 4326) END";
+    public string GeometryInDegreesSql => WidgetSql.InDegrees($"source.{SqlIdentifier.Quote(SpatialColumn)}");
 
     /// <summary>
     /// The condition CARTO's <c>filters</c> of the instantiation make, on the row alias <c>source</c> (the table, its

@@ -192,7 +192,6 @@ public static class WidgetFilters
         }
         // The polygon is in degrees; the column keeps its own SRID (a geography is read as geometry).
         var shape = $"ST_SetSRID(ST_GeomFromGeoJSON({sql.Bind(geometry.GetRawText(), NpgsqlDbType.Text)}), 4326)";
-        var inDegrees = $"CASE WHEN ST_SRID({reference}::geometry) IN (0, 4326) THEN {reference}::geometry ELSE ST_Transform({reference}::geometry, 4326) END";
-        return $"ST_Intersects({inDegrees}, {shape})";
+        return $"ST_Intersects({WidgetSql.InDegrees(reference)}, {shape})";
     }
 }

@@ -10,24 +10,26 @@ using Npgsql;
 
 namespace CartoSelfHosted.MapsApi.Widgets;
 
-/// <summary>What <c>@carto/api-client</c>'s widget sources send, by GET (JSON members as query strings) or POST.</summary>
+/// <summary>
+/// The source a widget or a statistic reads, as <c>@carto/api-client</c> sends it (by GET, JSON members as query
+/// strings, or POST): a table or a query with its parameters, and the filters that apply.
+/// </summary>
 public sealed record WidgetRequest(
     string? Type,
     string? Source,
-    JsonElement Params,
     JsonElement? QueryParameters,
     JsonElement? Filters,
     string? FiltersLogicalOperator,
     JsonElement? SpatialFilters);
 
 /// <summary>
-/// Runs a widget model over a table or query source of the caller's organization: as the organization, read-only, under
-/// the SQL API's statement timeout, in one statement whose JSON is the answer.
+/// Runs one statement over a table or query source of the caller's organization — a widget model, a column's
+/// statistics — as the organization, read-only, under the SQL API's statement timeout; the statement's JSON is the answer.
 /// </summary>
 public sealed class WidgetService(OrganizationDataSources organizations, IOptions<SqlApiOptions> options)
 {
-    public async Task<IResult> RunAsync(HttpContext httpContext, string connection, string model, WidgetRequest request, bool cacheable,
-        string organizationSlug, CancellationToken cancellationToken)
+    public async Task<IResult> RunAsync(HttpContext httpContext, string connection, WidgetRequest request, Func<WidgetSql, string> statementOf,
+        bool cacheable, string organizationSlug, CancellationToken cancellationToken)
     {
         if (connection != WarehouseDatabase.BuiltInConnectionName)
         {
@@ -73,7 +75,7 @@ public sealed class WidgetService(OrganizationDataSources organizations, IOption
             var columns = await MapSourceResolver.DescribeAsync(warehouse, from, parameters, options.Value.StatementTimeout, cancellationToken);
             var sql = new WidgetSql(from, columns, parameters);
             WidgetFilters.Apply(sql, request.Filters, request.FiltersLogicalOperator, request.SpatialFilters);
-            var statement = new NpgsqlBatchCommand(WidgetModels.Statement(model, sql, request.Params));
+            var statement = new NpgsqlBatchCommand(statementOf(sql));
             statement.Parameters.AddRange(sql.Parameters.ToArray());
             await using var batch = ReadOnlyBatch.Create(warehouse, options.Value.StatementTimeout, statement);
             var answer = (string)(await batch.ExecuteScalarAsync(cancellationToken))!;

@@ -34,6 +34,10 @@ public sealed class WidgetSql(string fromClause, IReadOnlyList<QueryColumn> colu
             ? (column, "source." + SqlIdentifier.Quote(column.Name))
             : throw new WidgetError(WidgetError.ColumnNotFound, name ?? "");
 
+    /// <summary>A geometry (or geography) column's value in EPSG:4326; a geometry without SRID is taken as already in it.</summary>
+    public static string InDegrees(string reference) =>
+        $"CASE WHEN ST_SRID({reference}::geometry) IN (0, 4326) THEN {reference}::geometry ELSE ST_Transform({reference}::geometry, 4326) END";
+
     /// <summary>Binds a value, returning its placeholder.</summary>
     public string Bind<T>(T value, NpgsqlDbType? type = null)
     {

@@ -68,6 +68,8 @@ const widgetAnswers = {
   table: await widgets.getTable({columns: ['name', 'population'], sortBy: 'population', sortDirection: 'desc', limit: 2}),
   inIberia: await widgets.getFormula({column: '*', operation: 'count', spatialFilter: iberia}),
   filtered: await filtered.widgetSource.getFormula({column: 'population', operation: 'sum'}),
+  // The Stats API, as getExtent asks it (through the HTTP cache, like the widgets).
+  extent: await filtered.widgetSource.getExtent(),
   badColumn,
 };
 console.log(JSON.stringify({
