@@ -10,13 +10,13 @@ namespace CartoSelfHosted.MapsApi.Apis;
 
 /// <summary>
 /// CARTO's widget model API, what <c>widgetSource</c> of <c>@carto/api-client</c> calls: formula, category, histogram,
-/// range, scatterplot, table and aggregations over a table or a query source, with its filters and spatial filters.
+/// range, scatterplot, table, timeseries and aggregations over a table or a query source, with its filters and spatial filters.
 /// GET answers are cached like the SQL API's (per token, purged when the organization's data changes); POST (sent for
 /// long requests) never.
 /// </summary>
 public static class WidgetModelApi
 {
-    private const string Model = "formula, category, histogram, range, scatterplot, table or aggregations.";
+    private const string Model = "formula, category, histogram, range, scatterplot, table, timeseries or aggregations.";
 
     public static IEndpointRouteBuilder MapWidgetModelApi(this IEndpointRouteBuilder app)
     {

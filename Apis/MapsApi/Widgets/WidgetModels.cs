@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CartoSelfHosted.MapsApi.Sql;
 
 namespace CartoSelfHosted.MapsApi.Widgets;
 
@@ -14,7 +15,7 @@ public static class WidgetModels
 
     public const int TableLimit = 1000;
 
-    public static readonly string[] Names = ["formula", "category", "histogram", "range", "scatterplot", "table", "aggregations"];
+    public static readonly string[] Names = ["formula", "category", "histogram", "range", "scatterplot", "table", "timeseries", "aggregations"];
 
     public static string Statement(string model, WidgetSql sql, JsonElement parameters) => model switch
     {
@@ -24,6 +25,7 @@ public static class WidgetModels
         "range" => Range(sql, parameters),
         "scatterplot" => Scatterplot(sql, parameters),
         "table" => Table(sql, parameters),
+        "timeseries" => TimeSeries(sql, parameters),
         "aggregations" => Aggregations(sql, parameters),
         _ => throw new WidgetError(WidgetError.InvalidParameters, $"'{model}' is not a widget model: {string.Join(", ", Names)} are."),
     };
@@ -138,6 +140,49 @@ public static class WidgetModels
                                     FROM (SELECT {columns}, row_number() OVER ({order}) AS _carto_row FROM {sql.From} WHERE {sql.Where}
                                           ORDER BY _carto_row LIMIT {limit} OFFSET {offset}) AS page), '[]'::json),
                   'metadata', json_build_object('total', (SELECT count(*) FROM {sql.From} WHERE {sql.Where})))::text
+                """;
+    }
+
+    /// <summary>
+    /// The operation per step of time (<c>stepSize</c> year…second, times <c>stepMultiplier</c>) of a date or timestamp
+    /// <c>column</c>, taken as UTC; steps counted from 1970 (weeks from Monday 1970-01-05, as <c>date_trunc</c> starts them).
+    /// Each row's <c>name</c> is its step's start, ISO 8601.
+    /// </summary>
+    private static string TimeSeries(WidgetSql sql, JsonElement parameters)
+    {
+        var column = WidgetSql.Text(parameters, "column");
+        var (described, reference) = sql.ColumnOf(column);
+        if (described.Kind is not (ColumnKind.Date or ColumnKind.Timestamp))
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, $"A time series needs a date or timestamp column; '{column}' is {described.DatabaseType}.");
+        }
+        if (WidgetSql.Text(parameters, "splitByCategory") is { Length: > 0 })
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, "splitByCategory is not supported yet: ask for one series per category value.");
+        }
+        var multiplier = WidgetSql.Integer(parameters, "stepMultiplier") ?? 1;
+        if (multiplier is < 1 or > 1000)
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, "params.stepMultiplier is 1 to 1000.");
+        }
+        var time = $"({reference})::timestamp";
+        var stepSize = (WidgetSql.Text(parameters, "stepSize") ?? "").ToLowerInvariant();
+        var step = stepSize switch
+        {
+            "year" => $"date_trunc('year', {time}) - (extract(year FROM {time})::int % {multiplier}) * interval '1 year'",
+            "month" => $"date_trunc('month', {time}) - ((extract(year FROM {time})::int * 12 + extract(month FROM {time})::int - 1) % {multiplier}) * interval '1 month'",
+            "week" => $"date_bin(interval '{multiplier} weeks', {time}, timestamp '1970-01-05')",
+            "day" or "hour" or "minute" or "second" => $"date_bin(interval '{multiplier} {stepSize}s', {time}, timestamp '1970-01-01')",
+            var other => throw new WidgetError(WidgetError.InvalidParameters,
+                $"stepSize is year, month, week, day, hour, minute or second; '{other}' is not one."),
+        };
+        var value = sql.Aggregate(WidgetSql.Text(parameters, "operation"), WidgetSql.Text(parameters, "operationColumn") ?? column,
+            WidgetSql.Text(parameters, "operationExp"));
+        return $"""
+                SELECT json_build_object('rows', coalesce(json_agg(json_build_object('name', to_char(bucket, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                                                                   'value', value) ORDER BY bucket), '[]'::json),
+                                         'metadata', json_build_object())::text
+                FROM (SELECT {step} AS bucket, {value} AS value FROM {sql.From} WHERE {sql.Where} AND {reference} IS NOT NULL GROUP BY 1) AS steps
                 """;
     }
 

@@ -62,6 +62,34 @@ public sealed class WidgetModelTests(SqlEnvironment environment) : IClassFixture
         Assert.Equal(545000, listed.GetProperty("smallest").GetInt32());
     }
 
+    [Fact]
+    public async Task TimeSeriesCountsPerStepFromItsStart()
+    {
+        // Madrid 865, Lisbon 1147, Quito 1534: steps of 500 years from year 0.
+        var centuries = await RowsAsync("timeseries", new { column = "founded", stepSize = "year", stepMultiplier = 500, operation = "count" });
+        Assert.Equal(["0500-01-01T00:00:00.000Z:1", "1000-01-01T00:00:00.000Z:1", "1500-01-01T00:00:00.000Z:1"],
+            centuries.Select(row => $"{row.GetProperty("name").GetString()}:{row.GetProperty("value").GetInt64()}"));
+        var months = await RowsAsync("timeseries", new { column = "founded", stepSize = "month", operation = "sum", operationColumn = "population" });
+        Assert.Equal([("0865-01-01T00:00:00.000Z", 3300000L), ("1147-10-01T00:00:00.000Z", 545000L), ("1534-12-01T00:00:00.000Z", 2800000L)],
+            months.Select(row => (row.GetProperty("name").GetString(), row.GetProperty("value").GetInt64())));
+        // Weeks start on Monday: 1534-12-06 was a Thursday (proleptic Gregorian, as PostgreSQL counts), its week from Monday the 3rd.
+        var week = Assert.Single(await RowsAsync("timeseries", new { column = "founded", stepSize = "week", operation = "count" },
+            """{"name": {"in": {"values": ["Quito"]}}}"""));
+        Assert.Equal("1534-12-03T00:00:00.000Z", week.GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"column": "name", "stepSize": "year"}""", "date or timestamp")]
+    [InlineData("""{"column": "founded", "stepSize": "fortnight"}""", "stepSize")]
+    [InlineData("""{"column": "founded", "stepSize": "day", "stepMultiplier": 0}""", "stepMultiplier")]
+    [InlineData("""{"column": "founded", "stepSize": "day", "splitByCategory": "name"}""", "splitByCategory")]
+    public async Task BadTimeSeriesAreProblems(string parameters, string detail)
+    {
+        var response = await GetAsync("timeseries", JsonDocument.Parse(parameters).RootElement);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(detail, await response.Content.ReadAsStringAsync(Cancellation));
+    }
+
     [Theory]
     [InlineData("""{"name": {"in": {"values": ["Lisbon", "Madrid"], "owner": "w1"}}}""", null, 2)]
     [InlineData("""{"population": {"between": {"values": [[1000000, null]]}}}""", null, 2)]
