@@ -145,7 +145,8 @@ public static class WidgetModels
 
     /// <summary>
     /// The operation per step of time (<c>stepSize</c> year…second, times <c>stepMultiplier</c>) of a date or timestamp
-    /// <c>column</c>, taken as UTC; steps counted from 1970 (weeks from Monday 1970-01-05, as <c>date_trunc</c> starts them).
+    /// <c>column</c>, taken as UTC; years and months in steps counted from year 0, shorter steps from 1970-01-01 (weeks from
+    /// Monday 1970-01-05, as <c>date_trunc</c> starts them).
     /// Each row's <c>name</c> is its step's start, ISO 8601.
     /// </summary>
     private static string TimeSeries(WidgetSql sql, JsonElement parameters)
