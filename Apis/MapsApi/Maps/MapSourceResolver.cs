@@ -115,12 +115,12 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
     private static (string? Filters, IReadOnlyList<SourceColumn>? Columns) ChooseFilters(List<QueryColumn> described, MapSource source,
         List<NpgsqlParameter> parameters, JsonElement? filters)
     {
-        if (filters is not { ValueKind: JsonValueKind.Object } given || !given.EnumerateObject().Any())
+        if (filters is not { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } given
+            || given.ValueKind == JsonValueKind.Object && !given.EnumerateObject().Any())
         {
-            return filters is null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined or JsonValueKind.Object }
-                ? (null, null)
-                : throw new WidgetError(WidgetError.InvalidFilters, "filters is a JSON object of columns.");
+            return (null, null);
         }
+        // Refuses anything but an object of columns and their filters, as a widget's filters.
         WidgetFilters.Apply(new WidgetSql(source.FromClause, described, parameters.Select(parameter => parameter.Clone()).ToList()), given,
             logicalOperator: null, spatialFilters: null);
         var named = given.EnumerateObject().Select(column => column.Name).ToHashSet();

@@ -166,7 +166,10 @@ public static class WidgetModels
         {
             throw new WidgetError(WidgetError.InvalidParameters, "params.stepMultiplier is 1 to 1000.");
         }
-        var time = $"({reference})::timestamp";
+        // A timestamptz read in UTC whatever the session's time zone; dates and plain timestamps as they are.
+        var time = described.DatabaseType.Contains("with time zone", StringComparison.Ordinal)
+            ? $"({reference} AT TIME ZONE 'UTC')"
+            : $"({reference})::timestamp";
         var stepSize = (WidgetSql.Text(parameters, "stepSize") ?? "").ToLowerInvariant();
         var step = stepSize switch
         {

@@ -17,7 +17,7 @@ public sealed class WidgetSql(string fromClause, IReadOnlyList<QueryColumn> colu
 
     public string From { get; } = $"{fromClause} AS source";
 
-    public IReadOnlySet<string> ColumnNames => _columns.Keys.ToHashSet();
+    public IReadOnlySet<string> ColumnNames { get; } = columns.Select(column => column.Name).ToHashSet();
 
     public List<NpgsqlParameter> Parameters { get; } = parameters;
 
