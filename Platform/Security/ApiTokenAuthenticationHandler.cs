@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using System.Text.Json;
 using CartoSelfHosted.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -19,6 +20,15 @@ public static class ApiTokenClaims
     public const string UserId = "user_id";
     public const string Email = "email";
     public const string SessionId = "session_id";
+
+    /// <summary>One of an API access token's grants, as JSON (<see cref="Security.SourceGrant"/>).</summary>
+    public const string SourceGrant = "grant";
+
+    /// <summary>One of an API access token's <c>allowed_apis</c>: only API access tokens have these.</summary>
+    public const string AllowedApi = "allowed_api";
+
+    /// <summary>One of the origins an API access token is limited to.</summary>
+    public const string Referer = "referer";
 }
 
 /// <summary>
@@ -105,6 +115,12 @@ public sealed class ApiTokenAuthenticationHandler(
         {
             claims.Add(new Claim(ApiTokenClaims.SessionId, sessionId.ToString()));
         }
+        if (grant.SourceGrants is { } sourceGrants)
+        {
+            claims.AddRange(sourceGrants.Select(sourceGrant => new Claim(ApiTokenClaims.SourceGrant, JsonSerializer.Serialize(sourceGrant))));
+            claims.AddRange(grant.AllowedApis!.Select(api => new Claim(ApiTokenClaims.AllowedApi, api)));
+            claims.AddRange(grant.Referers!.Select(referer => new Claim(ApiTokenClaims.Referer, referer)));
+        }
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
@@ -116,36 +132,25 @@ public sealed class ApiTokenAuthenticationHandler(
         if (failure is TokenStoreUnavailableException)
         {
             Response.Headers.RetryAfter = "5";
-            await WriteProblemAsync(StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
+            await SecurityProblems.WriteAsync(Context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
                 "Access tokens cannot be checked right now. Try again shortly.");
             return;
         }
         if (failure is CsrfTokenMissingException)
         {
-            await WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden", failure.Message);
+            await SecurityProblems.WriteAsync(Context, StatusCodes.Status403Forbidden, "Forbidden", failure.Message);
             return;
         }
         Response.Headers.WWWAuthenticate = failure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
-        await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized",
+        await SecurityProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized",
             failure?.Message ?? "This API needs an access token: send it as 'Authorization: Bearer <token>'.");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden",
+        SecurityProblems.WriteAsync(Context, StatusCodes.Status403Forbidden, "Forbidden",
             Context.User.FindFirstValue(ApiTokenClaims.UserId) is null
                 ? "The access token does not grant this operation."
                 : $"The role {string.Join(", ", Context.User.FindAll(ApiTokenClaims.Scope).Select(scope => scope.Value))} does not allow this operation.");
-
-    private async Task WriteProblemAsync(int status, string title, string detail)
-    {
-        Response.StatusCode = status;
-        var problems = Context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = { Status = status, Title = title, Detail = detail, Type = ProblemTypes.ForStatus(status) },
-        });
-    }
 }
 
 /// <summary>The token store (the metadata database) could not be asked: a 503, not a 401.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CartoSelfHosted.Platform.Metadata;
 using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
@@ -6,10 +7,14 @@ namespace CartoSelfHosted.Platform.Security;
 
 /// <summary>
 /// What a valid token grants: whose it is and what it may do. <see cref="UserId"/> is set for a user's token (a sign-in's
-/// access or session token, or the development token once the first admin signed up), whose scopes are the user's role.
+/// access or session token, the development token once the first admin signed up, or an API access token the user
+/// made), whose scopes are the user's role. An API access token also has <see cref="SourceGrants"/>: it reads only
+/// those sources, through <see cref="AllowedApis"/> only, and, when <see cref="Referers"/> is not empty, only for pages
+/// of those origins.
 /// </summary>
 public sealed record ApiTokenGrant(Guid TokenId, string TokenName, Guid OrganizationId, string OrganizationSlug, IReadOnlyList<string> Scopes,
-    Guid? UserId, string? Email, Guid? SessionId);
+    Guid? UserId, string? Email, Guid? SessionId, IReadOnlyList<SourceGrant>? SourceGrants = null, IReadOnlyList<string>? AllowedApis = null,
+    IReadOnlyList<string>? Referers = null);
 
 /// <summary>Looks tokens up by hash in the metadata database; a hit is kept briefly so the hot path costs few queries.</summary>
 public sealed class ApiTokenStore(MetadataDatabase metadata, IMemoryCache cache)
@@ -30,7 +35,8 @@ public sealed class ApiTokenStore(MetadataDatabase metadata, IMemoryCache cache)
         // A user's role is read here, not copied into the token, so a changed role holds at the next request. Removing
         // a user deletes its tokens (ON DELETE CASCADE), so they are not found at all.
         await using var command = metadata.DataSource.CreateCommand("""
-            SELECT t.id, t.name, o.id, o.slug, CASE WHEN u.id IS NULL THEN t.scopes ELSE ARRAY[u.role] END, u.id, u.email, t.session_id
+            SELECT t.id, t.name, o.id, o.slug, CASE WHEN u.id IS NULL THEN t.scopes ELSE ARRAY[u.role] END, u.id, u.email, t.session_id,
+                   t.grants::text, t.allowed_apis, t.referers
             FROM api_tokens t JOIN organizations o ON o.id = t.organization_id LEFT JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
             """);
@@ -45,6 +51,15 @@ public sealed class ApiTokenStore(MetadataDatabase metadata, IMemoryCache cache)
             reader.IsDBNull(5) ? null : reader.GetGuid(5),
             reader.IsDBNull(6) ? null : reader.GetString(6),
             reader.IsDBNull(7) ? null : reader.GetGuid(7));
+        if (!reader.IsDBNull(8))
+        {
+            grant = grant with
+            {
+                SourceGrants = JsonSerializer.Deserialize<SourceGrant[]>(reader.GetString(8))!,
+                AllowedApis = reader.GetFieldValue<string[]>(9),
+                Referers = reader.GetFieldValue<string[]>(10),
+            };
+        }
         cache.Set(cacheKey, grant, CacheDuration);
         return grant;
     }

@@ -51,6 +51,11 @@ public static class SecurityExtensions
                 await context.ChallengeAsync();
                 return;
             }
+            // What anyone may call (health, sign-in, the API documents) stays open to any token, too.
+            if (!anonymousAllowed && await ApiAccessTokens.RefuseAsync(context))
+            {
+                return;
+            }
             await next(context);
         });
         app.UseAuthorization();

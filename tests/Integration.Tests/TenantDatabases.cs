@@ -32,6 +32,16 @@ public sealed record TenantDatabases(string Metadata, string Warehouse, TestOrga
         return new TenantDatabases(metadataDatabase, warehouseDatabase, a, b);
     }
 
+    /// <summary>Runs SQL in the warehouse as the organization's role, as the administrator sets it up.</summary>
+    public async Task AsOrganizationAsync(TestOrganization organization, string sql)
+    {
+        await using var connection = new NpgsqlConnection(Warehouse);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"SET ROLE \"{organization.Schema}\"; SET search_path = \"{organization.Schema}\", public; {sql}", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public async Task<T?> WarehouseScalarAsync<T>(string sql)
     {
         await using var dataSource = NpgsqlDataSource.Create(Warehouse);

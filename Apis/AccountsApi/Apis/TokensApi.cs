@@ -1,44 +1,105 @@
+using System.ComponentModel;
 using System.Security.Claims;
-using CartoSelfHosted.Platform.Metadata;
+using CartoSelfHosted.AccountsApi.Accounts;
 using CartoSelfHosted.Platform.Security;
-using Npgsql;
+using CartoSelfHosted.ServiceDefaults.Problems;
 
 namespace CartoSelfHosted.AccountsApi.Apis;
 
+/// <summary>
+/// CARTO's Tokens API: a user makes API access tokens for web apps, each limited to the sources it is granted, the APIs
+/// it may call and, optionally, the origins of the pages that use it. Only a user's own token (not an API access token)
+/// reaches it; a user sees and changes only the tokens it made.
+/// </summary>
 public static class TokensApi
 {
+    private const string TokenPath = "The token's id, or the token itself (as CARTO's paths carry it).";
+    private const string NoSuchTokenProblem = "The caller has no such token.";
+    private const string UserTokenProblem = "The token is an API access token (those need a user's token), or, to make one, no user's token.";
+
     public static IEndpointRouteBuilder MapTokensApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v3/tokens").WithTags("Tokens");
+        api.MapPost("", CreateToken)
+            .WithSummary("Make an API access token")
+            .WithDescription("`{grants: [{connection_name, source}], allowed_apis, referers?, expiration_date?, name?}` → 201 with the token, " +
+                "once. A source is `*` (everything on the connection), `schema.*`, a table, or an exact SQL query. `allowed_apis` are among " +
+                "`sql`, `maps`, `imports`, `lds` (widgets and stats take `maps` or `sql`). With `referers`, only pages of those origins may " +
+                "use it (403 `Unauthorized referer`). The token can do what its user's role can, on what it is granted, until its user is removed " +
+                "or it is deleted.")
+            .Produces<AccessTokenView>(StatusCodes.Status201Created)
+            .WithProblem(StatusCodes.Status400BadRequest, "No or invalid `grants`, `allowed_apis`, `referers`, `expiration_date` or `name`.")
+            .WithProblem(StatusCodes.Status403Forbidden, UserTokenProblem);
         api.MapGet("", ListTokens)
-            .WithSummary("The organization's API tokens")
-            .WithDescription("Every API token of the presented token's organization, newest first: name, scopes, when it was made, " +
-                "when it expires and when it was revoked. Never a token's value, which is not stored; never a sign-in's tokens.");
+            .WithSummary("The caller's tokens")
+            .WithDescription("The tokens the caller made, newest first: grants, allowed APIs, referers, expiration. Never a token's value, " +
+                "which is not kept; never a sign-in's own tokens.")
+            .Produces<TokenList>()
+            .WithProblem(StatusCodes.Status403Forbidden, UserTokenProblem);
+        api.MapGet("/{token}", GetToken)
+            .WithSummary("One of the caller's tokens")
+            .WithDescription("What the list says of one token, named by its id or by its value; never the value.")
+            .Produces<AccessTokenView>()
+            .WithProblem(StatusCodes.Status403Forbidden, UserTokenProblem)
+            .WithProblem(StatusCodes.Status404NotFound, NoSuchTokenProblem);
+        api.MapPatch("/{token}", ChangeToken)
+            .WithSummary("Change an API access token")
+            .WithDescription("The create body's members replace the token's (`expiration_date` is set at creation only); what is left out " +
+                "stays. Holds on every API within a second.")
+            .Produces<AccessTokenView>()
+            .WithProblem(StatusCodes.Status400BadRequest, "Invalid members, or an `expiration_date`.")
+            .WithProblem(StatusCodes.Status403Forbidden, UserTokenProblem)
+            .WithProblem(StatusCodes.Status404NotFound, "The caller has no such API access token.");
+        api.MapDelete("/{token}", DeleteToken)
+            .WithSummary("Delete a token")
+            .WithDescription("Every API refuses it within a second.")
+            .Produces(StatusCodes.Status204NoContent)
+            .WithProblem(StatusCodes.Status403Forbidden, UserTokenProblem)
+            .WithProblem(StatusCodes.Status404NotFound, NoSuchTokenProblem);
         return app;
     }
 
-    /// <summary>The organization's API tokens (a sign-in's belong to its session). Only what describes them: a token's value is never stored, so never returned.</summary>
-    public static async Task<TokenList> ListTokens(ClaimsPrincipal user, MetadataDatabase metadata, CancellationToken cancellationToken)
+    public static async Task<IResult> CreateToken(AccessTokenBody? body, ClaimsPrincipal user, AccessTokenStore tokens,
+        CancellationToken cancellationToken)
     {
-        await using var command = metadata.DataSource.CreateCommand("""
-            SELECT id, name, scopes, created_at, expires_at, revoked_at
-            FROM api_tokens WHERE organization_id = $1 AND session_id IS NULL ORDER BY created_at DESC
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = user.GetOrganizationId() });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var tokens = new List<TokenDescription>();
-        while (await reader.ReadAsync(cancellationToken))
+        if (user.GetUserId() is null)
         {
-            tokens.Add(new TokenDescription(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2),
-                reader.GetFieldValue<DateTimeOffset>(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
-                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5)));
+            return AccountProblems.Forbidden("Making API access tokens needs a user's token (sign in): a token is its user's, and can do what its role can.");
         }
-        return new TokenList(tokens);
+        var (spec, problem) = AccessTokenRequests.ForCreation(body, DateTimeOffset.UtcNow);
+        if (spec is null)
+        {
+            return problem!;
+        }
+        var created = await tokens.CreateAsync(Owner(user), spec, cancellationToken);
+        return TypedResults.Created($"/api/v3/tokens/{created.Id}", created);
     }
+
+    public static async Task<TokenList> ListTokens(ClaimsPrincipal user, AccessTokenStore tokens, CancellationToken cancellationToken) =>
+        new(await tokens.ListAsync(Owner(user), cancellationToken));
+
+    public static async Task<IResult> GetToken([Description(TokenPath)] string token, ClaimsPrincipal user, AccessTokenStore tokens,
+        CancellationToken cancellationToken) =>
+        await tokens.FindAsync(Owner(user), token, cancellationToken) is { } found ? TypedResults.Ok(found) : NoSuchToken();
+
+    public static async Task<IResult> ChangeToken([Description(TokenPath)] string token, AccessTokenBody? body, ClaimsPrincipal user,
+        AccessTokenStore tokens, CancellationToken cancellationToken)
+    {
+        var (change, problem) = AccessTokenRequests.ForChange(body);
+        if (change is null)
+        {
+            return problem!;
+        }
+        return await tokens.ChangeAsync(Owner(user), token, change, cancellationToken) is { } changed ? TypedResults.Ok(changed) : NoSuchToken();
+    }
+
+    public static async Task<IResult> DeleteToken([Description(TokenPath)] string token, ClaimsPrincipal user, AccessTokenStore tokens,
+        CancellationToken cancellationToken) =>
+        await tokens.DeleteAsync(Owner(user), token, cancellationToken) ? TypedResults.NoContent() : NoSuchToken();
+
+    private static TokenOwner Owner(ClaimsPrincipal user) => new(user.GetOrganizationId(), user.GetUserId());
+
+    private static IResult NoSuchToken() => ProblemResults.NotFound("No such token", "You have no token with this id or value.");
 }
 
-public sealed record TokenList(IReadOnlyList<TokenDescription> Tokens);
-
-public sealed record TokenDescription(Guid Id, string Name, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt,
-    DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
+public sealed record TokenList(IReadOnlyList<AccessTokenView> Tokens);

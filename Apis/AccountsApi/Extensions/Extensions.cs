@@ -14,6 +14,7 @@ internal static class Extensions
         builder.Services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section);
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<AccessTokenStore>();
         builder.Services.AddSingleton<AccountLinks>();
         builder.Services.AddSingleton<Passwords>();
         builder.Services.AddSingleton<SignInThrottle>();

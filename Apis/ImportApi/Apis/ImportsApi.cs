@@ -25,7 +25,7 @@ public static class ImportsApi
 
     public static IEndpointRouteBuilder MapImportsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/imports").WithTags("Imports");
+        var api = app.MapGroup("/api/v3/imports").WithTags("Imports").AcceptsApiAccessTokens(CartoApis.Imports);
         api.MapPost("", CreateImport)
             .RequireAuthorization(PlatformPolicies.Edit)
             .WithSummary("Start an import")

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Maps;
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Security;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using CartoSelfHosted.ServiceDefaults.Problems;
@@ -20,7 +21,7 @@ public static class MapInstantiationApi
 
     public static IEndpointRouteBuilder MapMapInstantiationApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/maps/{connection}/" + Kinds).WithTags("Maps");
+        var api = app.MapGroup("/api/v3/maps/{connection}/" + Kinds).WithTags("Maps").AcceptsApiAccessTokens(CartoApis.Maps);
         api.MapGet("", InstantiateByGet)
             .WithSummary("Instantiate a map source")
             .WithDescription("Makes a table or a query a map source: `{id, nrows, size, schema, tilejson: {url: [U]}, geojson: {url: [G]}}`, " +
@@ -41,7 +42,8 @@ public static class MapInstantiationApi
         .WithProblem(StatusCodes.Status400BadRequest, "No `name` (a table) or `q` (a query); invalid `queryParameters`, `filters`, `tileResolution` " +
             "or `spatialDataType`; a column in `columns` or `spatialDataColumn` the source does not have; or PostgreSQL refused the query " +
             "(`sql-error`) or it ran past its time limit (`query-timeout`).")
-        .WithProblem(StatusCodes.Status403Forbidden, "The query writes (`read-only-query`), or reads what the organization may not (`forbidden`).")
+        .WithProblem(StatusCodes.Status403Forbidden, "The query writes (`read-only-query`), or reads what the organization may not (`forbidden`), " +
+            "or the API access token is not granted the source.")
         .WithProblem(StatusCodes.Status404NotFound, "An unknown connection, or a table the organization cannot read (or that does not exist).");
 
     public static async Task<IResult> InstantiateByGet([Description(ParameterDescriptions.Connection)] string connection,

@@ -24,7 +24,8 @@ public static class MapTilesApi
 
     public static IEndpointRouteBuilder MapMapTilesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/maps/{connection}/{kind:regex(^(table|query)$)}/{id}").WithTags("Maps");
+        var api = app.MapGroup("/api/v3/maps/{connection}/{kind:regex(^(table|query)$)}/{id}").WithTags("Maps")
+            .AcceptsApiAccessTokens(CartoApis.Maps);
         api.MapGet("/tilejson", TileJson)
             .WithSummary("A source's TileJSON")
             .WithDescription("TileJSON 3.0.0: the `tiles` URL template, `bounds`, `center`, `vector_layers` (fields, geometry type), " +
@@ -67,9 +68,10 @@ public static class MapTilesApi
         [Description(ParameterDescriptions.Cache)] string? cache, HttpContext httpContext,
         MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
     {
-        if (await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken) is not { } source)
+        var (source, refusal) = await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken);
+        if (source is null)
         {
-            return UnknownSource(id);
+            return refusal!;
         }
         var cacheValue = await maps.CacheValueAsync(source, cancellationToken);
         SourceStats stats;
@@ -163,9 +165,10 @@ public static class MapTilesApi
             default:
                 return ProblemResults.BadRequest("Unknown formatTiles", "formatTiles is mvt (Mapbox Vector Tile, the default) or geojson.");
         }
-        if (await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken) is not { } source)
+        var (source, refusal) = await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken);
+        if (source is null)
         {
-            return UnknownSource(id);
+            return refusal!;
         }
         byte[] bytes;
         try
@@ -192,9 +195,10 @@ public static class MapTilesApi
         HttpContext httpContext, MapSourceStore store,
         TileRenderer renderer, MapCaching caching, IOptions<MapsApiOptions> options, CancellationToken cancellationToken)
     {
-        if (await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken) is not { } source)
+        var (source, refusal) = await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken);
+        if (source is null)
         {
-            return UnknownSource(id);
+            return refusal!;
         }
         var maxFeatures = options.Value.MaxGeoJsonFeatures;
         byte[]? bytes;
@@ -218,9 +222,16 @@ public static class MapTilesApi
         return TypedResults.Bytes(bytes, "application/geo+json");
     }
 
-    private static async Task<MapSource?> FindAsync(string connection, string kind, string id, ClaimsPrincipal user, MapSourceStore store,
-        CancellationToken cancellationToken) =>
-        await store.FindAsync(id, kind, user.GetOrganizationId(), cancellationToken) is { } source && source.Connection == connection ? source : null;
+    /// <summary>The organization's source, if the token may read it; else the problem to answer.</summary>
+    private static async Task<(MapSource? Source, IResult? Refusal)> FindAsync(string connection, string kind, string id, ClaimsPrincipal user,
+        MapSourceStore store, CancellationToken cancellationToken)
+    {
+        if (await store.FindAsync(id, kind, user.GetOrganizationId(), cancellationToken) is not { } source || source.Connection != connection)
+        {
+            return (null, UnknownSource(id));
+        }
+        return SourceAccess.Check(user, source) is { } refused ? (null, refused) : (source, null);
+    }
 
     private static IResult UnknownSource(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: ProblemTypes.NotFound, title: "Unknown map source",

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Json;
+using CartoSelfHosted.MapsApi.Maps;
 using CartoSelfHosted.MapsApi.Sql;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Warehouse;
@@ -18,7 +19,7 @@ public static class SqlQueryApi
 {
     public static IEndpointRouteBuilder MapSqlQueryApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/sql/{connection}/query").WithTags("SQL");
+        var api = app.MapGroup("/api/v3/sql/{connection}/query").WithTags("SQL").AcceptsApiAccessTokens(CartoApis.Sql);
         api.MapGet("", QueryByGet)
             .WithSummary("Run a read-only query")
             .WithDescription("Runs one statement that only reads, as the organization, and streams its rows back as they come. " +
@@ -38,7 +39,8 @@ public static class SqlQueryApi
         .WithProblem(StatusCodes.Status400BadRequest, "No `q`, invalid `queryParameters` or an unknown `format`; or PostgreSQL refused " +
             "the SQL (`sql-error`, with its `sqlState`, `position` and `hint`), it ran past its time limit (`query-timeout`), or a column " +
             "has a type the API cannot return.")
-        .WithProblem(StatusCodes.Status403Forbidden, "The statement writes (`read-only-query`), or reads what the organization may not (`forbidden`).")
+        .WithProblem(StatusCodes.Status403Forbidden, "The statement writes (`read-only-query`), or reads what the organization may not (`forbidden`), " +
+            "or the API access token is not granted this query.")
         .WithProblem(StatusCodes.Status404NotFound, "An unknown connection.");
 
     public static Task<IResult> QueryByGet([Description(ParameterDescriptions.Connection)] string connection,
@@ -67,6 +69,10 @@ public static class SqlQueryApi
         if (parameters.Parameters is null)
         {
             return ProblemResults.BadRequest("Invalid queryParameters", parameters.Error!);
+        }
+        if (SourceAccess.CheckQuery(user, connection, sql) is { } refused)
+        {
+            return refused;
         }
         format = string.IsNullOrEmpty(format) ? QueryResultWriter.Json : format.ToLowerInvariant();
         if (!QueryResultWriter.Formats.Contains(format))

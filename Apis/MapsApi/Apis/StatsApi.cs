@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Widgets;
 using CartoSelfHosted.Platform.Security;
@@ -20,7 +19,7 @@ public static class StatsApi
 
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/stats/{connection}").WithTags("Stats");
+        var api = app.MapGroup("/api/v3/stats/{connection}").WithTags("Stats").AcceptsApiAccessTokens(CartoApis.Maps, CartoApis.Sql);
         api.MapGet("/{table}/{column}", TableStats)
             .WithSummary("A table column's statistics")
             .WithDescription("Numbers: min, max, avg, sum and `quantiles[n]` (n + 1 breaks, n = 3…20); text and booleans: categories, " +
@@ -45,43 +44,43 @@ public static class StatsApi
         .Produces<JsonElement>(StatusCodes.Status200OK, "application/json")
         .WithProblem(StatusCodes.Status400BadRequest, "A column the source does not have (`Column not found`), of a type without " +
             "statistics, filters that do not parse, or SQL PostgreSQL refused.")
-        .WithProblem(StatusCodes.Status403Forbidden, "The source reads what the organization may not.")
+        .WithProblem(StatusCodes.Status403Forbidden, "The source reads what the organization may not, or the API access token is not granted it.")
         .WithProblem(StatusCodes.Status404NotFound, "An unknown connection or table.");
 
     public static Task<IResult> TableStats([Description(ParameterDescriptions.Connection)] string connection,
         [Description(ParameterDescriptions.Name)] string table, [Description(Column)] string column,
-        [Description(Filters)] string? filters, HttpContext httpContext, ClaimsPrincipal user, WidgetService widgets,
+        [Description(Filters)] string? filters, HttpContext httpContext, WidgetService widgets,
         CancellationToken cancellationToken) =>
         RunAsync(() => new WidgetRequest("table", table, null, WidgetModelApi.Json(filters, "filters"), null, null), column, cacheable: true,
-            connection, httpContext, user, widgets, cancellationToken);
+            connection, httpContext, widgets, cancellationToken);
 
     public static Task<IResult> TableStatsByPost([Description(ParameterDescriptions.Connection)] string connection,
         [Description(ParameterDescriptions.Name)] string table, [Description(Column)] string column, [FromBody] StatsBody body,
-        HttpContext httpContext, ClaimsPrincipal user, WidgetService widgets, CancellationToken cancellationToken) =>
+        HttpContext httpContext, WidgetService widgets, CancellationToken cancellationToken) =>
         RunAsync(() => new WidgetRequest("table", table, null, body.Filters, null, null), column, cacheable: false,
-            connection, httpContext, user, widgets, cancellationToken);
+            connection, httpContext, widgets, cancellationToken);
 
     public static Task<IResult> QueryStats([Description(ParameterDescriptions.Connection)] string connection,
         [Description(Column)] string column, [Description(ParameterDescriptions.Query)] string? q,
         [Description(ParameterDescriptions.QueryParameters)] string? queryParameters, [Description(Filters)] string? filters,
-        HttpContext httpContext, ClaimsPrincipal user, WidgetService widgets, CancellationToken cancellationToken) =>
+        HttpContext httpContext, WidgetService widgets, CancellationToken cancellationToken) =>
         RunAsync(() => new WidgetRequest("query", q, WidgetModelApi.Json(queryParameters, "queryParameters"), WidgetModelApi.Json(filters, "filters"),
-            null, null), column, cacheable: true, connection, httpContext, user, widgets, cancellationToken);
+            null, null), column, cacheable: true, connection, httpContext, widgets, cancellationToken);
 
     public static Task<IResult> QueryStatsByPost([Description(ParameterDescriptions.Connection)] string connection,
-        [Description(Column)] string column, [FromBody] StatsBody body, HttpContext httpContext, ClaimsPrincipal user, WidgetService widgets,
+        [Description(Column)] string column, [FromBody] StatsBody body, HttpContext httpContext, WidgetService widgets,
         CancellationToken cancellationToken) =>
         RunAsync(() => new WidgetRequest("query", body.Q,
                 body.QueryParameters is { ValueKind: JsonValueKind.String } ? null : body.QueryParameters, body.Filters, null, null),
-            column, cacheable: false, connection, httpContext, user, widgets, cancellationToken);
+            column, cacheable: false, connection, httpContext, widgets, cancellationToken);
 
     private static Task<IResult> RunAsync(Func<WidgetRequest> request, string column, bool cacheable, string connection,
-        HttpContext httpContext, ClaimsPrincipal user, WidgetService widgets, CancellationToken cancellationToken)
+        HttpContext httpContext, WidgetService widgets, CancellationToken cancellationToken)
     {
         try
         {
             return widgets.RunAsync(httpContext, connection, request(), sql => ColumnStats.Statement(sql, column), cacheable,
-                user.GetOrganizationSlug(), cancellationToken);
+                cancellationToken);
         }
         catch (WidgetError error)
         {

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Widgets;
 using CartoSelfHosted.Platform.Security;
@@ -20,7 +19,8 @@ public static class WidgetModelApi
 
     public static IEndpointRouteBuilder MapWidgetModelApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v3/sql/{connection}/model/{model}").WithTags("Widgets");
+        // CARTO's clients mint tokens for maps with ["sql", "maps"]: either lets a token's widgets run.
+        var api = app.MapGroup("/api/v3/sql/{connection}/model/{model}").WithTags("Widgets").AcceptsApiAccessTokens(CartoApis.Maps, CartoApis.Sql);
         api.MapGet("", ModelByGet)
             .WithSummary("Compute a widget's model")
             .WithDescription("The model's rows over the source with its filters, as `@carto/api-client` parses them. " +
@@ -38,7 +38,7 @@ public static class WidgetModelApi
         .WithProblem(StatusCodes.Status400BadRequest, "An unknown model, source type or column (`Column not found`, with `column_name`), " +
             "`params` or filters that do not parse, an expression that is not an aggregate over the source's columns, or SQL " +
             "PostgreSQL refused.")
-        .WithProblem(StatusCodes.Status403Forbidden, "The source reads what the organization may not.")
+        .WithProblem(StatusCodes.Status403Forbidden, "The source reads what the organization may not, or the API access token is not granted it.")
         .WithProblem(StatusCodes.Status404NotFound, "An unknown connection or table.");
 
     public static Task<IResult> ModelByGet([Description(ParameterDescriptions.Connection)] string connection,
@@ -49,7 +49,7 @@ public static class WidgetModelApi
         [Description("CARTO's filters, JSON: `{column: {in|between|closed_open|time|stringSearch: {values}}}`.")] string? filters,
         [Description("`and` (the default) or `or`: how the columns' filters combine.")] string? filtersLogicalOperator,
         [Description("`{geometry column: GeoJSON Polygon or MultiPolygon}`, JSON.")] string? spatialFilters,
-        HttpContext httpContext, ClaimsPrincipal user, WidgetService widgets, CancellationToken cancellationToken)
+        HttpContext httpContext, WidgetService widgets, CancellationToken cancellationToken)
     {
         try
         {
@@ -57,7 +57,7 @@ public static class WidgetModelApi
             var request = new WidgetRequest(type, source, Json(queryParameters, "queryParameters"),
                 Json(filters, "filters"), filtersLogicalOperator, Json(spatialFilters, "spatialFilters"));
             return widgets.RunAsync(httpContext, connection, request, sql => WidgetModels.Statement(model, sql, modelParameters),
-                cacheable: true, user.GetOrganizationSlug(), cancellationToken);
+                cacheable: true, cancellationToken);
         }
         catch (WidgetError error)
         {
@@ -66,14 +66,14 @@ public static class WidgetModelApi
     }
 
     public static Task<IResult> ModelByPost([Description(ParameterDescriptions.Connection)] string connection,
-        [Description(Model)] string model, [FromBody] WidgetModelBody body, HttpContext httpContext, ClaimsPrincipal user,
+        [Description(Model)] string model, [FromBody] WidgetModelBody body, HttpContext httpContext,
         WidgetService widgets, CancellationToken cancellationToken) =>
         widgets.RunAsync(httpContext, connection,
             new WidgetRequest(body.Type, body.Source,
                 // The client sends an empty string when the source has no parameters.
                 body.QueryParameters is { ValueKind: JsonValueKind.String } ? null : body.QueryParameters,
                 body.Filters, body.FiltersLogicalOperator, body.SpatialFilters),
-            sql => WidgetModels.Statement(model, sql, body.Params ?? default), cacheable: false, user.GetOrganizationSlug(), cancellationToken);
+            sql => WidgetModels.Statement(model, sql, body.Params ?? default), cacheable: false, cancellationToken);
 
     internal static JsonElement? Json(string? text, string name) =>
         QueryStringJson.TryParse(text, out var value) ? value : throw new WidgetError(WidgetError.InvalidParameters, $"{name} is not JSON.");

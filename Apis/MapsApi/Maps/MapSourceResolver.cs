@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Sql;
 using CartoSelfHosted.MapsApi.Widgets;
+using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Tiles;
 using CartoSelfHosted.Platform.Warehouse;
@@ -63,11 +64,19 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
             {
                 return (null, ProblemResults.BadRequest("No table name", "name is the table to map, as table or schema.table."));
             }
+            if (SourceAccess.CheckTableName(user, connection, request.Name) is { } refused)
+            {
+                return (null, refused);
+            }
             table = await FindTableAsync(warehouse, request.Name, organizationSlug, cancellationToken);
             if (table is null)
             {
                 return (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: ProblemTypes.NotFound,
                     title: "Unknown table", detail: $"There is no table '{request.Name}' this organization can read."));
+            }
+            if (SourceAccess.CheckTable(user, connection, table) is { } refusedTable)
+            {
+                return (null, refusedTable);
             }
             if (parameters.Count > 0)
             {
@@ -79,6 +88,10 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
             if (string.IsNullOrWhiteSpace(request.Q))
             {
                 return (null, ProblemResults.BadRequest("No query", "q is the SQL query to map, and it is missing or empty."));
+            }
+            if (SourceAccess.CheckQuery(user, connection, request.Q) is { } refused)
+            {
+                return (null, refused);
             }
             query = request.Q;
         }
@@ -136,14 +149,10 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
     internal static async Task<SourceTable?> FindTableAsync(NpgsqlConnection warehouse, string name, string organizationSlug,
         CancellationToken cancellationToken)
     {
-        var parts = SplitQualifiedName(name);
-        if (parts is null || parts.Count is 0 or > 3)
+        if (ParseTableName(name, organizationSlug) is not var (schema, table))
         {
             return null;
         }
-        var (schema, table) = parts.Count == 1
-            ? ((Text: WarehouseDatabase.OrganizationSchema(organizationSlug), Quoted: true), parts[0])
-            : (parts[^2], parts[^1]);
         await using var command = new NpgsqlCommand(
             """
             SELECT n.nspname, c.relname
@@ -153,71 +162,19 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
             ORDER BY n.nspname = $1[1] DESC, c.relname = $2[1] DESC
             LIMIT 1
             """, warehouse);
-        command.Parameters.Add(new NpgsqlParameter { Value = Spellings(schema) });
-        command.Parameters.Add(new NpgsqlParameter { Value = Spellings(table) });
+        command.Parameters.Add(new NpgsqlParameter { Value = schema.Spellings });
+        command.Parameters.Add(new NpgsqlParameter { Value = table.Spellings });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? new SourceTable(reader.GetString(0), reader.GetString(1)) : null;
-
-        static string[] Spellings((string Text, bool Quoted) part) =>
-            part.Quoted || part.Text == part.Text.ToLowerInvariant() ? [part.Text] : [part.Text, part.Text.ToLowerInvariant()];
     }
 
-    /// <summary>The dot-separated parts of a name, double quotes honoured (<c>""</c> is a quote); null when malformed.</summary>
-    internal static List<(string Text, bool Quoted)>? SplitQualifiedName(string name)
+    /// <summary>The schema and table a name means (<see cref="FindTableAsync"/>), as written; null when it is no table's name.</summary>
+    internal static (NamePart Schema, NamePart Table)? ParseTableName(string name, string organizationSlug) => QualifiedName.Split(name) switch
     {
-        var parts = new List<(string, bool)>();
-        var current = new StringBuilder();
-        var quoted = false;
-        var inQuotes = false;
-        for (var i = 0; i < name.Length; i++)
-        {
-            var c = name[i];
-            if (inQuotes)
-            {
-                if (c != '"')
-                {
-                    current.Append(c);
-                }
-                else if (i + 1 < name.Length && name[i + 1] == '"')
-                {
-                    current.Append('"');
-                    i++;
-                }
-                else
-                {
-                    inQuotes = false;
-                }
-            }
-            else if (c == '"' && current.Length == 0 && !quoted)
-            {
-                inQuotes = quoted = true;
-            }
-            else if (c == '.')
-            {
-                if (current.Length == 0)
-                {
-                    return null;
-                }
-                parts.Add((current.ToString(), quoted));
-                current.Clear();
-                quoted = false;
-            }
-            else if (quoted || c == '"')
-            {
-                return null;
-            }
-            else
-            {
-                current.Append(c);
-            }
-        }
-        if (inQuotes || current.Length == 0)
-        {
-            return null;
-        }
-        parts.Add((current.ToString(), quoted));
-        return parts;
-    }
+        [var table] => (new NamePart(WarehouseDatabase.OrganizationSchema(organizationSlug), Quoted: true), table),
+        [.., var schema, var table] parts when parts.Count <= 3 => (schema, table),
+        _ => null,
+    };
 
     /// <summary>The columns of the rows <paramref name="fromClause"/> names (a quoted table, or a query as a subquery).</summary>
     internal static async Task<List<QueryColumn>> DescribeAsync(NpgsqlConnection warehouse, string fromClause, List<NpgsqlParameter> parameters,

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CartoSelfHosted.MapsApi.Maps;
 using CartoSelfHosted.MapsApi.Sql;
 using CartoSelfHosted.Platform.Postgres;
+using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Warehouse;
 using CartoSelfHosted.ServiceDefaults.Problems;
 using Microsoft.Extensions.Options;
@@ -25,11 +26,12 @@ public sealed record WidgetRequest(
 /// <summary>
 /// Runs one statement over a table or query source of the caller's organization — a widget model, a column's
 /// statistics — as the organization, read-only, under the SQL API's statement timeout; the statement's JSON is the answer.
+/// An API access token reads only the sources it is granted (<see cref="SourceAccess"/>).
 /// </summary>
 public sealed class WidgetService(OrganizationDataSources organizations, IOptions<SqlApiOptions> options)
 {
     public async Task<IResult> RunAsync(HttpContext httpContext, string connection, WidgetRequest request, Func<WidgetSql, string> statementOf,
-        bool cacheable, string organizationSlug, CancellationToken cancellationToken)
+        bool cacheable, CancellationToken cancellationToken)
     {
         if (connection != WarehouseDatabase.BuiltInConnectionName)
         {
@@ -53,6 +55,13 @@ public sealed class WidgetService(OrganizationDataSources organizations, IOption
             return ProblemResults.BadRequest("Invalid queryParameters", "A table source takes no queryParameters.");
         }
 
+        var user = httpContext.User;
+        if ((request.Type == "table" ? SourceAccess.CheckTableName(user, connection, request.Source)
+                : SourceAccess.CheckQuery(user, connection, request.Source)) is { } refused)
+        {
+            return refused;
+        }
+        var organizationSlug = user.GetOrganizationSlug();
         await using var warehouse = await organizations.OpenConnectionAsync(organizationSlug, cancellationToken);
         // Never committed: the connection's return to the pool rolls it back.
         await using var transaction = await warehouse.BeginTransactionAsync(cancellationToken);
@@ -65,6 +74,10 @@ public sealed class WidgetService(OrganizationDataSources organizations, IOption
                 if (table is null)
                 {
                     return ProblemResults.NotFound("Unknown table", $"There is no table '{request.Source}' this organization can read.");
+                }
+                if (SourceAccess.CheckTable(user, connection, table) is { } refusedTable)
+                {
+                    return refusedTable;
                 }
                 from = $"{SqlIdentifier.Quote(table.Schema)}.{SqlIdentifier.Quote(table.Table)}";
             }

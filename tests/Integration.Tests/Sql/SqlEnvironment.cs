@@ -78,14 +78,7 @@ public class SqlEnvironment : IAsyncLifetime
     public HttpClient ClientOf(TestOrganization organization) => Maps.CreateClient(organization.Token);
 
     /// <summary>Runs SQL in the warehouse as the organization's role, as the administrator sets it up.</summary>
-    public async Task AsOrganizationAsync(TestOrganization organization, string sql)
-    {
-        await using var connection = new NpgsqlConnection(Warehouse);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            $"SET ROLE \"{organization.Schema}\"; SET search_path = \"{organization.Schema}\", public; {sql}", connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task AsOrganizationAsync(TestOrganization organization, string sql) => Databases.AsOrganizationAsync(organization, sql);
 
     public Task<T?> WarehouseScalarAsync<T>(string sql) => Databases.WarehouseScalarAsync<T>(sql);
 

@@ -1,0 +1,56 @@
+using System.Security.Claims;
+using CartoSelfHosted.Platform.Postgres;
+using CartoSelfHosted.Platform.Security;
+using CartoSelfHosted.Platform.Warehouse;
+using CartoSelfHosted.ServiceDefaults.Problems;
+
+namespace CartoSelfHosted.MapsApi.Maps;
+
+/// <summary>
+/// What an API access token may read, by CARTO's grants: a table needs a grant of itself, of its schema (<c>schema.*</c>)
+/// or of everything (<c>*</c>) on the connection; a query needs a grant of exactly its text, or <c>*</c>. Any other token
+/// reads what its organization may. Each check is null when allowed, else the 403 problem to answer.
+/// </summary>
+public static class SourceAccess
+{
+    /// <summary>A table as the request named it, checked before it is looked up, so a refused token learns nothing of what exists.</summary>
+    public static IResult? CheckTableName(ClaimsPrincipal user, string connection, string name)
+    {
+        if (user.GetSourceGrants() is not { } grants)
+        {
+            return null;
+        }
+        return MapSourceResolver.ParseTableName(name, user.GetOrganizationSlug()) is var (schema, table)
+               && grants.Any(grant => grant.AllowsTable(connection, schema, table, WarehouseDatabase.OrganizationSchema(user.GetOrganizationSlug())))
+            ? null
+            : NotGranted($"the table '{name}'", connection);
+    }
+
+    /// <summary>A table as the catalog names it.</summary>
+    public static IResult? CheckTable(ClaimsPrincipal user, string connection, SourceTable table)
+    {
+        if (user.GetSourceGrants() is not { } grants)
+        {
+            return null;
+        }
+        var organizationSchema = WarehouseDatabase.OrganizationSchema(user.GetOrganizationSlug());
+        return grants.Any(grant => grant.AllowsTable(connection, new NamePart(table.Schema, Quoted: true), new NamePart(table.Table, Quoted: true),
+                organizationSchema))
+            ? null
+            : NotGranted($"the table '{table.Schema}.{table.Table}'", connection);
+    }
+
+    public static IResult? CheckQuery(ClaimsPrincipal user, string connection, string query) =>
+        user.GetSourceGrants() is not { } grants || grants.Any(grant => grant.AllowsQuery(connection, query))
+            ? null
+            : NotGranted("this query", connection);
+
+    /// <summary>An instantiated source: its TileJSON, tiles and GeoJSON need what its instantiation needed.</summary>
+    public static IResult? Check(ClaimsPrincipal user, MapSource source) => source.Table is { } table
+        ? CheckTable(user, source.Connection, table)
+        : CheckQuery(user, source.Connection, source.Query!);
+
+    private static IResult NotGranted(string what, string connection) => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+        type: ProblemTypes.Forbidden, title: "Source not granted",
+        detail: $"The access token is not granted {what} on the connection '{connection}'.");
+}
