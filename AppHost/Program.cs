@@ -52,8 +52,9 @@ cdnInvalidator.WithReference(httpCache);
 
 // The only public port: YARP, with maps-api and workspace-api behind the cache and the other APIs direct. It reaches
 // maps-api and workspace-api directly too, for their OpenAPI documents only (the API reference at /api/docs).
+// It checks the tokens of what goes to the cache against the metadata database, as the services do.
 var router = builder.AddProject<Projects.RouterHttp>("router-http").AsPlatformService(platform)
-    .WithReference(httpCache).WithReference(accountsApi).WithReference(importApi).WithReference(ldsApi)
+    .WithReference(metadata).WithReference(httpCache).WithReference(accountsApi).WithReference(importApi).WithReference(ldsApi)
     .WithReference(mapsApi).WithReference(workspaceApi)
     // Aspire has every project trust X-Forwarded-* from anyone; at the edge that would let a caller name the host that
     // services write into their URLs. Behind a load balancer of its own, an installation turns it back on.

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using CartoSelfHosted.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -31,11 +30,8 @@ public static class ApiAccessTokens
         {
             return false;
         }
-        var referers = user.FindAll(ApiTokenClaims.Referer).Select(claim => claim.Value).ToList();
-        if (referers.Count > 0 && !(CallerOrigin(context.Request) is { } origin && referers.Contains(origin, StringComparer.OrdinalIgnoreCase)))
+        if (await RefuseOtherOriginsAsync(context))
         {
-            await SecurityProblems.WriteAsync(context, StatusCodes.Status403Forbidden, UnauthorizedReferer,
-                "The access token is limited to pages of other origins (its referers).", error: UnauthorizedReferer);
             return true;
         }
         if (context.GetEndpoint()?.Metadata.GetMetadata<ApiAccessTokenApis>() is not { } accepted)
@@ -52,6 +48,22 @@ public static class ApiAccessTokens
             return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Answers CARTO's 403 <c>Unauthorized referer</c> and returns true when the request's token is limited to pages of
+    /// other origins than the one that sent it.
+    /// </summary>
+    public static async Task<bool> RefuseOtherOriginsAsync(HttpContext context)
+    {
+        var referers = context.User.FindAll(ApiTokenClaims.Referer).Select(claim => claim.Value).ToList();
+        if (referers.Count == 0 || CallerOrigin(context.Request) is { } origin && referers.Contains(origin, StringComparer.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        await SecurityProblems.WriteAsync(context, StatusCodes.Status403Forbidden, UnauthorizedReferer,
+            "The access token is limited to pages of other origins (its referers).", error: UnauthorizedReferer);
+        return true;
     }
 
     /// <summary>The origin of the page that sent the request: its <c>Origin</c>, else its <c>Referer</c>'s; null with neither.</summary>

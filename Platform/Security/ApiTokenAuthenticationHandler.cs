@@ -29,6 +29,9 @@ public static class ApiTokenClaims
 
     /// <summary>One of the origins an API access token is limited to.</summary>
     public const string Referer = "referer";
+
+    /// <summary>An API access token's <see cref="ApiTokenGrant.LimitsVersion"/>.</summary>
+    public const string LimitsVersion = "limits_version";
 }
 
 /// <summary>
@@ -120,6 +123,7 @@ public sealed class ApiTokenAuthenticationHandler(
             claims.AddRange(sourceGrants.Select(sourceGrant => new Claim(ApiTokenClaims.SourceGrant, JsonSerializer.Serialize(sourceGrant))));
             claims.AddRange(grant.AllowedApis!.Select(api => new Claim(ApiTokenClaims.AllowedApi, api)));
             claims.AddRange(grant.Referers!.Select(referer => new Claim(ApiTokenClaims.Referer, referer)));
+            claims.Add(new Claim(ApiTokenClaims.LimitsVersion, grant.LimitsVersion!));
         }
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.Platform.Metadata;
 using Microsoft.Extensions.Caching.Memory;
@@ -14,7 +16,16 @@ namespace CartoSelfHosted.Platform.Security;
 /// </summary>
 public sealed record ApiTokenGrant(Guid TokenId, string TokenName, Guid OrganizationId, string OrganizationSlug, IReadOnlyList<string> Scopes,
     Guid? UserId, string? Email, Guid? SessionId, IReadOnlyList<SourceGrant>? SourceGrants = null, IReadOnlyList<string>? AllowedApis = null,
-    IReadOnlyList<string>? Referers = null);
+    IReadOnlyList<string>? Referers = null)
+{
+    /// <summary>
+    /// An API access token's limits as one short value: it changes whenever its grants, allowed APIs or referers do, so
+    /// the HTTP cache, which keys a token's answers by it, never serves one made under limits the token no longer has.
+    /// </summary>
+    public string? LimitsVersion { get; } = SourceGrants is null
+        ? null
+        : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { SourceGrants, AllowedApis, Referers }))), 0, 12);
+}
 
 /// <summary>Looks tokens up by hash in the metadata database; a hit is kept briefly so the hot path costs few queries.</summary>
 public sealed class ApiTokenStore(MetadataDatabase metadata, IMemoryCache cache)
@@ -46,20 +57,15 @@ public sealed class ApiTokenStore(MetadataDatabase metadata, IMemoryCache cache)
         {
             return null;
         }
+        var accessToken = !reader.IsDBNull(8);
         var grant = new ApiTokenGrant(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3),
             reader.GetFieldValue<string[]>(4),
             reader.IsDBNull(5) ? null : reader.GetGuid(5),
             reader.IsDBNull(6) ? null : reader.GetString(6),
-            reader.IsDBNull(7) ? null : reader.GetGuid(7));
-        if (!reader.IsDBNull(8))
-        {
-            grant = grant with
-            {
-                SourceGrants = JsonSerializer.Deserialize<SourceGrant[]>(reader.GetString(8))!,
-                AllowedApis = reader.GetFieldValue<string[]>(9),
-                Referers = reader.GetFieldValue<string[]>(10),
-            };
-        }
+            reader.IsDBNull(7) ? null : reader.GetGuid(7),
+            accessToken ? JsonSerializer.Deserialize<SourceGrant[]>(reader.GetString(8)) : null,
+            accessToken ? reader.GetFieldValue<string[]>(9) : null,
+            accessToken ? reader.GetFieldValue<string[]>(10) : null);
         cache.Set(cacheKey, grant, CacheDuration);
         return grant;
     }

@@ -17,13 +17,11 @@ public static class SecurityExtensions
 
     public const string BootstrapTokenKey = "Auth:BootstrapToken";
 
+    /// <summary>An API's authentication: every endpoint needs a token (<see cref="UseApiTokenAuthentication"/>) unless it says otherwise.</summary>
     public static IHostApplicationBuilder AddApiTokenAuthentication(this IHostApplicationBuilder builder)
     {
-        builder.AddMetadataDatabase();
-        builder.Services.AddMemoryCache();
-        builder.Services.AddSingleton<ApiTokenStore>();
-        builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        builder.AddApiTokenScheme();
+        builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName);
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(PlatformPolicies.Edit, policy => policy.RequireClaim(ApiTokenClaims.Scope, PlatformRoles.Admin, PlatformRoles.Editor))
@@ -34,6 +32,20 @@ public static class SecurityExtensions
             // Registered after the metadata migrations (AddMetadataDatabase above), so its table exists when it runs.
             builder.Services.AddHostedService<BootstrapTokenService>();
         }
+        return builder;
+    }
+
+    /// <summary>
+    /// The token check alone, as a scheme a request is authenticated with when asked (<see cref="ApiTokenAuthenticationHandler.SchemeName"/>):
+    /// neither the default scheme nor a rule that anything needs a token. For the router, which serves pages to anyone.
+    /// </summary>
+    public static IHostApplicationBuilder AddApiTokenScheme(this IHostApplicationBuilder builder)
+    {
+        builder.AddMetadataDatabase();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<ApiTokenStore>();
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         return builder;
     }
 

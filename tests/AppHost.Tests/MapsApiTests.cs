@@ -65,24 +65,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
                 ('Quito', 2800000, 'SRID=4326;POINT(-78.47 -0.18)');
             """);
 
-        var client = new ProcessStartInfo("node", "compat.mjs")
-        {
-            WorkingDirectory = Path.Combine(PlatformProcess.RepositoryRoot(), "tests", "AppHost.Tests", "CartoClient"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["CARTO_API_BASE_URL"] = new Uri(Platform.Router, "/api").ToString(),
-                ["CARTO_TOKEN"] = Platform.DevToken,
-                ["CARTO_TABLE"] = table,
-            },
-        };
-        using var process = Process.Start(client)!;
-        var output = process.StandardOutput.ReadToEndAsync(Cancellation);
-        var errors = process.StandardError.ReadToEndAsync(Cancellation);
-        await process.WaitForExitAsync(Cancellation).WaitAsync(Patience, Cancellation);
-        Assert.True(process.ExitCode == 0, $"@carto/api-client failed: {await errors}{await output}");
-        var seen = JsonDocument.Parse(await output).RootElement;
+        var seen = await RunCartoClientAsync("compat.mjs", Platform.DevToken, ("CARTO_TABLE", table));
 
         var tableSource = seen.GetProperty("table");
         Assert.Equal("3.0.0", tableSource.GetProperty("tilejson").GetString());
@@ -178,17 +161,117 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         return layer.Features.Select(feature => (string)feature.Properties["name"]).ToArray();
     }
 
-    private async Task<JsonElement> GetJsonAsync(string url)
+    [Fact]
+    public async Task AnApiAccessTokenGrantedOneTableRendersItThroughCartosClientAndNothingElseUntilItIsDeleted()
     {
-        var response = await GetAsync(url);
+        await Platform.WaitHealthyAsync(Patience);
+        var table = "granted_" + Guid.NewGuid().ToString("N")[..8];
+        var other = "other_" + Guid.NewGuid().ToString("N")[..8];
+        await WarehouseAsync($"""
+            CREATE TABLE org_default.{table} (name text, geom geometry(Point, 4326));
+            ALTER TABLE org_default.{table} OWNER TO org_default;
+            INSERT INTO org_default.{table} VALUES ('Lisbon', 'SRID=4326;POINT(-9.14 38.72)'), ('Madrid', 'SRID=4326;POINT(-3.7 40.42)');
+            CREATE TABLE org_default.{other} (name text, geom geometry(Point, 4326));
+            ALTER TABLE org_default.{other} OWNER TO org_default;
+            """);
+        // The installation's first sign-up makes the development token its admin's: a user's token, which makes tokens.
+        using (var signUp = await Platform.Http.PostAsJsonAsync(new Uri(Platform.Router, "/api/v3/accounts/signup"),
+            new { email = "admin@example.com", password = "correct horse battery staple" }, Cancellation))
+        {
+            Assert.True(signUp.StatusCode is HttpStatusCode.Created or HttpStatusCode.Forbidden, await signUp.Content.ReadAsStringAsync(Cancellation));
+        }
+        using var create = new HttpRequestMessage(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/tokens"))
+        {
+            Content = JsonContent.Create(new
+            {
+                grants = new[] { new { connection_name = "carto_dw", source = table } },
+                allowed_apis = new[] { "maps", "sql" },
+            }),
+        };
+        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+        using var created = await Platform.Http.SendAsync(create, Cancellation);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(Cancellation));
+        var token = (await created.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("token").GetString()!;
+
+        var seen = await RunCartoClientAsync("granted.mjs", token, ("CARTO_TABLE", table), ("CARTO_OTHER_TABLE", other));
+        Assert.Equal(2, seen.GetProperty("granted").GetProperty("count").GetInt32());
+        Assert.Equal(2, seen.GetProperty("granted").GetProperty("z0").GetInt32());
+        Assert.Equal(2, seen.GetProperty("granted").GetProperty("formula").GetInt32());
+        foreach (var refused in new[] { "otherTable", "querySource", "sql" })
+        {
+            var error = seen.GetProperty(refused);
+            Assert.Equal("CartoAPIError", error.GetProperty("name").GetString());
+            Assert.Contains("Unauthorized access (403): The access token is not granted", error.GetProperty("message").GetString());
+        }
+
+        // Its cached tile, through the HTTP cache, stops within a second of the token's deletion.
+        var instantiation = await GetJsonAsync($"/api/v3/maps/carto_dw/table?name={table}", token);
+        var template = (await GetJsonAsync(instantiation.GetProperty("tilejson").GetProperty("url")[0].GetString()!, token))
+            .GetProperty("tiles")[0].GetString()!;
+        var tileUrl = template.Replace("{z}/{x}/{y}", "0/0/0");
+        using (var first = await GetAsync(tileUrl, token))
+        using (var second = await GetAsync(tileUrl, token))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal("HIT", CacheOf(second));
+        }
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, new Uri(Platform.Router, $"/api/v3/tokens/{token}"));
+        delete.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+        using (var deleted = await Platform.Http.SendAsync(delete, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            using var tile = await GetAsync(tileUrl, token);
+            if (tile.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                break;
+            }
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(1), $"the deleted token's tile was still {(int)tile.StatusCode} after {waited.ElapsedMilliseconds} ms");
+            await Task.Delay(50, Cancellation);
+        }
+    }
+
+    /// <summary>Runs a script of <c>CartoClient/</c> (CARTO's own JS client) against the router with the token; returns the JSON it printed.</summary>
+    private async Task<JsonElement> RunCartoClientAsync(string script, string token, params (string Name, string Value)[] environment)
+    {
+        var start = new ProcessStartInfo("node", script)
+        {
+            WorkingDirectory = Path.Combine(PlatformProcess.RepositoryRoot(), "tests", "AppHost.Tests", "CartoClient"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["CARTO_API_BASE_URL"] = new Uri(Platform.Router, "/api").ToString(),
+                ["CARTO_TOKEN"] = token,
+            },
+        };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Cancellation);
+        var errors = process.StandardError.ReadToEndAsync(Cancellation);
+        await process.WaitForExitAsync(Cancellation).WaitAsync(Patience, Cancellation);
+        Assert.True(process.ExitCode == 0, $"@carto/api-client failed: {await errors}{await output}");
+        return JsonDocument.Parse(await output).RootElement;
+    }
+
+    private async Task<JsonElement> GetJsonAsync(string url, string? token = null)
+    {
+        var response = await GetAsync(url, token);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Cancellation));
         return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
     }
 
-    private async Task<HttpResponseMessage> GetAsync(string url)
+    /// <summary>A GET through the router with the token, by default the development token.</summary>
+    private async Task<HttpResponseMessage> GetAsync(string url, string? token = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, url));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? Platform.DevToken);
         return await Platform.Http.SendAsync(request, Cancellation);
     }
 

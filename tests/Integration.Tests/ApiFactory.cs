@@ -1,12 +1,9 @@
 using System.Net.Http.Headers;
-using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.TestSupport;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests;
 
@@ -37,11 +34,7 @@ public sealed class ApiFactory<TMarker> : WebApplicationFactory<TMarker> where T
         ILoggerProvider? logs = null, bool onLoopbackPort = false)
     {
         var metadata = settings?.GetValueOrDefault("ConnectionStrings:metadata") ?? await TestServers.CreateDatabaseAsync(purpose);
-        // What the schema's owner (accounts-api) does at start; the other APIs wait for it.
-        await using (var dataSource = NpgsqlDataSource.Create(metadata))
-        {
-            await new MetadataMigrator(dataSource, NullLogger<MetadataMigrator>.Instance).MigrateAsync(CancellationToken.None);
-        }
+        await TestServers.MigrateMetadataAsync(metadata);
         var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
             ["ConnectionStrings:metadata"] = metadata,

@@ -1,4 +1,6 @@
+using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Postgres;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests;
@@ -27,6 +29,21 @@ public static class TestServers
         await using var command = new NpgsqlCommand($"CREATE DATABASE {SqlIdentifier.Quote(name)}", connection);
         await command.ExecuteNonQueryAsync();
         return new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>A new metadata database with every migration applied, as accounts-api leaves it at start.</summary>
+    public static async Task<string> CreateMetadataDatabaseAsync(string purpose)
+    {
+        var metadata = await CreateDatabaseAsync(purpose);
+        await MigrateMetadataAsync(metadata);
+        return metadata;
+    }
+
+    /// <summary>What the metadata schema's owner (accounts-api) does at start; the other services wait for it.</summary>
+    public static async Task MigrateMetadataAsync(string metadata)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(metadata);
+        await new MetadataMigrator(dataSource, NullLogger<MetadataMigrator>.Instance).MigrateAsync(CancellationToken.None);
     }
 
     private static string Required(string name) =>

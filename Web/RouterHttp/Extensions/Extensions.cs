@@ -20,6 +20,8 @@ internal static class Extensions
         builder.AddAccessLog();
         builder.AddCrossOrigin();
         builder.AddProxy();
+        // The services' own token check (the metadata database's api_tokens), for what goes to the HTTP cache (CacheCredentials).
+        builder.AddApiTokenScheme();
         builder.Services.AddResponseCompression(options =>
         {
             options.EnableForHttps = true;

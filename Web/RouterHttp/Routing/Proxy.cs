@@ -44,6 +44,7 @@ public static class Proxy
         app.MapReverseProxy(proxy =>
             {
                 proxy.Use(RefuseBodiesOverTheRouteLimit);
+                proxy.Use(CacheCredentials.CheckAsync);
                 proxy.UseSessionAffinity();
                 proxy.UseLoadBalancing();
                 proxy.UsePassiveHealthChecks();

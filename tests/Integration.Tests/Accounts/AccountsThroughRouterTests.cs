@@ -22,7 +22,7 @@ public sealed class AccountsThroughRouterTests : IAsyncLifetime
     {
         _accounts = await ApiFactory<CurrentAccount>.StartAsync("acc_router", new Dictionary<string, string> { ["Accounts:RequestsPerIp"] = "4" },
             onLoopbackPort: true);
-        _router = new RouterFactory(_accounts.Address.GetLeftPart(UriPartial.Authority));
+        _router = new RouterFactory(_accounts.Address.GetLeftPart(UriPartial.Authority), _accounts.Metadata);
         _routerAddress = _router.Start();
     }
 

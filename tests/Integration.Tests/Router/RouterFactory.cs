@@ -8,9 +8,11 @@ namespace CartoSelfHosted.Integration.Tests.Router;
 
 /// <summary>
 /// router-http on Kestrel, on a loopback port, configured as AppHost runs it but with every cluster pointed at
-/// <see cref="Upstream"/>, except lds-api, which points at a port nothing listens on.
+/// <see cref="Upstream"/>, except lds-api, which points at a port nothing listens on. It checks the tokens of what
+/// goes to the cache in the <paramref name="metadata"/> database (migrated).
 /// </summary>
-public sealed class RouterFactory(string upstream, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<CrossOriginOptions>
+public sealed class RouterFactory(string upstream, string metadata, IReadOnlyDictionary<string, string>? settings = null)
+    : WebApplicationFactory<CrossOriginOptions>
 {
     public static readonly string NobodyListening = $"http://127.0.0.1:{LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture)}";
 
@@ -41,6 +43,7 @@ public sealed class RouterFactory(string upstream, IReadOnlyDictionary<string, s
         // The SQL route's answers may take long, but not in a test: the cache cluster gives up after 2 s here.
         builder.UseSetting("ReverseProxy:Clusters:http-cache:HttpRequest:ActivityTimeout", "00:00:02");
         builder.UseSetting("AccessLog:Directory", AccessLogDirectory);
+        builder.UseSetting("ConnectionStrings:metadata", metadata);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             builder.UseSetting(key, value);

@@ -2,7 +2,13 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CartoSelfHosted.Integration.Tests.Accounts;
+using CartoSelfHosted.Platform.Metadata;
+using CartoSelfHosted.Platform.Postgres;
+using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.RouterHttp.Routing;
+using CartoSelfHosted.TestSupport;
+using Npgsql;
 using CartoSelfHosted.ServiceDefaults.OpenApi;
 
 namespace CartoSelfHosted.Integration.Tests.Router;
@@ -16,14 +22,29 @@ public sealed class RouterTests : IAsyncLifetime
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     private Upstream _upstream = null!;
+    private string _metadata = null!;
     private RouterFactory _router = null!;
     private HttpClient _http = null!;
     private Uri _base = null!;
 
+    /// <summary>A token of the default organization, known to the router's metadata database.</summary>
+    private readonly string _token = ApiTokens.Generate();
+
+    /// <summary>An API access token with a referer, likewise.</summary>
+    private readonly string _accessToken = ApiTokens.Generate();
+
     public async ValueTask InitializeAsync()
     {
         _upstream = await Upstream.StartAsync();
-        _router = new RouterFactory(_upstream.Address);
+        _metadata = await TestServers.CreateMetadataDatabaseAsync("router");
+        await ExecuteMetadataAsync("""
+            INSERT INTO api_tokens (organization_id, name, token_hash, scopes) VALUES ($1, 'router test', $2, '{admin}');
+            """, MetadataDatabase.DefaultOrganizationId, ApiTokens.Hash(_token));
+        await ExecuteMetadataAsync("""
+            INSERT INTO api_tokens (organization_id, name, token_hash, grants, allowed_apis, referers)
+            VALUES ($1, 'public map', $2, '[{"connection_name": "carto_dw", "source": "cities"}]', '{maps}', '{https://app.example.com}');
+            """, MetadataDatabase.DefaultOrganizationId, ApiTokens.Hash(_accessToken));
+        _router = new RouterFactory(_upstream.Address, _metadata);
         _base = _router.Start();
         _http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None });
     }
@@ -39,7 +60,7 @@ public sealed class RouterTests : IAsyncLifetime
     public async Task TheServiceGetsTheRequestIdTheRouterMarkAndTheHostTheCallerUsed()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "/api/v3/connections?x=1"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "a-token");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
         // A caller cannot name the host services write into their URLs.
         request.Headers.Add("X-Forwarded-Host", "evil.example.net");
         using var response = await _http.SendAsync(request, Cancel);
@@ -50,9 +71,60 @@ public sealed class RouterTests : IAsyncLifetime
         Assert.Equal(response.Headers.GetValues("X-Request-Id").Single(), echo.GetProperty("requestId").GetString());
         Assert.Equal("router-http", echo.GetProperty("router").GetString());
         Assert.Equal(_base.Authority, echo.GetProperty("forwardedHost").GetString());
-        Assert.Equal("Bearer a-token", echo.GetProperty("authorization").GetString());
+        Assert.Equal("Bearer " + _token, echo.GetProperty("authorization").GetString());
         // Nothing says what runs behind the router.
         Assert.False(response.Headers.Contains("Server"));
+    }
+
+    [Fact]
+    public async Task WhatGoesToTheCacheNeedsATokenThePlatformKnowsWhileItLasts()
+    {
+        // Unknown: refused by the router itself (the cache could hold answers for it), as the service would.
+        using (var unknown = await SendAsync("/api/v3/maps/carto_dw/table?name=cities", ApiTokens.Generate()))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+            Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("unknown, revoked or expired", (await unknown.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("error").GetString());
+        }
+        // Without credentials the service answers (its health, or its own 401); other routes are the service's to check.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("/api/v3/health", token: null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("/api/v3/imports", ApiTokens.Generate())).StatusCode);
+
+        // Known: through, with no limits of the caller's making.
+        using (var known = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "/api/v3/maps/carto_dw/table?name=cities")))
+        {
+            known.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            known.Headers.Add(CacheCredentials.LimitsHeader, "forged");
+            using var response = await _http.SendAsync(known, Cancel);
+            Assert.Equal("", (await Upstream.ReadEchoAsync(response)).GetProperty("tokenLimits").GetString());
+        }
+
+        // Gone from the database (deleted, expired, its session ended): refused within a second.
+        await ExecuteMetadataAsync("DELETE FROM api_tokens WHERE token_hash = $1", ApiTokens.Hash(_token));
+        await AccountsInstallation.AssertRefusedWithinASecondAsync(() => SendAsync("/api/v3/sql/carto_dw/query?q=1", _token));
+    }
+
+    [Fact]
+    public async Task AnApiAccessTokenIsHeldToItsReferersAndTheCacheKeysByItsLimits()
+    {
+        using var fromTheApp = await SendAsync("/api/v3/maps/carto_dw/table?name=cities", _accessToken, "https://app.example.com");
+        var limits = (await Upstream.ReadEchoAsync(fromTheApp)).GetProperty("tokenLimits").GetString();
+        Assert.Matches("^[0-9a-f]{24}$", limits);
+
+        using (var elsewhere = await SendAsync("/api/v3/maps/carto_dw/table?name=cities", _accessToken, "https://evil.example.net"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, elsewhere.StatusCode);
+            Assert.Equal(ApiAccessTokens.UnauthorizedReferer, (await elsewhere.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("error").GetString());
+        }
+
+        // Its grants change: so does the value the cache keys its answers by, within a second.
+        await ExecuteMetadataAsync("""UPDATE api_tokens SET grants = '[{"connection_name": "carto_dw", "source": "roads"}]' WHERE token_hash = $1""",
+            ApiTokens.Hash(_accessToken));
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            using var response = await SendAsync("/api/v3/maps/carto_dw/table?name=cities", _accessToken, "https://app.example.com");
+            return (await Upstream.ReadEchoAsync(response)).GetProperty("tokenLimits").GetString() != limits;
+        }, TimeSpan.FromSeconds(1), "the token's new limits to reach the cache", Cancel);
     }
 
     [Theory]
@@ -218,7 +290,7 @@ public sealed class RouterTests : IAsyncLifetime
     [Fact]
     public async Task AnInstallationThatNamesItsOriginsAnswersOnlyThemAndVariesByOrigin()
     {
-        await using var restricted = new RouterFactory(_upstream.Address, new Dictionary<string, string>
+        await using var restricted = new RouterFactory(_upstream.Address, _metadata, new Dictionary<string, string>
         {
             ["Cors:AllowedOrigins:0"] = "https://maps.example.com",
         });
@@ -338,5 +410,26 @@ public sealed class RouterTests : IAsyncLifetime
             length = -1;
             return false;
         }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string path, string? token, string? origin = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, path));
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+        return await _http.SendAsync(request, Cancel);
+    }
+
+    private async Task ExecuteMetadataAsync(string sql, params object[] values)
+    {
+        await using var connection = new NpgsqlConnection(_metadata);
+        await connection.OpenAsync(Cancel);
+        await connection.ExecuteAsync(sql, Cancel, values);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
+using CartoSelfHosted.RouterHttp.Routing;
 using CartoSelfHosted.ServiceDefaults.OpenApi;
 using CartoSelfHosted.TestSupport;
 using Microsoft.AspNetCore.Builder;
@@ -54,6 +55,7 @@ public sealed class Upstream : IAsyncDisposable
             origin = request.Headers.Origin.ToString(),
             acceptEncoding = request.Headers.AcceptEncoding.ToString(),
             authorization = request.Headers.Authorization.ToString(),
+            tokenLimits = request.Headers[CacheCredentials.LimitsHeader].ToString(),
         }));
         // An OpenAPI document, as every service publishes one: the path it was asked at, and whether a token came with it.
         app.MapGet(ApiDocument.Path, (HttpRequest request) => Results.Json(new
