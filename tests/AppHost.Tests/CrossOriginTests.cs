@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json;
 using CartoSelfHosted.TestSupport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Playwright;
 
@@ -54,7 +53,8 @@ public sealed class CrossOriginTests(RunningPlatform running) : IClassFixture<Ru
     public async Task APageOnAnotherOriginCallsMapsSqlAndImportsWithABearerToken()
     {
         await Platform.WaitHealthyAsync(Patience);
-        await using var page = await OtherOriginPage.StartAsync();
+        await using var page = await LoopbackSite.StartAsync(site =>
+            site.MapGet("/", () => Results.Content("<!doctype html><title>another origin</title><body>calling…</body>", "text/html")));
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var tab = await browser.NewPageAsync();
@@ -102,23 +102,4 @@ public sealed class CrossOriginTests(RunningPlatform running) : IClassFixture<Ru
 
     private int PreflightsAnswered(string path) =>
         Platform.RouterAccessLog().Split('\n').Count(line => line.Contains($" OPTIONS {path} 204 ", StringComparison.Ordinal));
-
-    /// <summary>An empty page on a loopback port of its own: an origin other than the router's.</summary>
-    private sealed class OtherOriginPage(WebApplication app, string origin) : IAsyncDisposable
-    {
-        public string Origin { get; } = origin;
-
-        public static async Task<OtherOriginPage> StartAsync()
-        {
-            var origin = $"http://127.0.0.1:{LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture)}";
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls(origin);
-            var app = builder.Build();
-            app.MapGet("/", () => Results.Content("<!doctype html><title>another origin</title><body>calling…</body>", "text/html"));
-            await app.StartAsync();
-            return new OtherOriginPage(app, origin);
-        }
-
-        public ValueTask DisposeAsync() => app.DisposeAsync();
-    }
 }

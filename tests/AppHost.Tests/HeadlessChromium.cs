@@ -9,6 +9,7 @@ internal static class HeadlessChromium
     {
         ExecutablePath = "/usr/bin/chromium",
         Headless = true,
-        Args = ["--no-sandbox"],
+        // No GPU here: WebGL2, which deck.gl draws with, comes from SwiftShader, which chromium uses only when told.
+        Args = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
     });
 }

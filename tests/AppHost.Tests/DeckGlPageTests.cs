@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Playwright;
+
+namespace CartoSelfHosted.AppHost.Tests;
+
+/// <summary>
+/// A map page as CARTO's users write them — deck.gl 9.4's <c>VectorTileLayer</c> over <c>@carto/api-client</c>'s
+/// <c>vectorTableSource</c> (tests/AppHost.Tests/DeckGlPage), bundled here and served from a loopback origin — drawing a
+/// table imported through the platform, in headless chromium with nothing but loopback reachable.
+/// </summary>
+public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<RunningPlatform>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    private static readonly string PageFolder = Path.Combine(PlatformProcess.RepositoryRoot(), "tests", "AppHost.Tests", "DeckGlPage");
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private PlatformInProcess Platform => running.Platform;
+
+    [Fact]
+    public async Task AVectorTileLayerOverAVectorTableSourceDrawsTheImportedCitiesWithoutATileError()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        var file = Path.Combine(Platform.DataDirectory, "cities.geojson");
+        await PlatformImports.WriteCitiesAsync(file, Cancellation);
+        var table = "cities_" + Guid.NewGuid().ToString("N")[..8];
+        var job = await Platform.ImportAsync(file, "cities.geojson", table, Patience, Cancellation);
+        Assert.True(PlatformImports.JobStatus(job) == "success", job.ToString());
+
+        var bundle = await BundleAsync(Path.Combine(Platform.DataDirectory, "deckgl-page.js"));
+        await using var site = await LoopbackSite.StartAsync(app =>
+        {
+            app.MapGet("/", () => Results.File(Path.Combine(PageFolder, "index.html"), "text/html"));
+            app.MapGet("/page.js", () => Results.File(bundle, "text/javascript"));
+        });
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        var tab = await browser.NewPageAsync();
+
+        // Air-gapped: a request to anywhere but loopback (a CDN the page or loaders.gl reached for) fails, and is named.
+        var offLoopback = new ConcurrentQueue<string>();
+        await tab.RouteAsync(url => !new Uri(url).IsLoopback, route =>
+        {
+            offLoopback.Enqueue(route.Request.Url);
+            return route.AbortAsync();
+        });
+        var failures = new ConcurrentQueue<string>();
+        var tiles = new ConcurrentQueue<IResponse>();
+        tab.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                failures.Enqueue($"{response.Status} {response.Url}");
+            }
+            if (response.Request.Method == "GET" && response.Url.Contains("formatTiles=mvt", StringComparison.Ordinal))
+            {
+                tiles.Enqueue(response);
+            }
+        };
+        tab.RequestFailed += (_, request) => failures.Enqueue($"{request.Failure} {request.Url}");
+        tab.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                failures.Enqueue($"console: {message.Text}");
+            }
+        };
+        tab.PageError += (_, error) => failures.Enqueue($"page: {error}");
+
+        await tab.GotoAsync(site.Origin);
+        var drawn = await tab.EvaluateAsync<JsonElement>("options => window.drawTable(options)", new
+        {
+            apiBaseUrl = new Uri(Platform.Router, "/api").ToString(),
+            accessToken = Platform.DevToken,
+            tableName = table,
+            probes = new Dictionary<string, double[]>
+            {
+                ["paris"] = [2.35, 48.85],
+                ["southPacific"] = [-130, -40],
+            },
+        }).WaitAsync(Patience, Cancellation);
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "deckgl-cities.png");
+        await tab.Locator("#map").ScreenshotAsync(new LocatorScreenshotOptions { Path = screenshot });
+        TestContext.Current.TestOutputHelper?.WriteLine($"{drawn} (screenshot: {screenshot})");
+
+        Assert.Empty(offLoopback);
+        Assert.Empty(failures);
+        Assert.Empty(drawn.GetProperty("errors").EnumerateArray());
+        // The viewport (zoom 1, the world) loaded its tiles, each an MVT from the router, and they held cities.
+        var tileCount = drawn.GetProperty("tiles").GetInt32();
+        Assert.InRange(tileCount, 2, 8);
+        Assert.True(tiles.Count >= tileCount, $"{tiles.Count} tile answers for {tileCount} tiles");
+        Assert.All(tiles, tile => Assert.Equal("application/vnd.mapbox-vector-tile", tile.Headers["content-type"]));
+        Assert.True(drawn.GetProperty("points").GetInt32() > 1000, $"{drawn.GetProperty("points")} points in the viewport's tiles");
+        // And they were drawn: the layer's colour over Europe's cities, none in the empty ocean, a fair share of the canvas.
+        var around = drawn.GetProperty("around");
+        Assert.True(around.GetProperty("paris").GetInt32() > 100, $"{around.GetProperty("paris")} pixels of cities around Paris");
+        Assert.Equal(0, around.GetProperty("southPacific").GetInt32());
+        Assert.True(drawn.GetProperty("filledPixels").GetInt32() > drawn.GetProperty("pixels").GetInt32() / 100,
+            $"{drawn.GetProperty("filledPixels")} of {drawn.GetProperty("pixels")} pixels drawn");
+    }
+
+    /// <summary>The page's script with deck.gl and CARTO's client in one file (esbuild, from the folder's node_modules).</summary>
+    private static async Task<string> BundleAsync(string output)
+    {
+        var start = new ProcessStartInfo(Path.Combine(PageFolder, "node_modules", ".bin", "esbuild"),
+            ["page.js", "--bundle", "--format=iife", "--log-level=warning", $"--outfile={output}"])
+        {
+            WorkingDirectory = PageFolder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync(Cancellation);
+        await process.StandardOutput.ReadToEndAsync(Cancellation);
+        await process.WaitForExitAsync(Cancellation);
+        Assert.True(process.ExitCode == 0, $"esbuild failed: {await errors}");
+        return output;
+    }
+}
