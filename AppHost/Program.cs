@@ -5,8 +5,6 @@ var builder = DistributedApplication.CreateBuilder(args);
 var platform = LocalPlatform.AddLocalPlatform(builder);
 
 var postgresPassword = platform.AddSecret("postgres-password");
-// The development admin token, until accounts exist: shaped like every API token, handed to accounts-api to store.
-var devToken = platform.AddSecret("dev-token", ApiTokens.Generate);
 
 var postgres = builder.AddPostgres(platform, "postgres", postgresPassword);
 var metadata = postgres.AddDatabase("metadata");
@@ -17,8 +15,7 @@ var pubsub = builder.AddPubSubEmulator(platform, "pubsub");
 var objectStorage = platform.AddObjectStorage("object-storage");
 
 var accountsApi = builder.AddProject<Projects.AccountsApi>("accounts-api").AsPlatformService(platform)
-    .WithReference(metadata).WaitFor(postgres)
-    .WithEnvironment("Auth__BootstrapToken", devToken);
+    .WithReference(metadata).WaitFor(postgres);
 var mapsApi = builder.AddProject<Projects.MapsApi>("maps-api").AsPlatformService(platform)
     .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub)
     .WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
@@ -69,7 +66,14 @@ var router = builder.AddProject<Projects.RouterHttp>("router-http").AsPlatformSe
     })
     .WaitFor(mapsApi).WaitFor(workspaceApi);
 
-platform.AnnounceOnStart(router, devToken);
+if (!platform.IsPublishing)
+{
+    // The development admin token, shaped like every API token, which accounts-api stores: for what ./run.sh runs
+    // only, never in the manifest of a deployment (accounts-api ignores it outside development anyway).
+    var devToken = platform.AddSecret("dev-token", ApiTokens.Generate);
+    accountsApi.WithEnvironment("Auth__BootstrapToken", devToken);
+    platform.AnnounceOnStart(router, devToken);
+}
 if (!platform.CanStart())
 {
     return 1;

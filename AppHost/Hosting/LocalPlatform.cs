@@ -188,10 +188,6 @@ public sealed class LocalPlatform
     /// <summary>Prints where the platform answers and writes <c>.data/endpoints.json</c>, once the resources are starting.</summary>
     public void AnnounceOnStart(IResourceBuilder<IResourceWithEndpoints> router, IResourceBuilder<ParameterResource> devToken)
     {
-        if (IsPublishing)
-        {
-            return;
-        }
         _builder.Eventing.Subscribe<BeforeStartEvent>(async (_, cancellationToken) =>
         {
             var endpoints = new PlatformEndpoints($"http://{Host}:{PortFor(router.Resource.Name)}", $"http://{Host}:{PortFor("dashboard")}");

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Hosting;
 
 namespace CartoSelfHosted.AppHost.Hosting;
 
@@ -18,6 +19,9 @@ public static class PlatformServiceExtensions
             .WithHttpHealthCheck("/health");
         if (!platform.IsPublishing)
         {
+            // What ./run.sh runs is a development installation (the development token among what that means); the
+            // manifest, what is deployed, says nothing, and .NET takes that as Production.
+            service.WithEnvironment("DOTNET_ENVIRONMENT", Environments.Development);
             var assembly = BuiltAssembly(service, platform);
             // Launch tool arguments are marked for evaluation; they are how Aspire says what hosts a resource's program.
 #pragma warning disable ASPIREEXTENSION001

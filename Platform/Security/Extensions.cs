@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -75,12 +76,25 @@ public static class SecurityExtensions
     }
 }
 
-/// <summary>Stores the configured bootstrap token as the default organization's admin token.</summary>
-internal sealed class BootstrapTokenService(ApiTokenStore tokens, IConfiguration configuration) : IHostedService
+/// <summary>
+/// Stores the configured bootstrap token as the default organization's admin token — in development only (what
+/// <c>./run.sh</c> runs): an installation marked otherwise has only the credentials its people make, so there the
+/// setting is refused with a warning.
+/// </summary>
+internal sealed class BootstrapTokenService(ApiTokenStore tokens, IConfiguration configuration, IHostEnvironment environment,
+    ILogger<BootstrapTokenService> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) =>
-        tokens.StoreAsync(configuration[SecurityExtensions.BootstrapTokenKey]!, MetadataDatabase.DefaultOrganizationId,
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!environment.IsDevelopment())
+        {
+            logger.LogWarning("{Setting} is set but ignored: the development token is for development installations only, and this one is {Environment}",
+                SecurityExtensions.BootstrapTokenKey, environment.EnvironmentName);
+            return Task.CompletedTask;
+        }
+        return tokens.StoreAsync(configuration[SecurityExtensions.BootstrapTokenKey]!, MetadataDatabase.DefaultOrganizationId,
             ApiTokens.DevelopmentTokenName, [PlatformRoles.Admin], cancellationToken);
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -97,5 +97,9 @@ public sealed class ManifestTests
         Assert.Equal("value.v0", resources["metadata"].GetProperty("type").GetString());
         // Secrets are named, never written.
         Assert.DoesNotContain("cst_", manifest.RootElement.GetRawText());
+        // What is deployed is no development installation: no development token, and .NET's default environment (Production).
+        Assert.DoesNotContain("dev-token", resources.Keys);
+        Assert.DoesNotContain("BootstrapToken", manifest.RootElement.GetRawText());
+        Assert.DoesNotContain("DOTNET_ENVIRONMENT", manifest.RootElement.GetRawText());
     }
 }

@@ -16,8 +16,10 @@ public sealed class ApiFactory<TMarker> : WebApplicationFactory<TMarker> where T
 {
     private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly ILoggerProvider? _logs;
+    private readonly string _environment;
 
-    private ApiFactory(IReadOnlyDictionary<string, string> settings, ILoggerProvider? logs) => (_settings, _logs) = (settings, logs);
+    private ApiFactory(IReadOnlyDictionary<string, string> settings, ILoggerProvider? logs, string environment) =>
+        (_settings, _logs, _environment) = (settings, logs, environment);
 
     public string BootstrapToken { get; } = ApiTokens.Generate();
 
@@ -29,9 +31,10 @@ public sealed class ApiFactory<TMarker> : WebApplicationFactory<TMarker> where T
     /// a new one unless <paramref name="settings"/> names one (services that share it, as an API and its worker do).
     /// <paramref name="logs"/>, when given, receives every log entry the API writes, beside its console. With
     /// <paramref name="onLoopbackPort"/> it runs on Kestrel, at <see cref="Address"/>, for a test that puts the router in front.
+    /// It runs as a development installation does (what ./run.sh runs) unless <paramref name="environment"/> says otherwise.
     /// </summary>
     public static async Task<ApiFactory<TMarker>> StartAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null,
-        ILoggerProvider? logs = null, bool onLoopbackPort = false)
+        ILoggerProvider? logs = null, bool onLoopbackPort = false, string environment = "Development")
     {
         var metadata = settings?.GetValueOrDefault("ConnectionStrings:metadata") ?? await TestServers.CreateDatabaseAsync(purpose);
         await TestServers.MigrateMetadataAsync(metadata);
@@ -39,7 +42,7 @@ public sealed class ApiFactory<TMarker> : WebApplicationFactory<TMarker> where T
         {
             ["ConnectionStrings:metadata"] = metadata,
         };
-        var factory = new ApiFactory<TMarker>(all, logs);
+        var factory = new ApiFactory<TMarker>(all, logs, environment);
         if (onLoopbackPort)
         {
             factory.UseKestrel(LoopbackPorts.Free());
@@ -66,7 +69,7 @@ public sealed class ApiFactory<TMarker> : WebApplicationFactory<TMarker> where T
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(_environment);
         builder.UseSetting("Auth:BootstrapToken", BootstrapToken);
         foreach (var (key, value) in _settings)
         {

@@ -10,6 +10,11 @@ internal static class Extensions
         // accounts-api owns the metadata schema (organizations, users, tokens): it applies the migrations.
         builder.AddMetadataMigrations();
         builder.AddApiTokenAuthentication();
+        if (!builder.Environment.IsDevelopment())
+        {
+            // After the migrations (AddMetadataMigrations above), so the table exists when it runs.
+            builder.Services.AddHostedService<DevelopmentTokenRetirement>();
+        }
 
         builder.Services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section);
         builder.Services.AddSingleton<AccountStore>();
