@@ -14,7 +14,7 @@ namespace CartoSelfHosted.Integration.Tests.Accounts;
 /// sources (a table, a schema, an exact query, everything), only their allowed APIs, only from their referers, until
 /// they expire or are deleted — and never anything of another organization.
 /// </summary>
-public sealed class ApiAccessTokenTests(ApiAccessTokenEnvironment environment) : IClassFixture<ApiAccessTokenEnvironment>
+public sealed class ApiAccessTokenTests(TwoOrganizations environment) : IClassFixture<TwoOrganizations>
 {
     private const string MapsAndSql = "maps,sql";
 

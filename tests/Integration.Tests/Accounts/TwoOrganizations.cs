@@ -13,7 +13,7 @@ namespace CartoSelfHosted.Integration.Tests.Accounts;
 /// (<see cref="TenantDatabases"/>): A, whose admin user holds <see cref="TestOrganization.Token"/>, with the tables
 /// <c>cities</c> and <c>roads</c>; and B, likewise, with <c>secrets</c>.
 /// </summary>
-public sealed class ApiAccessTokenEnvironment : IAsyncLifetime
+public sealed class TwoOrganizations : IAsyncLifetime
 {
     private readonly string _storage = Directory.CreateTempSubdirectory("carto-token-imports-").FullName;
 
