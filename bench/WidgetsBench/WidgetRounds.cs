@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -18,8 +17,6 @@ public static class WidgetRounds
 {
     /// <summary>The issue's bar: the API within 1.3× of the same SQL run directly.</summary>
     private const double Goal = 1.3;
-
-    private sealed record Pass(double P50, double P99, double PerSecond);
 
     private sealed record Side(string Name, Func<Task<string>> Call);
 
@@ -73,9 +70,9 @@ public static class WidgetRounds
                 // Which goes first alternates, so neither side always meets what the other left behind.
                 foreach (var side in round % 2 == 1 ? [api, direct] : new[] { direct, api })
                 {
-                    var pass = await PassAsync(side.Call, requests, concurrency);
+                    var pass = await ClosedLoop.PassAsync(side.Call, requests, concurrency);
                     Console.WriteLine($"{(round == 0 ? "warm-up" : round.ToString(CultureInfo.InvariantCulture)),-8}{widget.Model,-12}{side.Name,-8}" +
-                        $"{Ms(pass.P50),9}{Ms(pass.P99),9}{pass.PerSecond,9:F0}");
+                        $"{ClosedLoop.Ms(pass.P50),9}{ClosedLoop.Ms(pass.P99),9}{pass.PerSecond,9:F0}");
                     if (round > 0)
                     {
                         (passes.TryGetValue((widget.Model, side.Name), out var list) ? list : passes[(widget.Model, side.Name)] = []).Add(pass);
@@ -91,11 +88,11 @@ public static class WidgetRounds
             foreach (var side in new[] { "router", "pool" })
             {
                 var list = passes[(widget.Model, side)];
-                Console.WriteLine($"{widget.Model,-12}{side,-8}{Spread(list.Select(pass => pass.P50)),24}{Spread(list.Select(pass => pass.P99)),24}" +
-                    $"{Median(list.Select(pass => pass.PerSecond)),9:F0}");
+                Console.WriteLine($"{widget.Model,-12}{side,-8}{ClosedLoop.Spread(list.Select(pass => pass.P50)),24}{ClosedLoop.Spread(list.Select(pass => pass.P99)),24}" +
+                    $"{ClosedLoop.Median(list.Select(pass => pass.PerSecond)),9:F0}");
             }
-            var p50 = Median(passes[(widget.Model, "router")].Select(pass => pass.P50)) / Median(passes[(widget.Model, "pool")].Select(pass => pass.P50));
-            var p99 = Median(passes[(widget.Model, "router")].Select(pass => pass.P99)) / Median(passes[(widget.Model, "pool")].Select(pass => pass.P99));
+            var p50 = ClosedLoop.Median(passes[(widget.Model, "router")].Select(pass => pass.P50)) / ClosedLoop.Median(passes[(widget.Model, "pool")].Select(pass => pass.P50));
+            var p99 = ClosedLoop.Median(passes[(widget.Model, "router")].Select(pass => pass.P99)) / ClosedLoop.Median(passes[(widget.Model, "pool")].Select(pass => pass.P99));
             Console.WriteLine($"{widget.Model,-12}{"ratio",-8}{p50,23:F2}×{p99,23:F2}×  {(p50 <= Goal && p99 <= Goal ? "PASS" : "MISS")}");
         }
         return 0;
@@ -126,41 +123,6 @@ public static class WidgetRounds
         command.Parameters.AddRange(parameters.Select(parameter => parameter.Clone()).ToArray());
         return (string)(await command.ExecuteScalarAsync())!;
     }
-
-    /// <summary><paramref name="requests"/> calls, <paramref name="concurrency"/> in flight at all times.</summary>
-    private static async Task<Pass> PassAsync(Func<Task<string>> call, int requests, int concurrency)
-    {
-        var latencies = new double[requests];
-        var next = -1;
-        var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < requests)
-            {
-                var sent = Stopwatch.GetTimestamp();
-                await call();
-                latencies[i] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
-            }
-        })));
-        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        Array.Sort(latencies);
-        return new Pass(LoadRunner.Percentile(latencies, 0.50), LoadRunner.Percentile(latencies, 0.99), requests / seconds);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    private static string Spread(IEnumerable<double> values)
-    {
-        var list = values.ToList();
-        return $"{Ms(Median(list))} ({Ms(list.Min())}–{Ms(list.Max())})";
-    }
-
-    private static string Ms(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }
