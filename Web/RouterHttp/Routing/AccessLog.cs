@@ -1,4 +1,5 @@
 using CartoSelfHosted.ServiceDefaults.Problems;
+using CartoSelfHosted.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.HttpLogging;
 
 namespace CartoSelfHosted.RouterHttp.Routing;
@@ -8,7 +9,7 @@ namespace CartoSelfHosted.RouterHttp.Routing;
 /// section <c>AccessLog</c>'s <c>Directory</c>: date and time, the caller's address, method, path, status, time taken
 /// and the request id. Not through the service's log, which goes to the console and the dashboard: at thousands of
 /// cached tiles a second, a log entry per request cost more than the request (half the router's throughput when
-/// measured). Never the query string, where CARTO's clients may put a token (<c>access_token</c>).
+/// measured). Never the query string, where CARTO's clients may put a token (<c>access_token</c>), nor a token in the path.
 /// </summary>
 public static class AccessLog
 {
@@ -38,5 +39,34 @@ public static class AccessLog
     /// <summary>The orchestrator's health probes, every few seconds, would bury the requests people make.</summary>
     public static IApplicationBuilder UseAccessLog(this IApplicationBuilder app) =>
         app.UseWhen(context => !context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.HealthPath)
-            && !context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.AlivePath), branch => branch.UseW3CLogging());
+            && !context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.AlivePath), branch => branch
+                .Use(WithTokensRedactedAsync)
+                .UseW3CLogging()
+                .Use(WithThePathRestoredAsync));
+
+    /// <summary>
+    /// A token named in the path (CARTO's Tokens API: <c>/api/v3/tokens/{token}</c>) is a credential. The W3C logger has
+    /// no hook for what it writes and reads the path as the request reaches it, so the path is redacted just before
+    /// it and put back just after it, before anything routes the request.
+    /// </summary>
+    private static Task WithTokensRedactedAsync(HttpContext context, Func<Task> next)
+    {
+        if (TokenRedaction.RedactPath(context.Request.Path.Value) is { } redacted)
+        {
+            context.Features.Set(new OriginalPath(context.Request.Path));
+            context.Request.Path = redacted;
+        }
+        return next();
+    }
+
+    private static Task WithThePathRestoredAsync(HttpContext context, Func<Task> next)
+    {
+        if (context.Features.Get<OriginalPath>() is { } original)
+        {
+            context.Request.Path = original.Path;
+        }
+        return next();
+    }
+
+    private sealed record OriginalPath(PathString Path);
 }

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using CartoSelfHosted.Platform.Security;
 using Microsoft.AspNetCore.Authentication;
 
@@ -40,7 +39,7 @@ public static class CacheCredentials
         {
             return;
         }
-        if (context.User.FindFirstValue(ApiTokenClaims.LimitsVersion) is { } limits)
+        if (context.User.GetApiAccessToken()?.LimitsVersion is { } limits)
         {
             context.Request.Headers[LimitsHeader] = limits;
         }

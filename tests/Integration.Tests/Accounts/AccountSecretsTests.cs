@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using CartoSelfHosted.Platform.Security;
+using CartoSelfHosted.ServiceDefaults.Telemetry;
 using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests.Accounts;
@@ -68,6 +69,22 @@ public sealed class AccountSecretsTests
         secrets.Add(unknown);
         Assert.Equal(HttpStatusCode.Unauthorized, (await installation.Api.CreateClient(unknown).GetAsync("/api/v3/accounts/me",
             TestContext.Current.CancellationToken)).StatusCode);
+
+        // An API access token, named by its value in the Tokens API's paths, as CARTO's are.
+        using (var created = await installation.PostAsync(next.AccessToken, "/api/v3/tokens", new
+        {
+            grants = new[] { new { connection_name = "carto_dw", source = "*" } }, allowed_apis = new[] { "maps" },
+        }))
+        {
+            var accessToken = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(TestContext.Current.CancellationToken))
+                .GetProperty("token").GetString()!;
+            secrets.Add(accessToken);
+            Assert.Equal(HttpStatusCode.OK, (await installation.SendAsync(next.AccessToken, HttpMethod.Get, $"/api/v3/tokens/{accessToken}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await installation.SendAsync(next.AccessToken, HttpMethod.Patch, $"/api/v3/tokens/{accessToken}",
+                new { name = "renamed" })).StatusCode);
+            Assert.Equal(HttpStatusCode.NoContent, (await installation.SendAsync(next.AccessToken, HttpMethod.Delete, $"/api/v3/tokens/{accessToken}")).StatusCode);
+            Assert.Contains(telemetry.TraceAttributes, attribute => attribute.Contains("/api/v3/tokens/" + TokenRedaction.Redacted, StringComparison.Ordinal));
+        }
 
         // A password reset, its link taken from the log.
         using (await installation.PostAsync(null, "/api/v3/accounts/password-resets", new { email = "editor@example.com" }))

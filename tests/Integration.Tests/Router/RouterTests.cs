@@ -7,6 +7,7 @@ using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.RouterHttp.Routing;
+using CartoSelfHosted.ServiceDefaults.Telemetry;
 using CartoSelfHosted.TestSupport;
 using Npgsql;
 using CartoSelfHosted.ServiceDefaults.OpenApi;
@@ -102,6 +103,19 @@ public sealed class RouterTests : IAsyncLifetime
         // Gone from the database (deleted, expired, its session ended): refused within a second.
         await ExecuteMetadataAsync("DELETE FROM api_tokens WHERE token_hash = $1", ApiTokens.Hash(_token));
         await AccountsInstallation.AssertRefusedWithinASecondAsync(() => SendAsync("/api/v3/sql/carto_dw/query?q=1", _token));
+    }
+
+    [Fact]
+    public async Task ATokenNamedInThePathReachesTheServiceButNotTheAccessLog()
+    {
+        var named = ApiTokens.Generate();
+        using (var response = await SendAsync($"/api/v3/tokens/{named}", _token))
+        {
+            Assert.Equal($"/api/v3/tokens/{named}", (await Upstream.ReadEchoAsync(response)).GetProperty("path").GetString());
+        }
+        await Eventually.WaitUntilAsync(async () => (await ReadAccessLogAsync()).Contains("/api/v3/tokens/" + TokenRedaction.Redacted, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5), "the request's line in the access log: " + await ReadAccessLogAsync(), Cancel);
+        Assert.DoesNotContain(named, await ReadAccessLogAsync());
     }
 
     [Fact]
@@ -424,6 +438,19 @@ public sealed class RouterTests : IAsyncLifetime
             request.Headers.Add("Origin", origin);
         }
         return await _http.SendAsync(request, Cancel);
+    }
+
+    /// <summary>Every line of the router's access log so far (its files are still open for writing).</summary>
+    private async Task<string> ReadAccessLogAsync()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var file in Directory.GetFiles(_router.AccessLogDirectory))
+        {
+            await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            text.Append(await reader.ReadToEndAsync(Cancel));
+        }
+        return text.ToString();
     }
 
     private async Task ExecuteMetadataAsync(string sql, params object[] values)
