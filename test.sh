@@ -11,9 +11,11 @@ test_packages=(chromium)
 command -v node >/dev/null || test_packages+=(nodejs)
 command -v npm >/dev/null || test_packages+=(npm)
 scripts/install-dependencies.sh "${test_packages[@]}"
-# CARTO's own JS client, which the compatibility test drives, the deck.gl page the browser test bundles, and the open
-# data the import tests upload (versions pinned by their package-lock.json files).
+# CARTO's own JS client, which the compatibility test drives, the deck.gl page the browser test bundles, the open
+# data the import tests upload, and the SMTP server the accounts tests send links to (versions pinned by their
+# package-lock.json files).
 (cd tests/AppHost.Tests/CartoClient && npm ci --no-audit --no-fund --silent)
+(cd tests/Integration.Tests/SmtpSink && npm ci --no-audit --no-fund --silent)
 (cd tests/AppHost.Tests/DeckGlPage && npm ci --no-audit --no-fund --silent)
 (cd tests/AppHost.Tests/ImportData && npm ci --no-audit --no-fund --silent)
 dotnet build CartoSelfHosted.sln --nologo -v quiet -clp:ErrorsOnly

@@ -1,4 +1,5 @@
 using CartoSelfHosted.AppHost.Resources;
+using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.AppHost.Tests;
 
@@ -31,7 +32,7 @@ public sealed class ConfigTemplateTests
     [Fact]
     public void TheCacheTemplateUsesOnlyValuesAppHostProvides()
     {
-        var text = File.ReadAllText(Path.Combine(PlatformProcess.RepositoryRoot(), "Web/HttpCache/default.vcl.template"));
+        var text = File.ReadAllText(Path.Combine(Repository.Root(), "Web/HttpCache/default.vcl.template"));
         var provided = new[] { "MAPS_API_HOST", "MAPS_API_PORT", "WORKSPACE_API_HOST", "WORKSPACE_API_PORT" }
             .ToDictionary(name => name, _ => "value");
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using CartoSelfHosted.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Playwright;
@@ -16,7 +17,7 @@ public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<Run
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
-    private static readonly string PageFolder = Path.Combine(PlatformProcess.RepositoryRoot(), "tests", "AppHost.Tests", "DeckGlPage");
+    private static readonly string PageFolder = Path.Combine(Repository.Root(), "tests", "AppHost.Tests", "DeckGlPage");
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.AppHost.Tests;
 
@@ -9,7 +10,7 @@ public sealed class ManifestTests
     [Fact]
     public async Task CommittedManifestIsWhatAspiresPublisherWrites()
     {
-        var root = PlatformProcess.RepositoryRoot();
+        var root = Repository.Root();
         // Written beside the committed one, so that its relative paths are comparable.
         var output = Path.Combine(root, $"aspire-manifest.{Guid.NewGuid():N}.tmp.json");
         try
@@ -49,7 +50,7 @@ public sealed class ManifestTests
     [Fact]
     public void EveryResourceFollowsTheSchemaOfItsType()
     {
-        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(PlatformProcess.RepositoryRoot(), "aspire-manifest.json")));
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root(), "aspire-manifest.json")));
         var resources = manifest.RootElement.GetProperty("resources").EnumerateObject().ToDictionary(resource => resource.Name, resource => resource.Value);
         string[] allowed = ["type", "connectionString", "value", "inputs", "path", "command", "workingDirectory", "args", "env", "bindings"];
 

@@ -239,7 +239,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
     {
         var start = new ProcessStartInfo("node", script)
         {
-            WorkingDirectory = Path.Combine(PlatformProcess.RepositoryRoot(), "tests", "AppHost.Tests", "CartoClient"),
+            WorkingDirectory = Path.Combine(Repository.Root(), "tests", "AppHost.Tests", "CartoClient"),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             Environment =

@@ -15,7 +15,7 @@ internal static class PlatformImports
     {
         var start = new ProcessStartInfo("node", ["cities.geojson.js", file])
         {
-            WorkingDirectory = Path.Combine(PlatformProcess.RepositoryRoot(), "tests", "AppHost.Tests", "ImportData"),
+            WorkingDirectory = Path.Combine(Repository.Root(), "tests", "AppHost.Tests", "ImportData"),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.AppHost.Tests;
 
@@ -41,7 +42,7 @@ public sealed class PlatformProcess : PlatformUnderTest, IAsyncDisposable
     /// <summary>Starts AppHost with the ports as given on its command line, numbers or not.</summary>
     public static PlatformProcess Start(string dataDirectory, IReadOnlyDictionary<string, string> portArguments)
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root();
         var startInfo = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = root,
@@ -66,18 +67,6 @@ public sealed class PlatformProcess : PlatformUnderTest, IAsyncDisposable
 #else
         "release";
 #endif
-
-    public static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "CartoSelfHosted.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No CartoSelfHosted.sln above {AppContext.BaseDirectory}.");
-    }
 
     protected override void ThrowIfEnded()
     {

@@ -14,10 +14,10 @@ public sealed record UsedLink(Guid OrganizationId, string Email, string? Role);
 /// <summary>
 /// One-time links sent to an address: invitations and password resets. The link carries a token (the platform's token
 /// format) of which only the SHA-256 is kept; using it marks it used in the same transaction as what it does.
-/// No mail server is needed: the link goes to the log (and an invitation's to the admin who made it). Sending it by
-/// SMTP is not built yet.
+/// No mail server is needed: the link goes to the log (and an invitation's to the admin who made it); with one
+/// configured it is also mailed to its address (<see cref="LinkMail"/>).
 /// </summary>
-public sealed class AccountLinks(MetadataDatabase metadata, IOptions<AccountsOptions> options, ILogger<AccountLinks> logger)
+public sealed class AccountLinks(MetadataDatabase metadata, IOptions<AccountsOptions> options, LinkMail mail, ILogger<AccountLinks> logger)
 {
     public const string Invitation = "invitation";
     public const string PasswordReset = "password_reset";
@@ -44,6 +44,7 @@ public sealed class AccountLinks(MetadataDatabase metadata, IOptions<AccountsOpt
         // The link is the way it reaches its addressee when no mail server is set up, so it is logged on purpose: it
         // works once, for LinkLifetime. No other secret is ever logged.
         logger.LogInformation("One-time {Kind} link for {Email}, valid until {ExpiresAt:u}: {Link}", kind, email, expiresAt, url);
+        mail.Send(new LinkMessage(kind, email, url, expiresAt));
         return new IssuedLink(id, email, role, expiresAt, url);
     }
 

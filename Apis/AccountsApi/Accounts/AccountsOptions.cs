@@ -34,4 +34,30 @@ public sealed class AccountsOptions
     public int RequestsPerIp { get; set; } = 60;
 
     public TimeSpan IpWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Where invitation and password-reset links are sent from; without a host, they go to the log only.</summary>
+    public SmtpOptions Smtp { get; set; } = new();
+}
+
+/// <summary>The section <c>Accounts:Smtp</c>: a mail server for the one-time links.</summary>
+public sealed class SmtpOptions
+{
+    /// <summary>The server's name or address; none (the default) sends nothing.</summary>
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 587;
+
+    /// <summary>
+    /// <c>Auto</c> (TLS on port 465, STARTTLS where the server offers it), <c>StartTls</c> (required), <c>SslOnConnect</c>
+    /// or <c>None</c> (a local relay): MailKit's <c>SecureSocketOptions</c>.
+    /// </summary>
+    public MailKit.Security.SecureSocketOptions Security { get; set; } = MailKit.Security.SecureSocketOptions.Auto;
+
+    /// <summary>The sender's address, needed with a host: <c>maps@example.com</c> or <c>Maps &lt;maps@example.com&gt;</c>.</summary>
+    public string? From { get; set; }
+
+    /// <summary>A login, when the server asks for one. The password is a secret: set it from one, never log it.</summary>
+    public string? UserName { get; set; }
+
+    public string? Password { get; set; }
 }

@@ -16,11 +16,16 @@ internal static class Extensions
             builder.Services.AddHostedService<DevelopmentTokenRetirement>();
         }
 
-        builder.Services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section);
+        builder.Services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section)
+            .Validate(accounts => string.IsNullOrWhiteSpace(accounts.Smtp.Host) || MimeKit.MailboxAddress.TryParse(accounts.Smtp.From, out _),
+                "Accounts:Smtp:Host is set, so Accounts:Smtp:From must be the address links are sent from.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<AccessTokenStore>();
         builder.Services.AddSingleton<AccountLinks>();
+        builder.Services.AddSingleton<LinkMail>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<LinkMail>());
         builder.Services.AddSingleton<Passwords>();
         builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddAccountsRateLimits();
