@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.Integration.Tests.Sql;
+using CartoSelfHosted.MapsApi.Apis;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.TestSupport;
 
@@ -84,6 +85,30 @@ public sealed class ApiAccessTokenTests(TwoOrganizations environment) : IClassFi
         await AccountsInstallation.AssertRefusedWithinASecondAsync(() => fromTheApp.GetAsync("/api/v3/maps/carto_dw/table?name=roads", Cancel));
         await AccountsInstallation.AssertProblemAsync(await accounts.GetAsync($"/api/v3/tokens/{id}", Cancel), HttpStatusCode.NotFound);
         await AccountsInstallation.AssertProblemAsync(await accounts.DeleteAsync($"/api/v3/tokens/{id}", Cancel), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task ADeletedTokenStopsOnEveryApiAndEveryReplicaWithinASecond()
+    {
+        await using var secondMaps = await ApiFactory<SqlJobView>.StartAsync("tokens_maps_2", environment.Settings);
+        var token = await CreateAsync("maps,sql,imports", ("carto_dw", "*"));
+        Func<Task<HttpResponseMessage>>[] calls =
+        [
+            () => environment.Maps.CreateClient(token).GetAsync("/api/v3/sql/carto_dw/query?q=SELECT%201", Cancel),
+            () => secondMaps.CreateClient(token).GetAsync("/api/v3/sql/carto_dw/query?q=SELECT%201", Cancel),
+            () => environment.Imports.CreateClient(token).GetAsync("/api/v3/imports", Cancel),
+        ];
+        // Each has looked the token up, and keeps it for a while.
+        foreach (var call in calls)
+        {
+            await AssertStatusAsync(HttpStatusCode.OK, await call());
+        }
+
+        using var accounts = environment.Accounts.CreateClient(A.Token);
+        Assert.Equal(HttpStatusCode.NoContent, (await accounts.DeleteAsync($"/api/v3/tokens/{token}", Cancel)).StatusCode);
+        // All at once, from the deletion: each must refuse it within the second.
+        var waits = await Task.WhenAll(calls.Select(call => AccountsInstallation.AssertRefusedWithinASecondAsync(call)));
+        TestContext.Current.TestOutputHelper?.WriteLine($"refused after {string.Join(", ", waits.Select(wait => $"{wait.TotalMilliseconds:0} ms"))}");
     }
 
     [Fact]

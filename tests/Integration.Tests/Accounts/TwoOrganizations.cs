@@ -25,6 +25,9 @@ public sealed class TwoOrganizations : IAsyncLifetime
 
     public ApiFactory<ImportJobView> Imports { get; private set; } = null!;
 
+    /// <summary>What the APIs are configured with, for a test that starts one more (a second replica).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; private set; } = null!;
+
     public TestOrganization A => Databases.A;
 
     public TestOrganization B => Databases.B;
@@ -42,7 +45,7 @@ public sealed class TwoOrganizations : IAsyncLifetime
             """);
         await Databases.AsOrganizationAsync(B, "CREATE TABLE secrets (secret text, geom geometry(Point, 4326)); INSERT INTO secrets VALUES ('b-only', 'SRID=4326;POINT(0 0)');");
 
-        var settings = new Dictionary<string, string>
+        Settings = new Dictionary<string, string>
         {
             ["ConnectionStrings:metadata"] = Databases.Metadata,
             ["ConnectionStrings:warehouse"] = Databases.Warehouse,
@@ -51,9 +54,9 @@ public sealed class TwoOrganizations : IAsyncLifetime
             ["PUBSUB_EMULATOR_HOST"] = TestServers.PubSubEmulatorHost,
             ["PubSub:ProjectId"] = $"test-{Guid.NewGuid():N}"[..24],
         };
-        Accounts = await ApiFactory<CurrentAccount>.StartAsync("tokens_accounts", settings);
-        Maps = await ApiFactory<SqlJobView>.StartAsync("tokens_maps", settings);
-        Imports = await ApiFactory<ImportJobView>.StartAsync("tokens_imports", settings);
+        Accounts = await ApiFactory<CurrentAccount>.StartAsync("tokens_accounts", Settings);
+        Maps = await ApiFactory<SqlJobView>.StartAsync("tokens_maps", Settings);
+        Imports = await ApiFactory<ImportJobView>.StartAsync("tokens_imports", Settings);
     }
 
     public async ValueTask DisposeAsync()
