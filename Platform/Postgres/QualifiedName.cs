@@ -11,8 +11,12 @@ public readonly record struct NamePart(string Text, bool Quoted)
     /// <summary>The catalog names the part may mean: its text, and its lower case when unquoted.</summary>
     public string[] Spellings => Quoted || Text == Text.ToLowerInvariant() ? [Text] : [Text, Text.ToLowerInvariant()];
 
-    /// <summary>Whether the part may mean the catalog name <paramref name="name"/>.</summary>
-    public bool Means(string name) => Spellings.Contains(name, StringComparer.Ordinal);
+    /// <summary>Whether the two parts may mean the same catalog name: one of each one's spellings is the same.</summary>
+    public bool MayMeanTheSameAs(NamePart other) =>
+        Text == other.Text
+        || !other.Quoted && Text == other.Text.ToLowerInvariant()
+        || !Quoted && Text.ToLowerInvariant() == other.Text
+        || !Quoted && !other.Quoted && Text.ToLowerInvariant() == other.Text.ToLowerInvariant();
 }
 
 /// <summary>Reads dotted SQL names (<c>table</c>, <c>schema.table</c>, <c>"My schema".table</c>) without any SQL parser.</summary>

@@ -21,11 +21,18 @@ public static class CartoApis
 /// <c>schema.table</c> or <c>database.schema.table</c>, parts quoted or not as in SQL) or, when it does not read as a
 /// name, a query that is granted as exactly this text.
 /// </summary>
-public sealed partial record SourceGrant(
-    [property: JsonPropertyName("connection_name")] string ConnectionName,
-    [property: JsonPropertyName("source")] string Source)
+public sealed partial class SourceGrant(string connectionName, string source)
 {
     public const string Everything = "*";
+
+    // Read once: a grant is checked on every tile of its token's sources, and lives as long as the token's lookup.
+    private readonly List<NamePart>? _tableParts = TableParts(source);
+
+    [JsonPropertyName("connection_name")]
+    public string ConnectionName { get; } = connectionName;
+
+    [JsonPropertyName("source")]
+    public string Source { get; } = source;
 
     /// <summary>Whether the grant lets a token read the query <paramref name="query"/> on the connection.</summary>
     public bool AllowsQuery(string connection, string query) =>
@@ -46,7 +53,7 @@ public sealed partial record SourceGrant(
         {
             return true;
         }
-        if (TableParts(Source) is not { } parts)
+        if (_tableParts is not { } parts)
         {
             return false;
         }
@@ -57,16 +64,17 @@ public sealed partial record SourceGrant(
         var grantedSchema = parts.Count == 1 ? new NamePart(organizationSchema, Quoted: true) : parts[^2];
         return SameName(grantedSchema, schema) && SameName(parts[^1], table);
 
-        static bool SameName(NamePart granted, NamePart asked) => granted.Spellings.Intersect(asked.Spellings, StringComparer.Ordinal).Any();
+        static bool SameName(NamePart granted, NamePart asked) => granted.MayMeanTheSameAs(asked);
     }
 
     /// <summary>
     /// The parts of a table grant (<c>table</c>, <c>schema.table</c>, <c>database.schema.table</c>) or of a wildcard one
     /// (<c>schema.*</c>, <c>database.schema.*</c>); null for a query, whose text is granted as it is.
     /// </summary>
-    public static List<NamePart>? TableParts(string source)
+    private static List<NamePart>? TableParts(string? source)
     {
-        if (QualifiedName.Split(source) is not { Count: >= 1 and <= 3 } parts)
+        // A body may leave the source out (the Tokens API refuses that grant): no parts then.
+        if (source is null || QualifiedName.Split(source) is not { Count: >= 1 and <= 3 } parts)
         {
             return null;
         }
