@@ -25,7 +25,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
     {
         await Platform.WaitHealthyAsync(Patience);
         var table = "tiled_" + Guid.NewGuid().ToString("N")[..8];
-        await WarehouseAsync($"CREATE TABLE org_default.{table} (name text, geom geometry(Point, 4326)); " +
+        await Platform.WarehouseAsync($"CREATE TABLE org_default.{table} (name text, geom geometry(Point, 4326)); " +
                              $"ALTER TABLE org_default.{table} OWNER TO org_default; " +
                              $"INSERT INTO org_default.{table} VALUES ('before', 'SRID=4326;POINT(10 10)')");
         var instantiation = await GetJsonAsync($"/api/v3/maps/carto_dw/table?name={table}");
@@ -56,7 +56,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
     {
         await Platform.WaitHealthyAsync(Patience);
         var table = "client_" + Guid.NewGuid().ToString("N")[..8];
-        await WarehouseAsync($"""
+        await Platform.WarehouseAsync($"""
             CREATE TABLE org_default.{table} (name text, population int, geom geometry(Point, 4326));
             ALTER TABLE org_default.{table} OWNER TO org_default;
             INSERT INTO org_default.{table} VALUES
@@ -117,7 +117,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
     /// </summary>
     private async Task<TimeSpan> ChangeAndWaitForTileAsync(string table, string tileUrl, string from, string to)
     {
-        await WarehouseAsync($"UPDATE org_default.{table} SET name = '{to}'");
+        await Platform.WarehouseAsync($"UPDATE org_default.{table} SET name = '{to}'");
         // Not before: without its event the cached tile (and the prepared copy behind it) still holds the old rows.
         await Task.Delay(TimeSpan.FromSeconds(1), Cancellation);
         Assert.Equal([from], await NamesAsync(await GetAsync(tileUrl)));
@@ -146,14 +146,6 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         await transaction.CommitAsync(Cancellation);
     }
 
-    private async Task WarehouseAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(Platform.ConnectionString("warehouse"));
-        await connection.OpenAsync(Cancellation);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(Cancellation);
-    }
-
     private static async Task<string[]> NamesAsync(HttpResponseMessage tile)
     {
         Assert.Equal(HttpStatusCode.OK, tile.StatusCode);
@@ -167,7 +159,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         await Platform.WaitHealthyAsync(Patience);
         var table = "granted_" + Guid.NewGuid().ToString("N")[..8];
         var other = "other_" + Guid.NewGuid().ToString("N")[..8];
-        await WarehouseAsync($"""
+        await Platform.WarehouseAsync($"""
             CREATE TABLE org_default.{table} (name text, geom geometry(Point, 4326));
             ALTER TABLE org_default.{table} OWNER TO org_default;
             INSERT INTO org_default.{table} VALUES ('Lisbon', 'SRID=4326;POINT(-9.14 38.72)'), ('Madrid', 'SRID=4326;POINT(-3.7 40.42)');
@@ -221,17 +213,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         {
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            using var tile = await GetAsync(tileUrl, token);
-            if (tile.StatusCode == HttpStatusCode.Unauthorized)
-            {
-                break;
-            }
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(1), $"the deleted token's tile was still {(int)tile.StatusCode} after {waited.ElapsedMilliseconds} ms");
-            await Task.Delay(50, Cancellation);
-        }
+        await Revocation.RefusedWithinASecondAsync(() => GetAsync(tileUrl, token), Cancellation);
     }
 
     /// <summary>Runs a script of <c>CartoClient/</c> (CARTO's own JS client) against the router with the token; returns the JSON it printed.</summary>

@@ -104,6 +104,14 @@ public abstract class PlatformUnderTest(string dataDirectory, IReadOnlyDictionar
         Database = database,
     }.ConnectionString;
 
+    /// <summary>Runs SQL in the platform's warehouse as its superuser (to make a table the default organization then owns).</summary>
+    public async Task WarehouseAsync(string sql)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionString("warehouse"));
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>A second API token of the default organization, stored straight in the platform's metadata database.</summary>
     public async Task<string> CreateTokenAsync(string name)
     {

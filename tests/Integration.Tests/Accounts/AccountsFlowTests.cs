@@ -8,6 +8,7 @@ using CartoSelfHosted.Integration.Tests.Imports;
 using CartoSelfHosted.MapsApi.Apis;
 using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Security;
+using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.Integration.Tests.Accounts;
 
@@ -138,10 +139,10 @@ public sealed class AccountsFlowTests : IAsyncLifetime
         {
             Assert.Equal(HttpStatusCode.NoContent, remove.StatusCode);
         }
-        await AccountsInstallation.AssertRefusedWithinASecondAsync(() =>
-            _maps.CreateClient(viewer.AccessToken).GetAsync("/api/v3/sql/carto_dw/query?q=SELECT%201", TestContext.Current.CancellationToken));
-        await AccountsInstallation.AssertRefusedWithinASecondAsync(() =>
-            _accounts.Api.CreateClient(viewer.AccessToken).GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken));
+        await Revocation.RefusedWithinASecondAsync(() =>
+            _maps.CreateClient(viewer.AccessToken).GetAsync("/api/v3/sql/carto_dw/query?q=SELECT%201", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        await Revocation.RefusedWithinASecondAsync(() =>
+            _accounts.Api.CreateClient(viewer.AccessToken).GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
         using (var refresh = await _accounts.PostAsync(null, "/api/v3/accounts/token", new { grant_type = "refresh_token", refresh_token = viewer.RefreshToken }))
         {
             await AccountsInstallation.AssertProblemAsync(refresh, HttpStatusCode.BadRequest);

@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Web;
 using CartoSelfHosted.AccountsApi.Apis;
 using CartoSelfHosted.Platform.Security;
-using CartoSelfHosted.ServiceDefaults.Problems;
 
 namespace CartoSelfHosted.Integration.Tests.Accounts;
 
@@ -105,24 +103,6 @@ public sealed class AccountsInstallation : IAsyncDisposable
         Assert.StartsWith("https://carto-self-hosted.dev/problems/", problem.GetProperty("type").GetString());
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
         return problem;
-    }
-
-    /// <summary>Asserts that <paramref name="request"/> (with the token) is refused with 401 within a second, and how long it took.</summary>
-    public static async Task<TimeSpan> AssertRefusedWithinASecondAsync(Func<Task<HttpResponseMessage>> request)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            using var response = await request();
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-            {
-                Assert.Equal(ProblemTypes.Unauthorized, (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken))
-                    .GetProperty("type").GetString());
-                return waited.Elapsed;
-            }
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(1), $"still {(int)response.StatusCode} after {waited.ElapsedMilliseconds} ms");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
     }
 
     /// <summary>A browser's request: the cookies it holds and, when given, the CSRF header its page adds.</summary>

@@ -82,7 +82,7 @@ public sealed class ApiAccessTokenTests(TwoOrganizations environment) : IClassFi
         {
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
-        await AccountsInstallation.AssertRefusedWithinASecondAsync(() => fromTheApp.GetAsync("/api/v3/maps/carto_dw/table?name=roads", Cancel));
+        await Revocation.RefusedWithinASecondAsync(() => fromTheApp.GetAsync("/api/v3/maps/carto_dw/table?name=roads", Cancel), TestContext.Current.CancellationToken);
         await AccountsInstallation.AssertProblemAsync(await accounts.GetAsync($"/api/v3/tokens/{id}", Cancel), HttpStatusCode.NotFound);
         await AccountsInstallation.AssertProblemAsync(await accounts.DeleteAsync($"/api/v3/tokens/{id}", Cancel), HttpStatusCode.NotFound);
     }
@@ -107,7 +107,7 @@ public sealed class ApiAccessTokenTests(TwoOrganizations environment) : IClassFi
         using var accounts = environment.Accounts.CreateClient(A.Token);
         Assert.Equal(HttpStatusCode.NoContent, (await accounts.DeleteAsync($"/api/v3/tokens/{token}", Cancel)).StatusCode);
         // All at once, from the deletion: each must refuse it within the second.
-        var waits = await Task.WhenAll(calls.Select(call => AccountsInstallation.AssertRefusedWithinASecondAsync(call)));
+        var waits = await Task.WhenAll(calls.Select(call => Revocation.RefusedWithinASecondAsync(call, TestContext.Current.CancellationToken)));
         TestContext.Current.TestOutputHelper?.WriteLine($"refused after {string.Join(", ", waits.Select(wait => $"{wait.TotalMilliseconds:0} ms"))}");
     }
 
@@ -276,7 +276,7 @@ public sealed class ApiAccessTokenTests(TwoOrganizations environment) : IClassFi
                              WHERE token_hash = '\x{Convert.ToHexString(ApiTokens.Hash(token))}' RETURNING 1)
             SELECT count(*) FROM expired
             """));
-        await AccountsInstallation.AssertRefusedWithinASecondAsync(() => maps.GetAsync("/api/v3/sql/carto_dw/query?q=SELECT%201", Cancel));
+        await Revocation.RefusedWithinASecondAsync(() => maps.GetAsync("/api/v3/sql/carto_dw/query?q=SELECT%201", Cancel), TestContext.Current.CancellationToken);
     }
 
     [Fact]

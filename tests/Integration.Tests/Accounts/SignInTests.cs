@@ -4,6 +4,7 @@ using System.Text.Json;
 using CartoSelfHosted.AccountsApi.Accounts;
 using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Security;
+using CartoSelfHosted.TestSupport;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 
@@ -115,8 +116,8 @@ public sealed class SignInTests
         {
             Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
         }
-        await AccountsInstallation.AssertRefusedWithinASecondAsync(() => installation.Api.CreateClient(first.AccessToken)
-            .GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken));
+        await Revocation.RefusedWithinASecondAsync(() => installation.Api.CreateClient(first.AccessToken)
+            .GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
         using (var refresh = await installation.PostAsync(null, "/api/v3/accounts/token", new { grant_type = "refresh_token", refresh_token = first.RefreshToken }))
         {
             Assert.Equal(HttpStatusCode.BadRequest, refresh.StatusCode);
@@ -129,8 +130,8 @@ public sealed class SignInTests
         }
         foreach (var session in new[] { second, third })
         {
-            await AccountsInstallation.AssertRefusedWithinASecondAsync(() => installation.Api.CreateClient(session.AccessToken)
-                .GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken));
+            await Revocation.RefusedWithinASecondAsync(() => installation.Api.CreateClient(session.AccessToken)
+                .GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
         }
         // The development token, an API token of the first admin, is not a session: it keeps working.
         Assert.Equal(HttpStatusCode.OK, (await installation.Api.CreateAuthorizedClient().GetAsync("/api/v3/accounts/me",
@@ -150,8 +151,8 @@ public sealed class SignInTests
         {
             await expire.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         }
-        await AccountsInstallation.AssertRefusedWithinASecondAsync(() => installation.Api.CreateClient(admin.AccessToken)
-            .GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken));
+        await Revocation.RefusedWithinASecondAsync(() => installation.Api.CreateClient(admin.AccessToken)
+            .GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
         using (var refresh = await installation.PostAsync(null, "/api/v3/accounts/token", new { grant_type = "refresh_token", refresh_token = admin.RefreshToken }))
         {
             await AccountsInstallation.AssertProblemAsync(refresh, HttpStatusCode.BadRequest);
@@ -205,7 +206,7 @@ public sealed class SignInTests
             Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
             Assert.Contains(signOut.Headers.GetValues("Set-Cookie"), cookie => cookie.StartsWith(SessionCookies.SessionCookie + "=;", StringComparison.Ordinal));
         }
-        await AccountsInstallation.AssertRefusedWithinASecondAsync(() => AccountsInstallation.SendWithCookieAsync(browser, HttpMethod.Get, "/api/v3/accounts/me", cookieHeader, null));
+        await Revocation.RefusedWithinASecondAsync(() => AccountsInstallation.SendWithCookieAsync(browser, HttpMethod.Get, "/api/v3/accounts/me", cookieHeader, null), TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -235,8 +236,8 @@ public sealed class SignInTests
         {
             Assert.Equal(HttpStatusCode.NoContent, reset.StatusCode);
         }
-        await AccountsInstallation.AssertRefusedWithinASecondAsync(() => installation.Api.CreateClient(admin.AccessToken)
-            .GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken));
+        await Revocation.RefusedWithinASecondAsync(() => installation.Api.CreateClient(admin.AccessToken)
+            .GetAsync("/api/v3/accounts/me", TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
         using (var old = await installation.TrySignInAsync(AccountsInstallation.AdminEmail, AccountsInstallation.AdminPassword))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, old.StatusCode);

@@ -102,7 +102,7 @@ public sealed class RouterTests : IAsyncLifetime
 
         // Gone from the database (deleted, expired, its session ended): refused within a second.
         await ExecuteMetadataAsync("DELETE FROM api_tokens WHERE token_hash = $1", ApiTokens.Hash(_token));
-        await AccountsInstallation.AssertRefusedWithinASecondAsync(() => SendAsync("/api/v3/sql/carto_dw/query?q=1", _token));
+        await Revocation.RefusedWithinASecondAsync(() => SendAsync("/api/v3/sql/carto_dw/query?q=1", _token), TestContext.Current.CancellationToken);
     }
 
     [Fact]
