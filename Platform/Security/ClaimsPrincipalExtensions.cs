@@ -27,8 +27,6 @@ public static class ClaimsPrincipalExtensions
     public static ApiTokenGrant? GetApiAccessToken(this ClaimsPrincipal user) =>
         user.Identity is ApiTokenIdentity { Grant.SourceGrants: not null } identity ? identity.Grant : null;
 
-    public static bool IsApiAccessToken(this ClaimsPrincipal user) => user.GetApiAccessToken() is not null;
-
     /// <summary>The sources an API access token may read; null for any other token, which reads all its organization may.</summary>
     public static IReadOnlyList<SourceGrant>? GetSourceGrants(this ClaimsPrincipal user) => user.GetApiAccessToken()?.SourceGrants;
 }
