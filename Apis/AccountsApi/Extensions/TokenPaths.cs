@@ -17,14 +17,15 @@ internal static class TokenPaths
     {
         app.Use(async (context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments(TokensPath, out var rest)
-                && rest.Value is { } segments && segments.Split('/', StringSplitOptions.RemoveEmptyEntries) is [var named, ..]
-                && named.StartsWith(TokenRedaction.TokenPrefix, StringComparison.Ordinal))
+            // The rest of the path is "/<segment>[/…]"; its first segment is a token's value when it has their prefix.
+            if (context.Request.Path.StartsWithSegments(TokensPath, out var rest) && rest.Value is { } tail
+                && tail.StartsWith("/" + TokenRedaction.TokenPrefix, StringComparison.Ordinal))
             {
+                var end = tail.IndexOf('/', 1) is var slash and >= 0 ? slash : tail.Length;
                 var store = context.RequestServices.GetRequiredService<AccessTokenStore>();
                 // An unknown token is no token: the nil id, which names none, gets the endpoints' own 404.
-                var id = await store.FindIdAsync(named, context.RequestAborted) ?? Guid.Empty;
-                context.Request.Path = TokensPath.Add("/" + id + segments[(segments.IndexOf(named, StringComparison.Ordinal) + named.Length)..]);
+                var id = await store.FindIdAsync(tail[1..end], context.RequestAborted) ?? Guid.Empty;
+                context.Request.Path = TokensPath.Add($"/{id}{tail[end..]}");
             }
             await next(context);
         });

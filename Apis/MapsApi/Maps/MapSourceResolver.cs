@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Sql;
 using CartoSelfHosted.MapsApi.Widgets;
@@ -64,19 +63,10 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
             {
                 return (null, ProblemResults.BadRequest("No table name", "name is the table to map, as table or schema.table."));
             }
-            if (SourceAccess.CheckTableName(user, connection, request.Name) is { } refused)
-            {
-                return (null, refused);
-            }
-            table = await FindTableAsync(warehouse, request.Name, organizationSlug, cancellationToken);
+            (table, var tableProblem) = await FindGrantedTableAsync(warehouse, user, connection, request.Name, cancellationToken);
             if (table is null)
             {
-                return (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: ProblemTypes.NotFound,
-                    title: "Unknown table", detail: $"There is no table '{request.Name}' this organization can read."));
-            }
-            if (SourceAccess.CheckTable(user, connection, table) is { } refusedTable)
-            {
-                return (null, refusedTable);
+                return (null, tableProblem);
             }
             if (parameters.Count > 0)
             {
@@ -142,11 +132,30 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
     }
 
     /// <summary>
+    /// The table a name means (<see cref="FindTableAsync"/>) if the token may read it; else the problem to answer: 403 when
+    /// an API access token is not granted it — by the name as written, before the lookup, so a refused token learns nothing
+    /// of what exists, and again by the table the name turned out to mean — and 404 when the organization has no such table.
+    /// </summary>
+    internal static async Task<(SourceTable? Table, IResult? Problem)> FindGrantedTableAsync(NpgsqlConnection warehouse, ClaimsPrincipal user,
+        string connection, string name, CancellationToken cancellationToken)
+    {
+        if (SourceAccess.CheckTableName(user, connection, name) is { } refused)
+        {
+            return (null, refused);
+        }
+        if (await FindTableAsync(warehouse, name, user.GetOrganizationSlug(), cancellationToken) is not { } table)
+        {
+            return (null, ProblemResults.NotFound("Unknown table", $"There is no table '{name}' this organization can read."));
+        }
+        return SourceAccess.CheckTable(user, connection, table) is { } refusedTable ? (null, refusedTable) : (table, null);
+    }
+
+    /// <summary>
     /// The table a name means: <c>table</c> (in the organization's schema), <c>schema.table</c>, or
     /// <c>database.schema.table</c> as CARTO's fully qualified names have it; parts may be double-quoted. An unquoted part
     /// that matches no table is tried in lower case too, as PostgreSQL folds it.
     /// </summary>
-    internal static async Task<SourceTable?> FindTableAsync(NpgsqlConnection warehouse, string name, string organizationSlug,
+    private static async Task<SourceTable?> FindTableAsync(NpgsqlConnection warehouse, string name, string organizationSlug,
         CancellationToken cancellationToken)
     {
         if (ParseTableName(name, organizationSlug) is not var (schema, table))

@@ -14,33 +14,13 @@ namespace CartoSelfHosted.MapsApi.Maps;
 public static class SourceAccess
 {
     /// <summary>A table as the request named it, checked before it is looked up, so a refused token learns nothing of what exists.</summary>
-    public static IResult? CheckTableName(ClaimsPrincipal user, string connection, string name)
-    {
-        if (user.GetSourceGrants() is not { } grants)
-        {
-            return null;
-        }
-        var organizationSlug = user.GetOrganizationSlug();
-        var organizationSchema = WarehouseDatabase.OrganizationSchema(organizationSlug);
-        return MapSourceResolver.ParseTableName(name, organizationSlug) is var (schema, table)
-               && grants.Any(grant => grant.AllowsTable(connection, schema, table, organizationSchema))
-            ? null
-            : NotGranted($"the table '{name}'", connection);
-    }
+    public static IResult? CheckTableName(ClaimsPrincipal user, string connection, string name) =>
+        CheckTable(user, connection, MapSourceResolver.ParseTableName(name, user.GetOrganizationSlug()), $"the table '{name}'");
 
     /// <summary>A table as the catalog names it.</summary>
-    public static IResult? CheckTable(ClaimsPrincipal user, string connection, SourceTable table)
-    {
-        if (user.GetSourceGrants() is not { } grants)
-        {
-            return null;
-        }
-        var organizationSchema = WarehouseDatabase.OrganizationSchema(user.GetOrganizationSlug());
-        return grants.Any(grant => grant.AllowsTable(connection, new NamePart(table.Schema, Quoted: true), new NamePart(table.Table, Quoted: true),
-                organizationSchema))
-            ? null
-            : NotGranted($"the table '{table.Schema}.{table.Table}'", connection);
-    }
+    public static IResult? CheckTable(ClaimsPrincipal user, string connection, SourceTable table) =>
+        CheckTable(user, connection, (new NamePart(table.Schema, Quoted: true), new NamePart(table.Table, Quoted: true)),
+            $"the table '{table.Schema}.{table.Table}'");
 
     public static IResult? CheckQuery(ClaimsPrincipal user, string connection, string query) =>
         user.GetSourceGrants() is not { } grants || grants.Any(grant => grant.AllowsQuery(connection, query))
@@ -51,6 +31,19 @@ public static class SourceAccess
     public static IResult? Check(ClaimsPrincipal user, MapSource source) => source.Table is { } table
         ? CheckTable(user, source.Connection, table)
         : CheckQuery(user, source.Connection, source.Query!);
+
+    /// <summary>A name that is no table's (<paramref name="parts"/> null) is granted to no API access token.</summary>
+    private static IResult? CheckTable(ClaimsPrincipal user, string connection, (NamePart Schema, NamePart Table)? parts, string what)
+    {
+        if (user.GetSourceGrants() is not { } grants)
+        {
+            return null;
+        }
+        var organizationSchema = WarehouseDatabase.OrganizationSchema(user.GetOrganizationSlug());
+        return parts is var (schema, table) && grants.Any(grant => grant.AllowsTable(connection, schema, table, organizationSchema))
+            ? null
+            : NotGranted(what, connection);
+    }
 
     private static IResult NotGranted(string what, string connection) => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
         type: ProblemTypes.Forbidden, title: "Source not granted",

@@ -56,13 +56,11 @@ public sealed class WidgetService(OrganizationDataSources organizations, IOption
         }
 
         var user = httpContext.User;
-        if ((request.Type == "table" ? SourceAccess.CheckTableName(user, connection, request.Source)
-                : SourceAccess.CheckQuery(user, connection, request.Source)) is { } refused)
+        if (request.Type == "query" && SourceAccess.CheckQuery(user, connection, request.Source) is { } refused)
         {
             return refused;
         }
-        var organizationSlug = user.GetOrganizationSlug();
-        await using var warehouse = await organizations.OpenConnectionAsync(organizationSlug, cancellationToken);
+        await using var warehouse = await organizations.OpenConnectionAsync(user.GetOrganizationSlug(), cancellationToken);
         // Never committed: the connection's return to the pool rolls it back.
         await using var transaction = await warehouse.BeginTransactionAsync(cancellationToken);
         try
@@ -70,14 +68,10 @@ public sealed class WidgetService(OrganizationDataSources organizations, IOption
             string from;
             if (request.Type == "table")
             {
-                var table = await MapSourceResolver.FindTableAsync(warehouse, request.Source, organizationSlug, cancellationToken);
+                var (table, problem) = await MapSourceResolver.FindGrantedTableAsync(warehouse, user, connection, request.Source, cancellationToken);
                 if (table is null)
                 {
-                    return ProblemResults.NotFound("Unknown table", $"There is no table '{request.Source}' this organization can read.");
-                }
-                if (SourceAccess.CheckTable(user, connection, table) is { } refusedTable)
-                {
-                    return refusedTable;
+                    return problem!;
                 }
                 from = $"{SqlIdentifier.Quote(table.Schema)}.{SqlIdentifier.Quote(table.Table)}";
             }
