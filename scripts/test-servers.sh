@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts (or stops) the real servers the integration tests talk to, as plain processes on free loopback ports:
-# PostgreSQL + PostGIS, Redis and the Pub/Sub emulator. State lives in .data/test-servers/ (in /tmp when the postgres
+# PostgreSQL + PostGIS (twice: the platform's own cluster, and one that stands for a database users run themselves and
+# add as a connection), Redis and the Pub/Sub emulator. State lives in .data/test-servers/ (in /tmp when the postgres
 # user cannot reach .data/) and is thrown away.
 #   scripts/test-servers.sh start [NAME]   # prints nothing but errors; writes .data/NAME-servers.env for `source`
 #   scripts/test-servers.sh stop [NAME]
@@ -42,9 +43,11 @@ wait_for() { # description, seconds, command...
 
 stop() {
   [[ -d $state ]] || return 0
-  if [[ -f $state/pg/data/postmaster.pid ]]; then
-    as_postgres "$pg_bin/pg_ctl" -D "$state/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
+  for cluster in pg external-pg; do
+    if [[ -f $state/$cluster/data/postmaster.pid ]]; then
+      as_postgres "$pg_bin/pg_ctl" -D "$state/$cluster/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+  done
   for pidfile in "$state"/*.pid; do
     [[ -f $pidfile ]] || continue
     pid=$(cat "$pidfile")
@@ -55,23 +58,30 @@ stop() {
   rm -rf "$state" "$env_file"
 }
 
+# A PostgreSQL cluster in $state/$1 on port $2 whose superuser postgres has password $3. PostgreSQL refuses to run as
+# root: the postgres system user owns its folder when we are root.
+start_postgres() {
+  local dir=$state/$1 port=$2 password=$3
+  mkdir -p "$dir/run"
+  (umask 077 && printf '%s' "$password" > "$dir/pwfile")
+  if [[ $(id -u) -eq 0 ]]; then chown -R postgres:postgres "$dir"; fi
+  as_postgres "$pg_bin/initdb" -D "$dir/data" -U postgres --pwfile "$dir/pwfile" \
+    --auth-host=scram-sha-256 --auth-local=peer --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
+  rm -f "$dir/pwfile"
+  as_postgres "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
+    -o "-p $port -k $dir/run -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
+}
+
 start() {
   stop
-  mkdir -p "$state/pg"
+  mkdir -p "$state"
   chmod 755 "$state"
-  local pg_port redis_port pubsub_port password
-  pg_port=$(free_port); redis_port=$(free_port); pubsub_port=$(free_port)
+  local pg_port external_pg_port redis_port pubsub_port password external_password
+  pg_port=$(free_port); external_pg_port=$(free_port); redis_port=$(free_port); pubsub_port=$(free_port)
   password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
-
-  # PostgreSQL refuses to run as root: the postgres system user owns its folder when we are root.
-  (umask 077 && printf '%s' "$password" > "$state/pg/pwfile")
-  mkdir -p "$state/pg/run"
-  if [[ $(id -u) -eq 0 ]]; then chown -R postgres:postgres "$state/pg"; fi
-  as_postgres "$pg_bin/initdb" -D "$state/pg/data" -U postgres --pwfile "$state/pg/pwfile" \
-    --auth-host=scram-sha-256 --auth-local=peer --encoding=UTF8 --locale=C.UTF-8 >"$state/pg/initdb.log" 2>&1
-  rm -f "$state/pg/pwfile"
-  as_postgres "$pg_bin/pg_ctl" -D "$state/pg/data" -l "$state/pg/postgres.log" -w -t 30 \
-    -o "-p $pg_port -k $state/pg/run -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
+  external_password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+  start_postgres pg "$pg_port" "$password"
+  start_postgres external-pg "$external_pg_port" "$external_password"
 
   redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
     --daemonize yes --pidfile "$state/redis.pid" --logfile "$state/redis.log"
@@ -84,6 +94,7 @@ start() {
 
   cat > "$env_file" <<ENV
 export TEST_POSTGRES='Host=127.0.0.1;Port=$pg_port;Username=postgres;Password=$password'
+export TEST_EXTERNAL_POSTGRES='Host=127.0.0.1;Port=$external_pg_port;Username=postgres;Password=$external_password'
 export TEST_REDIS='127.0.0.1:$redis_port'
 export TEST_PUBSUB_EMULATOR_HOST='127.0.0.1:$pubsub_port'
 export TEST_PUBSUB_EMULATOR_LAUNCHER='$emulator'

@@ -1,5 +1,8 @@
 using CartoSelfHosted.Platform.Metadata;
+using CartoSelfHosted.Platform.Metadata.DataProtection;
 using CartoSelfHosted.Platform.Postgres;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,6 +35,22 @@ public static class MetadataExtensions
         builder.Services.Configure<MetadataSchemaOptions>(options => options.ApplyMigrations = true);
         return builder;
     }
+
+    /// <summary>
+    /// ASP.NET Core Data Protection with its key ring in the metadata database, under one application name, so what one
+    /// service or replica encrypts (a connection's password, a public map's token) every other one decrypts.
+    /// </summary>
+    public static IHostApplicationBuilder AddMetadataDataProtection(this IHostApplicationBuilder builder)
+    {
+        builder.AddMetadataDatabase();
+        builder.Services.AddDataProtection().SetApplicationName(DataProtectionApplicationName);
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<MetadataDatabase>((options, metadata) => options.XmlRepository = new MetadataXmlRepository(metadata));
+        return builder;
+    }
+
+    /// <summary>What Data Protection isolates payloads by: the same for every service, so they share one key ring's payloads.</summary>
+    public const string DataProtectionApplicationName = "CartoSelfHosted";
 }
 
 public sealed class MetadataSchemaOptions

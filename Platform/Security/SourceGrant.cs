@@ -41,9 +41,9 @@ public sealed partial class SourceGrant(string connectionName, string source)
     /// <summary>
     /// Whether the grant lets a token read the table <paramref name="schema"/>.<paramref name="table"/> on the
     /// connection: name parts as a request wrote them, or a table's catalog names as quoted parts. A table grant's
-    /// unqualified name is in <paramref name="organizationSchema"/>.
+    /// unqualified name is in <paramref name="defaultSchema"/>, the connection's (the organization's own on the warehouse).
     /// </summary>
-    public bool AllowsTable(string connection, NamePart schema, NamePart table, string organizationSchema)
+    public bool AllowsTable(string connection, NamePart schema, NamePart table, string defaultSchema)
     {
         if (ConnectionName != connection)
         {
@@ -61,7 +61,7 @@ public sealed partial class SourceGrant(string connectionName, string source)
         {
             return SameName(parts[^2], schema);
         }
-        var grantedSchema = parts.Count == 1 ? new NamePart(organizationSchema, Quoted: true) : parts[^2];
+        var grantedSchema = parts.Count == 1 ? new NamePart(defaultSchema, Quoted: true) : parts[^2];
         return SameName(grantedSchema, schema) && SameName(parts[^1], table);
 
         static bool SameName(NamePart granted, NamePart asked) => granted.MayMeanTheSameAs(asked);

@@ -10,4 +10,12 @@ public static class ProblemResults
 
     public static IResult NotFound(string title, string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: title, detail: detail, type: ProblemTypes.NotFound);
+
+    public static IResult Forbidden(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail,
+            type: ProblemTypes.ForStatus(StatusCodes.Status403Forbidden));
+
+    public static IResult Conflict(string title, string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail,
+            type: ProblemTypes.ForStatus(StatusCodes.Status409Conflict));
 }

@@ -151,21 +151,25 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
     {
         await Platform.WaitHealthyAsync(RecoveryTimeout);
         var otherToken = await Platform.CreateTokenAsync("cache-test");
-        await PurgeAsync("connections");
+        // A map instantiation of a query no other test makes: the cache keeps it under its connection's surrogate key.
+        var instantiation = "/api/v3/maps/carto_dw/query?q=" + Uri.EscapeDataString($"SELECT ST_Point(0, 0)::geometry AS geom, '{Guid.NewGuid():N}' AS run");
 
-        Assert.Equal("MISS", await CacheStatusAsync(Platform.DevToken));
-        Assert.Equal("HIT", await CacheStatusAsync(Platform.DevToken));
+        Assert.Equal("MISS", await CacheStatusAsync(instantiation, Platform.DevToken));
+        Assert.Equal("HIT", await CacheStatusAsync(instantiation, Platform.DevToken));
         // The token is part of the key: another token's first request is not served from the first one's answer.
-        Assert.Equal("MISS", await CacheStatusAsync(otherToken));
+        Assert.Equal("MISS", await CacheStatusAsync(instantiation, otherToken));
 
-        var purged = await PurgeAsync("connections");
-        Assert.Contains("Purged 2", purged);
-        Assert.Equal("MISS", await CacheStatusAsync(Platform.DevToken));
+        var purged = await PurgeAsync("conn:carto_dw");
+        Assert.Matches("Purged [1-9]", purged);
+        Assert.Equal("MISS", await CacheStatusAsync(instantiation, Platform.DevToken));
 
         // Answers that say nothing about caching are never cached.
         using var health = await Platform.Http.GetAsync(new Uri(Platform.Router, "/api/v3/health"), TestContext.Current.CancellationToken);
         using var again = await Platform.Http.GetAsync(new Uri(Platform.Router, "/api/v3/health"), TestContext.Current.CancellationToken);
         Assert.NotEqual("HIT", again.Headers.GetValues("X-Cache").Single());
+        // Nor is the connections list, which must show a connection the moment it is added.
+        Assert.NotEqual("HIT", await CacheStatusAsync("/api/v3/connections", Platform.DevToken));
+        Assert.NotEqual("HIT", await CacheStatusAsync("/api/v3/connections", Platform.DevToken));
     }
 
     [Fact]
@@ -339,9 +343,9 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
         await Platform.WaitHealthyAsync(RecoveryTimeout);
     }
 
-    private async Task<string> CacheStatusAsync(string token)
+    private async Task<string> CacheStatusAsync(string path, string token)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, "/api/v3/connections"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await Platform.Http.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

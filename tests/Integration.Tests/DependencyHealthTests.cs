@@ -5,7 +5,7 @@ using CartoSelfHosted.Integration.Tests.Caching;
 using CartoSelfHosted.Platform.Caching;
 using CartoSelfHosted.TestSupport;
 using CartoSelfHosted.Platform.Messaging;
-using CartoSelfHosted.WorkspaceApi.Apis;
+using CartoSelfHosted.WorkspaceApi.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

@@ -42,6 +42,24 @@ public sealed record TenantDatabases(string Metadata, string Warehouse, TestOrga
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>A new user of the organization with <paramref name="role"/>, and a token of that user's.</summary>
+    public async Task<string> AddUserAsync(TestOrganization organization, string email, string role)
+    {
+        var token = ApiTokens.Generate();
+        await using var metadata = NpgsqlDataSource.Create(Metadata);
+        await using var command = metadata.CreateCommand("""
+            WITH member AS (INSERT INTO users (organization_id, email, role) VALUES ($1, $2, $3) RETURNING id)
+            INSERT INTO api_tokens (organization_id, user_id, name, token_hash, scopes)
+            SELECT $1, id, 'test', $4, ARRAY[$3] FROM member
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = organization.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = email });
+        command.Parameters.Add(new NpgsqlParameter { Value = role });
+        command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
+        await command.ExecuteNonQueryAsync();
+        return token;
+    }
+
     public async Task<T?> WarehouseScalarAsync<T>(string sql)
     {
         await using var dataSource = NpgsqlDataSource.Create(Warehouse);

@@ -19,10 +19,6 @@ public static class AccountProblems
     public static IResult Problem(int status, string title, string detail, string? type = null) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail, type: type ?? ProblemTypes.ForStatus(status));
 
-    public static IResult Forbidden(string detail) => Problem(StatusCodes.Status403Forbidden, "Forbidden", detail);
-
-    public static IResult Conflict(string title, string detail) => Problem(StatusCodes.Status409Conflict, title, detail);
-
     public static IResult WrongCredentials() =>
         Problem(StatusCodes.Status401Unauthorized, "Wrong e-mail or password", "No account has this e-mail address and password.");
 

@@ -53,8 +53,8 @@ public static class AccountsApi
             AccountRequests.Trimmed(body.OrganizationName), cancellationToken);
         return outcome switch
         {
-            SignUpOutcome.Closed => AccountProblems.Forbidden("Sign-up is closed on this installation: ask an admin for an invitation."),
-            SignUpOutcome.EmailTaken => AccountProblems.Conflict("E-mail address taken", "This e-mail address already has an account: sign in."),
+            SignUpOutcome.Closed => ProblemResults.Forbidden("Sign-up is closed on this installation: ask an admin for an invitation."),
+            SignUpOutcome.EmailTaken => ProblemResults.Conflict("E-mail address taken", "This e-mail address already has an account: sign in."),
             _ => TypedResults.Created($"/api/v3/accounts/users/{account!.User.Id}", account),
         };
     }

@@ -47,7 +47,7 @@ public static class InvitationsApi
         }
         if (await accounts.EmailTakenAsync(email, cancellationToken))
         {
-            return AccountProblems.Conflict("E-mail address taken", "This e-mail address already has an account.");
+            return ProblemResults.Conflict("E-mail address taken", "This e-mail address already has an account.");
         }
         var link = await links.IssueAsync(request, AccountLinks.Invitation, user.GetOrganizationId(), email, body.Role, user.GetUserId(), cancellationToken);
         return TypedResults.Created((string?)null, new InvitationView(link.Id, link.Email, link.Role!, link.ExpiresAt, link.Url));
@@ -70,7 +70,7 @@ public static class InvitationsApi
         if (await AccountStore.JoinAsync(connection, invitation.OrganizationId, invitation.Email, AccountRequests.Trimmed(body.Name),
                 invitation.Role!, passwords.Hash(body.Password!), cancellationToken) is not { } account)
         {
-            return AccountProblems.Conflict("E-mail address taken", "The invited address has an account already: sign in.");
+            return ProblemResults.Conflict("E-mail address taken", "The invited address has an account already: sign in.");
         }
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/v3/accounts/users/{account.User.Id}", account);

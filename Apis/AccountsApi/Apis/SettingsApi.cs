@@ -34,7 +34,7 @@ public static class SettingsApi
 
     public static async Task<IResult> GetSettings(ClaimsPrincipal user, AccountStore accounts, CancellationToken cancellationToken) =>
         user.GetOrganizationId() != MetadataDatabase.DefaultOrganizationId
-            ? AccountProblems.Forbidden(NotInstallationAdminProblem)
+            ? ProblemResults.Forbidden(NotInstallationAdminProblem)
             : TypedResults.Ok(new InstallationSettings(await accounts.IsSignUpOpenAsync(cancellationToken)));
 
     public static async Task<IResult> ChangeSettings(SettingsChange body, ClaimsPrincipal user, AccountStore accounts,
@@ -42,7 +42,7 @@ public static class SettingsApi
     {
         if (user.GetOrganizationId() != MetadataDatabase.DefaultOrganizationId)
         {
-            return AccountProblems.Forbidden(NotInstallationAdminProblem);
+            return ProblemResults.Forbidden(NotInstallationAdminProblem);
         }
         if (body.SignUpOpen is not { } open)
         {

@@ -64,7 +64,7 @@ public static class TokensApi
     {
         if (user.GetUserId() is null)
         {
-            return AccountProblems.Forbidden("Making API access tokens needs a user's token (sign in): a token is its user's, and can do what its role can.");
+            return ProblemResults.Forbidden("Making API access tokens needs a user's token (sign in): a token is its user's, and can do what its role can.");
         }
         var (spec, problem) = AccessTokenRequests.ForCreation(body, DateTimeOffset.UtcNow);
         if (spec is null)

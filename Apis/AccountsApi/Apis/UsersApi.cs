@@ -62,7 +62,7 @@ public static class UsersApi
     private static IResult? MembershipAnswer(MembershipChange change) => change switch
     {
         MembershipChange.NoSuchUser => ProblemResults.NotFound("No such user", "The organization has no user with this id."),
-        MembershipChange.LastAdmin => AccountProblems.Conflict("Last admin", "The organization's last admin stays an admin: make another one first."),
+        MembershipChange.LastAdmin => ProblemResults.Conflict("Last admin", "The organization's last admin stays an admin: make another one first."),
         _ => null,
     };
 }

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Maps;
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Security;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -56,7 +57,8 @@ public static class MapInstantiationApi
         [Description(ParameterDescriptions.SpatialDataType)] string? spatialDataType,
         [Description(ParameterDescriptions.TileResolution)] string? tileResolution,
         [Description(ParameterDescriptions.Filters)] string? filters, HttpContext httpContext,
-        MapSourceResolver resolver, MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
+        MapSourceResolver resolver, DataConnections connections, MapSourceStore store, MapService maps, MapCaching caching,
+        CancellationToken cancellationToken)
     {
         if (!QueryStringJson.TryParse(queryParameters, out var parameters))
         {
@@ -67,16 +69,17 @@ public static class MapInstantiationApi
             return ProblemResults.BadRequest("Invalid filters", "filters is CARTO's JSON object of columns and their filters.");
         }
         var request = new MapRequest(name, q, parameters, columns, spatialDataColumn, spatialDataType, tileResolution, filtersJson);
-        return await InstantiateAsync(connection, kind, request, cacheable: true, httpContext, resolver, store, maps, caching, cancellationToken);
+        return await InstantiateAsync(connection, kind, request, cacheable: true, httpContext, resolver, connections, store, maps, caching, cancellationToken);
     }
 
     public static Task<IResult> InstantiateByPost([Description(ParameterDescriptions.Connection)] string connection,
         [Description(ParameterDescriptions.Kind)] string kind, [FromBody] MapInstantiationBody body, HttpContext httpContext,
-        MapSourceResolver resolver, MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
+        MapSourceResolver resolver, DataConnections connections, MapSourceStore store, MapService maps, MapCaching caching,
+        CancellationToken cancellationToken)
     {
         var request = new MapRequest(body.Name, body.Q, body.QueryParameters, Text(body.Columns), body.SpatialDataColumn, body.SpatialDataType,
             Text(body.TileResolution), body.Filters);
-        return InstantiateAsync(connection, kind, request, cacheable: false, httpContext, resolver, store, maps, caching, cancellationToken);
+        return InstantiateAsync(connection, kind, request, cacheable: false, httpContext, resolver, connections, store, maps, caching, cancellationToken);
 
         // The client sends these as strings; a person may send a number, or the columns as an array.
         static string? Text(JsonElement? value) => value?.ValueKind switch
@@ -89,9 +92,14 @@ public static class MapInstantiationApi
     }
 
     private static async Task<IResult> InstantiateAsync(string connection, string kind, MapRequest request, bool cacheable, HttpContext httpContext,
-        MapSourceResolver resolver, MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
+        MapSourceResolver resolver, DataConnections connections, MapSourceStore store, MapService maps, MapCaching caching,
+        CancellationToken cancellationToken)
     {
-        var (source, problem) = await resolver.ResolveAsync(kind, connection, request, httpContext.User, cancellationToken);
+        if (await connections.FindAsync(ConnectionScope.Of(httpContext.User), connection, cancellationToken) is not { } dataConnection)
+        {
+            return SqlProblems.UnknownConnection(connection);
+        }
+        var (source, problem) = await resolver.ResolveAsync(kind, dataConnection, request, httpContext.User, cancellationToken);
         if (source is null)
         {
             return problem!;
@@ -105,7 +113,7 @@ public static class MapInstantiationApi
             await maps.PrepareAsync(source, cancellationToken);
             cacheValue = await maps.CacheValueAsync(source, cancellationToken);
             // Reads every row of a query: this is where a slow or writing query meets its limits.
-            stats = await maps.StatsAsync(source, cacheValue, cancellationToken);
+            stats = await maps.StatsAsync(source, dataConnection, cacheValue, cancellationToken);
         }
         catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } refusal)
         {

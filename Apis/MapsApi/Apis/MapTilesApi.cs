@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Maps;
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Tiles;
 using CartoSelfHosted.ServiceDefaults.Problems;
@@ -66,10 +67,10 @@ public static class MapTilesApi
     public static async Task<IResult> TileJson([Description(ParameterDescriptions.Connection)] string connection,
         [Description(ParameterDescriptions.Kind)] string kind, [Description(ParameterDescriptions.SourceId)] string id,
         [Description(ParameterDescriptions.Cache)] string? cache, HttpContext httpContext,
-        MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
+        MapSourceStore store, DataConnections connections, MapService maps, MapCaching caching, CancellationToken cancellationToken)
     {
-        var (source, refusal) = await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken);
-        if (source is null)
+        var (source, dataConnection, refusal) = await FindAsync(connection, kind, id, httpContext.User, store, connections, cancellationToken);
+        if (source is null || dataConnection is null)
         {
             return refusal!;
         }
@@ -78,7 +79,7 @@ public static class MapTilesApi
         PreparedTileTable? prepared;
         try
         {
-            stats = await maps.StatsAsync(source, cacheValue, cancellationToken);
+            stats = await maps.StatsAsync(source, dataConnection, cacheValue, cancellationToken);
             prepared = await maps.PrepareAsync(source, cancellationToken);
         }
         catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
@@ -146,7 +147,7 @@ public static class MapTilesApi
         [Description(ParameterDescriptions.Kind)] string kind, [Description(ParameterDescriptions.SourceId)] string id,
         [Description("The zoom level.")] string z, [Description("The column, from the west.")] string x,
         [Description("The row, from the north.")] string y, [Description(ParameterDescriptions.Cache)] string? cache,
-        [Description("`mvt` (the default) or `geojson`.")] string? formatTiles, HttpContext httpContext, MapSourceStore store, MapService maps, MapCaching caching, CancellationToken cancellationToken)
+        [Description("`mvt` (the default) or `geojson`.")] string? formatTiles, HttpContext httpContext, MapSourceStore store, DataConnections connections, MapService maps, MapCaching caching, CancellationToken cancellationToken)
     {
         if (ParseTile(z, x, y) is not { } tile)
         {
@@ -165,15 +166,15 @@ public static class MapTilesApi
             default:
                 return ProblemResults.BadRequest("Unknown formatTiles", "formatTiles is mvt (Mapbox Vector Tile, the default) or geojson.");
         }
-        var (source, refusal) = await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken);
-        if (source is null)
+        var (source, dataConnection, refusal) = await FindAsync(connection, kind, id, httpContext.User, store, connections, cancellationToken);
+        if (source is null || dataConnection is null)
         {
             return refusal!;
         }
         byte[] bytes;
         try
         {
-            bytes = await maps.TileAsync(source, CacheValue(cache) ?? "none", tile.Z, tile.X, tile.Y, format, cancellationToken);
+            bytes = await maps.TileAsync(source, dataConnection, CacheValue(cache) ?? "none", tile.Z, tile.X, tile.Y, format, cancellationToken);
         }
         catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
         {
@@ -192,11 +193,11 @@ public static class MapTilesApi
 
     public static async Task<IResult> GeoJson([Description(ParameterDescriptions.Connection)] string connection,
         [Description(ParameterDescriptions.Kind)] string kind, [Description(ParameterDescriptions.SourceId)] string id,
-        HttpContext httpContext, MapSourceStore store,
+        HttpContext httpContext, MapSourceStore store, DataConnections connections,
         TileRenderer renderer, MapCaching caching, IOptions<MapsApiOptions> options, CancellationToken cancellationToken)
     {
-        var (source, refusal) = await FindAsync(connection, kind, id, httpContext.User, store, cancellationToken);
-        if (source is null)
+        var (source, dataConnection, refusal) = await FindAsync(connection, kind, id, httpContext.User, store, connections, cancellationToken);
+        if (source is null || dataConnection is null)
         {
             return refusal!;
         }
@@ -204,7 +205,7 @@ public static class MapTilesApi
         byte[]? bytes;
         try
         {
-            bytes = await renderer.SourceGeoJsonAsync(source, maxFeatures, cancellationToken);
+            bytes = await renderer.SourceGeoJsonAsync(source, dataConnection, maxFeatures, cancellationToken);
         }
         catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
         {
@@ -222,15 +223,19 @@ public static class MapTilesApi
         return TypedResults.Bytes(bytes, "application/geo+json");
     }
 
-    /// <summary>The organization's source, if the token may read it; else the problem to answer.</summary>
-    private static async Task<(MapSource? Source, IResult? Refusal)> FindAsync(string connection, string kind, string id, ClaimsPrincipal user,
-        MapSourceStore store, CancellationToken cancellationToken)
+    /// <summary>
+    /// The organization's source and its connection, if the caller may use both; else the problem to answer. A source on a
+    /// private connection is its owner's alone, whoever else of the organization knows its id.
+    /// </summary>
+    private static async Task<(MapSource? Source, DataConnection? Connection, IResult? Refusal)> FindAsync(string connection, string kind,
+        string id, ClaimsPrincipal user, MapSourceStore store, DataConnections connections, CancellationToken cancellationToken)
     {
-        if (await store.FindAsync(id, kind, user.GetOrganizationId(), cancellationToken) is not { } source || source.Connection != connection)
+        if (await store.FindAsync(id, kind, user.GetOrganizationId(), cancellationToken) is not { } source || source.Connection != connection
+            || await connections.FindAsync(ConnectionScope.Of(user), connection, cancellationToken) is not { } dataConnection)
         {
-            return (null, UnknownSource(id));
+            return (null, null, UnknownSource(id));
         }
-        return SourceAccess.Check(user, source) is { } refused ? (null, refused) : (source, null);
+        return SourceAccess.Check(user, dataConnection, source) is { } refused ? (null, null, refused) : (source, dataConnection, null);
     }
 
     private static IResult UnknownSource(string id) =>

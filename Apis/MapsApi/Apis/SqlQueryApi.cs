@@ -4,7 +4,7 @@ using System.Text.Json;
 using CartoSelfHosted.MapsApi.Maps;
 using CartoSelfHosted.MapsApi.Sql;
 using CartoSelfHosted.Platform.Security;
-using CartoSelfHosted.Platform.Warehouse;
+using CartoSelfHosted.Platform.Connections;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using CartoSelfHosted.ServiceDefaults.Problems;
@@ -46,21 +46,21 @@ public static class SqlQueryApi
     public static Task<IResult> QueryByGet([Description(ParameterDescriptions.Connection)] string connection,
         [Description(ParameterDescriptions.Query)] string? q, [Description(ParameterDescriptions.QueryParameters)] string? queryParameters,
         [Description(ParameterDescriptions.Format)] string? format, ClaimsPrincipal user,
-        SqlQueryRunner runner, CancellationToken cancellationToken) =>
-        RunAsync(connection, q, QueryParameters.Parse(queryParameters), format, cacheable: true, user, runner, cancellationToken);
+        SqlQueryRunner runner, DataConnections connections, CancellationToken cancellationToken) =>
+        RunAsync(connection, q, QueryParameters.Parse(queryParameters), format, cacheable: true, user, runner, connections, cancellationToken);
 
     public static Task<IResult> QueryByPost([Description(ParameterDescriptions.Connection)] string connection, [FromBody] SqlQueryBody body,
         [FromQuery, Description(ParameterDescriptions.Format + " The body's `format` comes first.")] string? format, ClaimsPrincipal user,
-        SqlQueryRunner runner, CancellationToken cancellationToken) =>
+        SqlQueryRunner runner, DataConnections connections, CancellationToken cancellationToken) =>
         RunAsync(connection, body.Q, QueryParameters.Parse(body.QueryParameters), body.Format ?? format, cacheable: false, user, runner,
-            cancellationToken);
+            connections, cancellationToken);
 
-    private static async Task<IResult> RunAsync(string connection, string? sql, (List<NpgsqlParameter>? Parameters, string? Error) parameters,
-        string? format, bool cacheable, ClaimsPrincipal user, SqlQueryRunner runner, CancellationToken cancellationToken)
+    private static async Task<IResult> RunAsync(string connectionName, string? sql, (List<NpgsqlParameter>? Parameters, string? Error) parameters,
+        string? format, bool cacheable, ClaimsPrincipal user, SqlQueryRunner runner, DataConnections connections, CancellationToken cancellationToken)
     {
-        if (connection != WarehouseDatabase.BuiltInConnectionName)
+        if (await connections.FindAsync(ConnectionScope.Of(user), connectionName, cancellationToken) is not { } connection)
         {
-            return SqlProblems.UnknownConnection(connection);
+            return SqlProblems.UnknownConnection(connectionName);
         }
         if (string.IsNullOrWhiteSpace(sql))
         {
@@ -79,8 +79,7 @@ public static class SqlQueryApi
         {
             return ProblemResults.BadRequest("Unknown format", $"format is one of: {string.Join(", ", QueryResultWriter.Formats)}.");
         }
-        return await runner.RunAsync(user.GetOrganizationSlug(),
-            new SqlQuery(connection, sql, parameters.Parameters, format, cacheable), cancellationToken);
+        return await runner.RunAsync(new SqlQuery(connection, sql, parameters.Parameters, format, cacheable), cancellationToken);
     }
 }
 

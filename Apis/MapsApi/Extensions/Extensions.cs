@@ -12,7 +12,7 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddApiTokenAuthentication();
-        builder.AddWarehouse();
+        builder.AddDataConnections();
         builder.AddRedisCache();
         // Batch SQL jobs are recorded with their message; the outbox publishes it to sql-worker.
         builder.AddJobs();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using CartoSelfHosted.Platform.Connections;
 using Microsoft.Extensions.Options;
 
 namespace CartoSelfHosted.MapsApi.Maps;
@@ -12,8 +13,8 @@ namespace CartoSelfHosted.MapsApi.Maps;
 /// </summary>
 public sealed class MapCaching(IOptions<MapsApiOptions> options)
 {
-    public TimeSpan Duration(MapSource source) =>
-        source.Kind == MapSource.TableKind ? options.Value.TableCacheDuration : options.Value.QueryCacheDuration;
+    public TimeSpan Duration(MapSource source) => DataConnection.MaxAge(source.Connection,
+        source.Kind == MapSource.TableKind ? options.Value.TableCacheDuration : options.Value.QueryCacheDuration);
 
     /// <summary>Sets the headers; true when the client's <c>If-None-Match</c> already names these bytes (answer 304).</summary>
     public bool Apply(HttpContext httpContext, MapSource source, ReadOnlySpan<byte> body, bool browserMayKeep = true)

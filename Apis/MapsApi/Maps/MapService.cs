@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using CartoSelfHosted.Platform.Caching;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Tiles;
-using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.Extensions.Options;
 
 namespace CartoSelfHosted.MapsApi.Maps;
@@ -14,31 +14,31 @@ namespace CartoSelfHosted.MapsApi.Maps;
 /// answer is made afresh, and is the same.
 /// </summary>
 public sealed class MapService(MapSourceStore store, SourceStatsReader statsReader, TileRenderer renderer, PreparedTileTables prepared,
-    OrganizationDataSources organizations, RedisCache redis, IOptions<MapsApiOptions> options)
+    RedisCache redis, IOptions<MapsApiOptions> options)
 {
     public Task<PreparedTileTable?> PrepareAsync(MapSource source, CancellationToken cancellationToken) =>
         source.TileTable is { } table ? prepared.EnsureAsync(table, cancellationToken) : Task.FromResult<PreparedTileTable?>(null);
 
     public Task<long> CacheValueAsync(MapSource source, CancellationToken cancellationToken) => store.CacheValueAsync(source, cancellationToken);
 
-    public async Task<SourceStats> StatsAsync(MapSource source, long cacheValue, CancellationToken cancellationToken)
+    public async Task<SourceStats> StatsAsync(MapSource source, DataConnection connection, long cacheValue, CancellationToken cancellationToken)
     {
         var key = $"maps:{source.Id}:{cacheValue}:stats";
         if (await redis.GetAsync(key, cancellationToken) is { } cached)
         {
             return JsonSerializer.Deserialize<SourceStats>(cached, JsonSerializerOptions.Web)!;
         }
-        await using var connection = await organizations.OpenConnectionAsync(source.OrganizationSlug, cancellationToken);
+        await using var session = await connection.OpenAsync(cancellationToken);
         // Never committed: the connection's return to the pool rolls it back.
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var stats = await statsReader.ReadAsync(connection, source, cancellationToken);
+        await using var transaction = await session.BeginTransactionAsync(cancellationToken);
+        var stats = await statsReader.ReadAsync(session, source, cancellationToken);
         await redis.SetAsync(key, JsonSerializer.SerializeToUtf8Bytes(stats, JsonSerializerOptions.Web), options.Value.RedisTimeToLive,
             source.CacheTags, cancellationToken);
         return stats;
     }
 
     /// <summary>The tile's bytes; empty when it has no feature.</summary>
-    public async Task<byte[]> TileAsync(MapSource source, string cacheValue, int z, int x, int y, TileFormat format,
+    public async Task<byte[]> TileAsync(MapSource source, DataConnection connection, string cacheValue, int z, int x, int y, TileFormat format,
         CancellationToken cancellationToken)
     {
         var key = $"maps:{source.Id}:{cacheValue}:{format}:{z}/{x}/{y}";
@@ -47,7 +47,7 @@ public sealed class MapService(MapSourceStore store, SourceStatsReader statsRead
             return cached;
         }
         var started = Stopwatch.GetTimestamp();
-        var tile = await renderer.RenderAsync(source, z, x, y, format, cancellationToken) ?? [];
+        var tile = await renderer.RenderAsync(source, connection, z, x, y, format, cancellationToken) ?? [];
         if (Stopwatch.GetElapsedTime(started) >= options.Value.RedisTileMinimumCost)
         {
             await redis.SetAsync(key, tile, options.Value.RedisTimeToLive, source.CacheTags, cancellationToken);

@@ -52,8 +52,11 @@ public sealed record MapSource(
     /// </summary>
     public int TileExtent => (int)(1024 * TileResolution);
 
-    /// <summary>The table's prepared copy for tiles, read as the organization; query sources have none.</summary>
-    public TileTableSource? TileTable => Table is null
+    /// <summary>
+    /// The table's prepared copy for tiles, read as the organization; query sources have none, nor tables of a connection
+    /// to a database the platform does not own (their tiles are made from the table itself, as a query's are).
+    /// </summary>
+    public TileTableSource? TileTable => Table is null || Connection != WarehouseDatabase.BuiltInConnectionName
         ? null
         : new TileTableSource(Table.Schema, Table.Table, SpatialColumn, WarehouseDatabase.OrganizationSchema(OrganizationSlug));
 

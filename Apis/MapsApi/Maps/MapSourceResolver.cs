@@ -3,10 +3,10 @@ using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Sql;
 using CartoSelfHosted.MapsApi.Widgets;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Tiles;
-using CartoSelfHosted.Platform.Warehouse;
 using CartoSelfHosted.ServiceDefaults.Problems;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -18,21 +18,18 @@ public sealed record MapRequest(string? Name, string? Q, JsonElement? QueryParam
     string? SpatialDataType, string? TileResolution, JsonElement? Filters = null);
 
 /// <summary>
-/// Turns a map instantiation into a <see cref="MapSource"/>: the table is looked up in the warehouse catalog as the
-/// caller's organization (a table it cannot read is one that does not exist), the query is described by PostgreSQL
-/// read-only under the statement timeout, and every column the caller named must be one of the source's.
+/// Turns a map instantiation into a <see cref="MapSource"/>: the table is looked up in the connection's catalog as the
+/// caller's organization (or the connection's login) sees it (a table it cannot read is one that does not exist), the
+/// query is described by PostgreSQL read-only under the statement timeout, and every column the caller named must be one
+/// of the source's.
 /// </summary>
-public sealed class MapSourceResolver(OrganizationDataSources organizations, IOptions<MapsApiOptions> options)
+public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
 {
     public const string DefaultSpatialColumn = "geom";
 
-    public async Task<(MapSource? Source, IResult? Problem)> ResolveAsync(string kind, string connection, MapRequest request,
+    public async Task<(MapSource? Source, IResult? Problem)> ResolveAsync(string kind, DataConnection connection, MapRequest request,
         ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (connection != WarehouseDatabase.BuiltInConnectionName)
-        {
-            return (null, SqlProblems.UnknownConnection(connection));
-        }
         if (request.SpatialDataType is { Length: > 0 } spatialDataType && spatialDataType != "geo")
         {
             return (null, ProblemResults.BadRequest("Unsupported spatialDataType",
@@ -50,8 +47,7 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
         {
             return (null, ProblemResults.BadRequest("Invalid queryParameters", parametersError!));
         }
-        var organizationSlug = user.GetOrganizationSlug();
-        await using var warehouse = await organizations.OpenConnectionAsync(organizationSlug, cancellationToken);
+        await using var warehouse = await connection.OpenAsync(cancellationToken);
         // Never committed: the connection's return to the pool rolls it back.
         await using var transaction = await warehouse.BeginTransactionAsync(cancellationToken);
 
@@ -86,7 +82,7 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
             query = request.Q;
         }
 
-        var draft = new MapSource(kind, connection, user.GetOrganizationId(), organizationSlug, table, query,
+        var draft = new MapSource(kind, connection.Name, user.GetOrganizationId(), user.GetOrganizationSlug(), table, query,
             request.QueryParameters is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } raw ? raw.GetRawText() : null,
             [], request.SpatialDataColumn is { Length: > 0 } spatial ? spatial : DefaultSpatialColumn, tileResolution, []);
         try
@@ -137,28 +133,30 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
     /// of what exists, and again by the table the name turned out to mean — and 404 when the organization has no such table.
     /// </summary>
     internal static async Task<(SourceTable? Table, IResult? Problem)> FindGrantedTableAsync(NpgsqlConnection warehouse, ClaimsPrincipal user,
-        string connection, string name, CancellationToken cancellationToken)
+        DataConnection connection, string name, CancellationToken cancellationToken)
     {
         if (SourceAccess.CheckTableName(user, connection, name) is { } refused)
         {
             return (null, refused);
         }
-        if (await FindTableAsync(warehouse, name, user.GetOrganizationSlug(), cancellationToken) is not { } table)
+        if (await FindTableAsync(warehouse, name, connection.DefaultSchema, cancellationToken) is not { } table)
         {
-            return (null, ProblemResults.NotFound("Unknown table", $"There is no table '{name}' this organization can read."));
+            return (null, ProblemResults.NotFound("Unknown table", connection.IsBuiltIn
+                ? $"There is no table '{name}' this organization can read."
+                : $"There is no table '{name}' the connection '{connection.Name}' can read."));
         }
         return SourceAccess.CheckTable(user, connection, table) is { } refusedTable ? (null, refusedTable) : (table, null);
     }
 
     /// <summary>
-    /// The table a name means: <c>table</c> (in the organization's schema), <c>schema.table</c>, or
+    /// The table a name means: <c>table</c> (in the connection's default schema), <c>schema.table</c>, or
     /// <c>database.schema.table</c> as CARTO's fully qualified names have it; parts may be double-quoted. An unquoted part
     /// that matches no table is tried in lower case too, as PostgreSQL folds it.
     /// </summary>
-    private static async Task<SourceTable?> FindTableAsync(NpgsqlConnection warehouse, string name, string organizationSlug,
+    private static async Task<SourceTable?> FindTableAsync(NpgsqlConnection warehouse, string name, string defaultSchema,
         CancellationToken cancellationToken)
     {
-        if (ParseTableName(name, organizationSlug) is not var (schema, table))
+        if (ParseTableName(name, defaultSchema) is not var (schema, table))
         {
             return null;
         }
@@ -178,9 +176,9 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
     }
 
     /// <summary>The schema and table a name means (<see cref="FindTableAsync"/>), as written; null when it is no table's name.</summary>
-    internal static (NamePart Schema, NamePart Table)? ParseTableName(string name, string organizationSlug) => QualifiedName.Split(name) switch
+    internal static (NamePart Schema, NamePart Table)? ParseTableName(string name, string defaultSchema) => QualifiedName.Split(name) switch
     {
-        [var table] => (new NamePart(WarehouseDatabase.OrganizationSchema(organizationSlug), Quoted: true), table),
+        [var table] => (new NamePart(defaultSchema, Quoted: true), table),
         [.., var schema, var table] parts when parts.Count <= 3 => (schema, table),
         _ => null,
     };
@@ -230,7 +228,7 @@ public sealed class MapSourceResolver(OrganizationDataSources organizations, IOp
         }
         // A table's features come from its prepared copy, whose own columns have these names.
         var columns = chosen
-            .Where(column => column.Kind != ColumnKind.Geometry && (source.Table is null || !PreparedTileTables.ReservedColumns.Contains(column.Name)))
+            .Where(column => column.Kind != ColumnKind.Geometry && (source.TileTable is null || !PreparedTileTables.ReservedColumns.Contains(column.Name)))
             .Select(column => new SourceColumn(column.Name, column.SchemaType))
             .Append(new SourceColumn(source.SpatialColumn, "geometry"))
             .ToList();

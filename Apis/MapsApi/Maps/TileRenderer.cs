@@ -1,4 +1,5 @@
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Tiles;
 using CartoSelfHosted.Platform.Warehouse;
@@ -23,11 +24,11 @@ public sealed class TileDataSource(NpgsqlDataSource dataSource) : IAsyncDisposab
 
 /// <summary>
 /// Makes one tile in one SQL statement on <c>ST_TileEnvelope</c>, the GiST index and <c>ST_AsMVT</c> (or GeoJSON). A
-/// table's tiles read its prepared copy (see <see cref="TilePyramid"/> for what a tile keeps); a query's run the query
-/// as its organization, read-only, and keep at most <see cref="TilePyramid.MaxFeaturesPerTile"/> features in the
+/// table's tiles read its prepared copy (see <see cref="TilePyramid"/> for what a tile keeps); a query's (and a table's
+/// on a user's own connection) run it on its connection, read-only, and keep at most <see cref="TilePyramid.MaxFeaturesPerTile"/> features in the
 /// query's order. Null when the tile has no feature.
 /// </summary>
-public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources organizations, PreparedTileTables prepared,
+public sealed class TileRenderer(TileDataSource tiles, PreparedTileTables prepared,
     IOptions<MapsApiOptions> options)
 {
     public const string LayerName = "default";
@@ -37,7 +38,8 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
 
     private const string TileGeometry = "_carto_tile_geom";
 
-    public async Task<byte[]?> RenderAsync(MapSource source, int z, int x, int y, TileFormat format, CancellationToken cancellationToken)
+    public async Task<byte[]?> RenderAsync(MapSource source, DataConnection connection, int z, int x, int y, TileFormat format,
+        CancellationToken cancellationToken)
     {
         if (source.TileTable is { } table)
         {
@@ -55,7 +57,7 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
                 return await RenderTableAsync(source, table, z, x, y, format, cancellationToken);
             }
         }
-        return await RenderQueryAsync(source, z, x, y, format, cancellationToken);
+        return await RenderQueryAsync(source, connection, z, x, y, format, cancellationToken);
     }
 
     /// <summary>
@@ -83,7 +85,8 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
         return await command.ExecuteScalarAsync(cancellationToken) as byte[];
     }
 
-    private async Task<byte[]?> RenderQueryAsync(MapSource source, int z, int x, int y, TileFormat format, CancellationToken cancellationToken)
+    private async Task<byte[]?> RenderQueryAsync(MapSource source, DataConnection connection, int z, int x, int y, TileFormat format,
+        CancellationToken cancellationToken)
     {
         var parameters = QueryParameters.Parse(source.QueryParameters).Parameters!;
         var first = parameters.Count + 1;
@@ -98,18 +101,18 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
             format, first));
         command.Parameters.AddRange(parameters.ToArray());
 
-        await using var connection = await organizations.OpenConnectionAsync(source.OrganizationSlug, cancellationToken);
+        await using var session = await connection.OpenAsync(cancellationToken);
         // Never committed: the connection's return to the pool rolls it back.
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = ReadOnlyBatch.Create(connection, options.Value.TileStatementTimeout, command);
+        await using var transaction = await session.BeginTransactionAsync(cancellationToken);
+        await using var batch = ReadOnlyBatch.Create(session, options.Value.TileStatementTimeout, command);
         return await batch.ExecuteScalarAsync(cancellationToken) as byte[];
     }
 
     /// <summary>
-    /// The whole source as one GeoJSON FeatureCollection (EPSG:4326), read as its organization; null when it has more than
+    /// The whole source as one GeoJSON FeatureCollection (EPSG:4326), read on its connection; null when it has more than
     /// <paramref name="maxFeatures"/> features.
     /// </summary>
-    public async Task<byte[]?> SourceGeoJsonAsync(MapSource source, int maxFeatures, CancellationToken cancellationToken)
+    public async Task<byte[]?> SourceGeoJsonAsync(MapSource source, DataConnection connection, int maxFeatures, CancellationToken cancellationToken)
     {
         var parameters = QueryParameters.Parse(source.QueryParameters).Parameters!;
         var filter = source.FilterCondition(parameters);
@@ -124,10 +127,10 @@ public sealed class TileRenderer(TileDataSource tiles, OrganizationDataSources o
                    LIMIT {maxFeatures + 1}) AS feature
              """);
         command.Parameters.AddRange(parameters.ToArray());
-        await using var connection = await organizations.OpenConnectionAsync(source.OrganizationSlug, cancellationToken);
+        await using var session = await connection.OpenAsync(cancellationToken);
         // Never committed: the connection's return to the pool rolls it back.
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = ReadOnlyBatch.Create(connection, options.Value.StatementTimeout, command);
+        await using var transaction = await session.BeginTransactionAsync(cancellationToken);
+        await using var batch = ReadOnlyBatch.Create(session, options.Value.StatementTimeout, command);
         return await batch.ExecuteScalarAsync(cancellationToken) as byte[];
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CartoSelfHosted.Platform.Caching;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Security;
 
 namespace CartoSelfHosted.MapsApi.Sql;
@@ -15,7 +16,7 @@ public static class SqlCaching
         Apply(httpContext, query.Connection, query.Cacheable, cacheDuration);
 
     /// <summary>The same for any answer made from the organization's data on a connection (widgets, too).</summary>
-    internal static void Apply(HttpContext httpContext, string connection, bool cacheable, TimeSpan cacheDuration)
+    internal static void Apply(HttpContext httpContext, DataConnection connection, bool cacheable, TimeSpan cacheDuration)
     {
         var headers = httpContext.Response.Headers;
         if (!cacheable)
@@ -24,7 +25,8 @@ public static class SqlCaching
             return;
         }
         headers.CacheControl = "private, max-age=30";
-        headers["Surrogate-Control"] = "max-age=" + ((long)cacheDuration.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-        headers["xkey"] = $"{SurrogateKeys.Connection(connection)} {SurrogateKeys.OrganizationQueries(httpContext.User.GetOrganizationSlug())}";
+        var maxAge = DataConnection.MaxAge(connection.Name, cacheDuration);
+        headers["Surrogate-Control"] = "max-age=" + ((long)maxAge.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        headers["xkey"] = $"{SurrogateKeys.Connection(connection.Name)} {SurrogateKeys.OrganizationQueries(httpContext.User.GetOrganizationSlug())}";
     }
 }

@@ -1,22 +1,23 @@
-using CartoSelfHosted.Platform.Warehouse;
+using CartoSelfHosted.Platform.Connections;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using CartoSelfHosted.ServiceDefaults.Problems;
 
 namespace CartoSelfHosted.MapsApi.Sql;
 
-public sealed record SqlQuery(string Connection, string Sql, List<NpgsqlParameter> Parameters, string Format, bool Cacheable);
+public sealed record SqlQuery(DataConnection Connection, string Sql, List<NpgsqlParameter> Parameters, string Format, bool Cacheable);
 
 /// <summary>
-/// Runs one statement of the caller's SQL as the caller's organization, read-only and under a statement timeout, and
+/// Runs one statement of the caller's SQL on its connection (as the caller's organization on the built-in warehouse),
+/// read-only and under a statement timeout, and
 /// answers either a problem (when PostgreSQL refuses it before the first row) or a stream of its rows.
 /// </summary>
-public sealed class SqlQueryRunner(OrganizationDataSources organizations, IOptions<SqlApiOptions> options, ILogger<SqlQueryRunner> logger)
+public sealed class SqlQueryRunner(IOptions<SqlApiOptions> options, ILogger<SqlQueryRunner> logger)
 {
-    public async Task<IResult> RunAsync(string organizationSlug, SqlQuery query, CancellationToken cancellationToken)
+    public async Task<IResult> RunAsync(SqlQuery query, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        var connection = await organizations.OpenConnectionAsync(organizationSlug, cancellationToken);
+        var connection = await query.Connection.OpenAsync(cancellationToken);
         NpgsqlBatch? batch = null;
         NpgsqlDataReader? reader = null;
         try

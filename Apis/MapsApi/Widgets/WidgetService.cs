@@ -2,9 +2,9 @@ using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Maps;
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Security;
-using CartoSelfHosted.Platform.Warehouse;
 using CartoSelfHosted.ServiceDefaults.Problems;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -24,18 +24,19 @@ public sealed record WidgetRequest(
     JsonElement? SpatialFilters);
 
 /// <summary>
-/// Runs one statement over a table or query source of the caller's organization — a widget model, a column's
-/// statistics — as the organization, read-only, under the SQL API's statement timeout; the statement's JSON is the answer.
+/// Runs one statement over a table or query source on a connection the caller may use — a widget model, a column's
+/// statistics — as the organization (or the connection's login), read-only, under the SQL API's statement timeout; the statement's JSON is the answer.
 /// An API access token reads only the sources it is granted (<see cref="SourceAccess"/>).
 /// </summary>
-public sealed class WidgetService(OrganizationDataSources organizations, IOptions<SqlApiOptions> options)
+public sealed class WidgetService(DataConnections connections, IOptions<SqlApiOptions> options)
 {
-    public async Task<IResult> RunAsync(HttpContext httpContext, string connection, WidgetRequest request, Func<WidgetSql, string> statementOf,
+    public async Task<IResult> RunAsync(HttpContext httpContext, string connectionName, WidgetRequest request, Func<WidgetSql, string> statementOf,
         bool cacheable, CancellationToken cancellationToken)
     {
-        if (connection != WarehouseDatabase.BuiltInConnectionName)
+        var user = httpContext.User;
+        if (await connections.FindAsync(ConnectionScope.Of(user), connectionName, cancellationToken) is not { } connection)
         {
-            return SqlProblems.UnknownConnection(connection);
+            return SqlProblems.UnknownConnection(connectionName);
         }
         if (request.Type is not ("table" or "query"))
         {
@@ -55,12 +56,11 @@ public sealed class WidgetService(OrganizationDataSources organizations, IOption
             return ProblemResults.BadRequest("Invalid queryParameters", "A table source takes no queryParameters.");
         }
 
-        var user = httpContext.User;
         if (request.Type == "query" && SourceAccess.CheckQuery(user, connection, request.Source) is { } refused)
         {
             return refused;
         }
-        await using var warehouse = await organizations.OpenConnectionAsync(user.GetOrganizationSlug(), cancellationToken);
+        await using var warehouse = await connection.OpenAsync(cancellationToken);
         // Never committed: the connection's return to the pool rolls it back.
         await using var transaction = await warehouse.BeginTransactionAsync(cancellationToken);
         try

@@ -8,6 +8,7 @@ internal static class Extensions
     {
         builder.AddApiTokenAuthentication();
         builder.AddWarehouseProvisioning();
+        builder.AddDataConnections();
         builder.AddRedisCache();
         builder.AddOutbox();
         // A probe reports what it sees now: the defaults' retries would turn a down service into a slow answer.

@@ -295,24 +295,24 @@ public abstract class MapsApiTests(SqlEnvironment environment)
             "/api/v3/maps/carto_dw/query?q=" + Uri.EscapeDataString($"SELECT * FROM {environment.A.Schema}.cities"), Cancellation), 403, "permission denied");
     }
 
-    protected static async Task<JsonElement> InstantiateAsync(HttpClient client, string kind, string query)
+    public static async Task<JsonElement> InstantiateAsync(HttpClient client, string kind, string query, string connection = "carto_dw")
     {
-        var response = await client.GetAsync($"/api/v3/maps/carto_dw/{kind}?{query}", Cancellation);
+        var response = await client.GetAsync($"/api/v3/maps/{Uri.EscapeDataString(connection)}/{kind}?{query}", Cancellation);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Cancellation));
         return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
     }
 
-    protected static async Task<string> TemplateAsync(HttpClient client, string kind, string query)
+    public static async Task<string> TemplateAsync(HttpClient client, string kind, string query, string connection = "carto_dw")
     {
-        var map = await InstantiateAsync(client, kind, query);
+        var map = await InstantiateAsync(client, kind, query, connection);
         var tileJson = await client.GetFromJsonAsync<JsonElement>(map.GetProperty("tilejson").GetProperty("url")[0].GetString()!, Cancellation);
         return tileJson.GetProperty("tiles")[0].GetString()!;
     }
 
-    protected static string TileUrl(string template, int z, int x, int y) =>
+    public static string TileUrl(string template, int z, int x, int y) =>
         template.Replace("{z}", z.ToString()).Replace("{x}", x.ToString()).Replace("{y}", y.ToString());
 
-    protected static async Task<IReadOnlyList<VectorTileFeature>> TileFeaturesAsync(HttpClient client, string template, int z, int x, int y)
+    public static async Task<IReadOnlyList<VectorTileFeature>> TileFeaturesAsync(HttpClient client, string template, int z, int x, int y)
     {
         var response = await client.GetAsync(TileUrl(template, z, x, y), Cancellation);
         if (response.StatusCode == HttpStatusCode.NoContent)
@@ -326,7 +326,7 @@ public abstract class MapsApiTests(SqlEnvironment environment)
     }
 
     /// <summary>A problem of that status whose text names <paramref name="detail"/> (the thing the caller got wrong).</summary>
-    protected static async Task AssertProblemAsync(HttpResponseMessage response, int status, string detail)
+    public static async Task AssertProblemAsync(HttpResponseMessage response, int status, string detail)
     {
         var problem = await SqlQueryApiTests.AssertProblemAsync(response, (HttpStatusCode)status, type: null);
         Assert.Contains(detail, problem.GetRawText(), StringComparison.OrdinalIgnoreCase);

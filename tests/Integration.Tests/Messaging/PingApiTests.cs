@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.TestSupport;
-using CartoSelfHosted.WorkspaceApi.Apis;
+using CartoSelfHosted.WorkspaceApi.Connections;
 using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests.Messaging;

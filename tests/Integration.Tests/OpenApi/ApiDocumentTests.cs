@@ -7,7 +7,7 @@ using CartoSelfHosted.AccountsApi.Apis;
 using CartoSelfHosted.ImportApi.Imports;
 using CartoSelfHosted.MapsApi.Apis;
 using CartoSelfHosted.ServiceDefaults.OpenApi;
-using CartoSelfHosted.WorkspaceApi.Apis;
+using CartoSelfHosted.WorkspaceApi.Connections;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
