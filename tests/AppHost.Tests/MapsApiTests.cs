@@ -217,6 +217,29 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
     }
 
     /// <summary>Runs a script of <c>CartoClient/</c> (CARTO's own JS client) against the router with the token; returns the JSON it printed.</summary>
+    [Fact]
+    public async Task CartosOwnJsClientMapsAndQueriesATableOfAConnectionUsersAdded()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        var external = await ExternalDatabase.CreateAsync();
+        var name = "pg_" + Guid.NewGuid().ToString("N")[..8];
+        using var create = new HttpRequestMessage(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/connections"))
+        {
+            Content = JsonContent.Create(external.ConnectionBody(name)),
+        };
+        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+        using var created = await Platform.Http.SendAsync(create, Cancellation);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(Cancellation));
+
+        var seen = await RunCartoClientAsync("connection.mjs", Platform.DevToken, ("CARTO_CONNECTION", name), ("CARTO_TABLE", "gis.parks"));
+
+        Assert.StartsWith(Platform.Router + $"api/v3/maps/{name}/table/", seen.GetProperty("tiles")[0].GetString());
+        Assert.Equal(2, seen.GetProperty("count").GetInt64());
+        Assert.Equal(["Monsanto", "Retiro"], seen.GetProperty("z0").EnumerateArray().Select(feature => feature.GetString()));
+        Assert.Equal(1125, seen.GetProperty("sum").GetDouble());
+        Assert.Equal(["Monsanto", "Retiro"], seen.GetProperty("rows").EnumerateArray().Select(row => row.GetString()));
+    }
+
     private async Task<JsonElement> RunCartoClientAsync(string script, string token, params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo("node", script)

@@ -13,9 +13,6 @@ public static class TestServers
 {
     public static string PostgresAdmin => Required("TEST_POSTGRES");
 
-    /// <summary>A second, independent PostgreSQL cluster: a database users run themselves and add as a connection.</summary>
-    public static string ExternalPostgresAdmin => Required("TEST_EXTERNAL_POSTGRES");
-
     public static string Redis => Required("TEST_REDIS");
 
     public static string PubSubEmulatorHost => Required("TEST_PUBSUB_EMULATOR_HOST");

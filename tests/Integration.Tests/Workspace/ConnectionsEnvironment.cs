@@ -1,6 +1,7 @@
 using CartoSelfHosted.Integration.Tests.Accounts;
 using CartoSelfHosted.Integration.Tests.Sql;
 using CartoSelfHosted.MapsApi.Apis;
+using CartoSelfHosted.TestSupport;
 using CartoSelfHosted.WorkspaceApi.Connections;
 
 namespace CartoSelfHosted.Integration.Tests.Workspace;

@@ -1,19 +1,25 @@
 using CartoSelfHosted.Platform.Postgres;
 using Npgsql;
 
-namespace CartoSelfHosted.Integration.Tests.Workspace;
+namespace CartoSelfHosted.TestSupport;
 
 /// <summary>
-/// A database of the second PostgreSQL cluster (<see cref="TestServers.ExternalPostgresAdmin"/>), as a user runs one: PostGIS,
-/// a login <see cref="User"/> that may read <c>gis.parks</c> and <c>public.rivers</c> but not <c>gis.payroll</c>.
+/// A database of the second PostgreSQL cluster scripts/test-servers.sh starts (<c>TEST_EXTERNAL_POSTGRES</c>), as a user
+/// runs one: PostGIS, a login <see cref="User"/> that may read <c>gis.parks</c> and <c>public.rivers</c> but not
+/// <c>gis.payroll</c>.
 /// </summary>
 public sealed record ExternalDatabase(string Host, int Port, string Database, string User, string Password)
 {
+    /// <summary>The second cluster's administrator, from the environment scripts/test-servers.sh writes.</summary>
+    public static string AdminConnectionString => Environment.GetEnvironmentVariable("TEST_EXTERNAL_POSTGRES") is { Length: > 0 } value
+        ? value
+        : throw new InvalidOperationException("TEST_EXTERNAL_POSTGRES is not set: run the tests with ./test.sh, which starts the real servers.");
+
     public static async Task<ExternalDatabase> CreateAsync()
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var (database, user, password) = ("gis_" + suffix, "analyst_" + suffix, "pw-" + Guid.NewGuid().ToString("N"));
-        var admin = new NpgsqlConnectionStringBuilder(TestServers.ExternalPostgresAdmin);
+        var admin = new NpgsqlConnectionStringBuilder(AdminConnectionString);
         await ExecuteAsync(admin.ConnectionString + ";Database=postgres", $"""
             CREATE DATABASE {SqlIdentifier.Quote(database)};
             CREATE ROLE {SqlIdentifier.Quote(user)} LOGIN PASSWORD '{password}';
