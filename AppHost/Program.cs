@@ -31,7 +31,7 @@ var importWorker = builder.AddProject<Projects.ImportWorker>("import-worker").As
 var sqlWorker = builder.AddProject<Projects.SqlWorker>("sql-worker").AsPlatformService(platform)
     .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
 var workspaceSubscriber = builder.AddProject<Projects.WorkspaceSubscriber>("workspace-subscriber").AsPlatformService(platform)
-    .WithReference(metadata).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
+    .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
 var cdnInvalidator = builder.AddProject<Projects.CdnInvalidator>("cdn-invalidator").AsPlatformService(platform)
     .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub).WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
 
@@ -44,8 +44,9 @@ var workspaceApi = builder.AddProject<Projects.WorkspaceApi>("workspace-api").As
 
 var httpCache = builder.AddVarnish(platform, "http-cache", "Web/HttpCache/default.vcl.template")
     .WithUpstream(mapsApi).WithUpstream(workspaceApi);
-// cdn-invalidator purges the cache by surrogate key.
+// cdn-invalidator purges the cache by surrogate key, and workspace-subscriber purges the catalog listings it renews.
 cdnInvalidator.WithReference(httpCache);
+workspaceSubscriber.WithReference(httpCache);
 
 // The only public port: YARP, with maps-api and workspace-api behind the cache and the other APIs direct. It reaches
 // maps-api and workspace-api directly too, for their OpenAPI documents only (the API reference at /api/docs).

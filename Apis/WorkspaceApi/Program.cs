@@ -12,6 +12,7 @@ app.UseApiTokenAuthentication();
 app.MapApiDocument();
 app.MapPlatformHealthApi();
 app.MapConnectionsApi();
+app.MapCatalogApi();
 app.MapMessagingApi();
 
 app.Run();

@@ -19,6 +19,18 @@ public static class CachingExtensions
     /// Aspire's client integration (its settings under <c>Aspire:StackExchange:Redis</c>, a trace span per command),
     /// with the timeouts of the section <c>Redis</c>, and the <c>redis</c> health check.
     /// </summary>
+    /// <summary>
+    /// <see cref="HttpCachePurger"/>, on <c>http://http-cache</c> (service discovery resolves it to the address AppHost
+    /// gives); without that address it purges nothing, as there is no cache.
+    /// </summary>
+    public static IHostApplicationBuilder AddHttpCachePurger(this IHostApplicationBuilder builder)
+    {
+        var configured = builder.Configuration[$"services:{HttpCachePurger.ServiceName}:http:0"] is { Length: > 0 };
+        builder.Services.Configure<HttpCachePurgerOptions>(options => options.Enabled = configured);
+        builder.Services.AddHttpClient<HttpCachePurger>(client => client.BaseAddress = new Uri($"http://{HttpCachePurger.ServiceName}"));
+        return builder;
+    }
+
     public static IHostApplicationBuilder AddRedisCache(this IHostApplicationBuilder builder)
     {
         if (builder.Services.Any(service => service.ServiceType == typeof(RedisCache)))

@@ -12,6 +12,9 @@ public static class SurrogateKeys
     /// <summary>An organization's SQL answers: a query's answer is not tied to the tables it reads, so any change of the organization's data purges them.</summary>
     public static string OrganizationQueries(string organizationSlug) => "sql:" + Uri.EscapeDataString(organizationSlug);
 
+    /// <summary>An organization's catalog of one connection (workspace-api's listings of its schemas and tables).</summary>
+    public static string Catalog(Guid organizationId, string connection) => $"catalog:{organizationId:N}:{Uri.EscapeDataString(connection)}";
+
     /// <summary>Answers made from one table (tiles, TileJSON).</summary>
     public static string Table(string connection, string schema, string table) =>
         $"table:{Uri.EscapeDataString(connection)}:{Uri.EscapeDataString(schema)}.{Uri.EscapeDataString(table)}";

@@ -35,6 +35,26 @@ public sealed class WarehouseProvisioner(WarehouseDatabase warehouse, ILogger<Wa
         }
     }
 
+    /// <summary>
+    /// Another database's provisioner may alter the same role at the same moment, and PostgreSQL then fails one of the two
+    /// with "tuple concurrently updated": both set the role alike, so the one that lost tries again.
+    /// </summary>
+    private static async Task AlterRoleAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await connection.ExecuteAsync(sql, cancellationToken);
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InternalError && attempt < 5)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt), cancellationToken);
+            }
+        }
+    }
+
     private async Task EnsureOrganizationAsync(NpgsqlConnection connection, string slug, CancellationToken cancellationToken)
     {
         var name = WarehouseDatabase.OrganizationSchema(slug);
@@ -50,10 +70,10 @@ public sealed class WarehouseProvisioner(WarehouseDatabase warehouse, ILogger<Wa
         }
         // Setting the password again repairs a role whose password changed (an organization may change its own).
         var verifier = OrganizationRoles.ScramVerifier(OrganizationRoles.Password(warehouse.AdministratorPassword, name));
-        await connection.ExecuteAsync(
+        await AlterRoleAsync(connection,
             $"ALTER ROLE {role} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{verifier}'",
             cancellationToken);
-        await connection.ExecuteAsync($"ALTER ROLE {role} SET search_path = {role}, public", cancellationToken);
+        await AlterRoleAsync(connection, $"ALTER ROLE {role} SET search_path = {role}, public", cancellationToken);
         await connection.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS {role} AUTHORIZATION {role}", cancellationToken);
         await connection.ExecuteAsync($"GRANT CONNECT, TEMPORARY ON DATABASE {SqlIdentifier.Quote(connection.Database)} TO {role}",
             cancellationToken);

@@ -1,4 +1,5 @@
 using CartoSelfHosted.Platform.Postgres;
+using CartoSelfHosted.Platform.Warehouse;
 using Npgsql;
 
 namespace CartoSelfHosted.TestSupport;
@@ -19,10 +20,11 @@ public sealed record ExternalDatabase(string Host, int Port, string Database, st
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var (database, user, password) = ("gis_" + suffix, "analyst_" + suffix, "pw-" + Guid.NewGuid().ToString("N"));
+        // Only the password's SCRAM verifier reaches the server, so no statement (nor its trace) holds the password itself.
         var admin = new NpgsqlConnectionStringBuilder(AdminConnectionString);
         await ExecuteAsync(admin.ConnectionString + ";Database=postgres", $"""
             CREATE DATABASE {SqlIdentifier.Quote(database)};
-            CREATE ROLE {SqlIdentifier.Quote(user)} LOGIN PASSWORD '{password}';
+            CREATE ROLE {SqlIdentifier.Quote(user)} LOGIN PASSWORD '{OrganizationRoles.ScramVerifier(password)}';
             """);
         await ExecuteAsync(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database }.ConnectionString, $"""
             CREATE EXTENSION postgis;

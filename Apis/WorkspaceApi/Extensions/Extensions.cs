@@ -8,7 +8,7 @@ internal static class Extensions
     {
         builder.AddApiTokenAuthentication();
         builder.AddWarehouseProvisioning();
-        builder.AddDataConnections();
+        builder.AddCatalog();
         builder.AddRedisCache();
         builder.AddOutbox();
         // A probe reports what it sees now: the defaults' retries would turn a down service into a slow answer.

@@ -16,8 +16,7 @@ internal static class Extensions
         builder.AddWarehouse();
         builder.Services.AddSingleton<PreparedTileTables>();
         builder.Services.AddSingleton<TableVersions>();
-        // http://http-cache is resolved by service discovery to the address AppHost gives.
-        builder.Services.AddHttpClient<HttpCachePurger>(client => client.BaseAddress = new Uri($"http://{HttpCachePurger.ServiceName}"));
+        builder.AddHttpCachePurger();
         builder.AddSubscriber(MessagingTopology.Subscriptions.CdnInvalidator)
             .Handle<PingMessage, PingHandler>()
             .Handle<DataChangedMessage, DataChangedHandler>();

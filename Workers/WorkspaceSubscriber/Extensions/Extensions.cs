@@ -1,5 +1,8 @@
+using CartoSelfHosted.Platform.Catalog;
+using CartoSelfHosted.Platform.Messaging.DataChanged;
 using CartoSelfHosted.Platform.Messaging.Ping;
 using CartoSelfHosted.Platform.Messaging.Topology;
+using CartoSelfHosted.WorkspaceSubscriber.Catalog;
 
 namespace CartoSelfHosted.WorkspaceSubscriber.Extensions;
 
@@ -7,9 +10,12 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.AddCatalog();
         builder.AddSubscriber(MessagingTopology.Subscriptions.WorkspaceSubscriber)
-            .Handle<PingMessage, PingHandler>();
+            .Handle<PingMessage, PingHandler>()
+            .Handle<CatalogRefreshRequested, CatalogRefreshHandler>();
         builder.AddSubscriber(MessagingTopology.Subscriptions.WorkspaceSubscriberDataChanged)
-            .Handle<PingMessage, PingHandler>();
+            .Handle<PingMessage, PingHandler>()
+            .Handle<DataChangedMessage, TableChangedHandler>();
     }
 }

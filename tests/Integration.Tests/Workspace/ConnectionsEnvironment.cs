@@ -1,14 +1,20 @@
 using CartoSelfHosted.Integration.Tests.Accounts;
 using CartoSelfHosted.Integration.Tests.Sql;
 using CartoSelfHosted.MapsApi.Apis;
+using CartoSelfHosted.Platform.Messaging.DataChanged;
+using CartoSelfHosted.Platform.Messaging.Outbox;
+using CartoSelfHosted.Platform.Messaging.Topology;
 using CartoSelfHosted.TestSupport;
 using CartoSelfHosted.WorkspaceApi.Connections;
+using CartoSelfHosted.WorkspaceSubscriber.Catalog;
+using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests.Workspace;
 
 /// <summary>
-/// workspace-api and maps-api in process on one metadata database and warehouse (two organizations, A and B), every log
-/// line and trace attribute of both captured, and a database of the second PostgreSQL cluster to connect to. A has an
+/// workspace-api, workspace-subscriber and maps-api in process on one metadata database, warehouse and Pub/Sub project
+/// (two organizations, A and B), every log line and trace attribute captured, and a database of the second PostgreSQL
+/// cluster to connect to. A has an
 /// admin, an editor and a viewer (users, with tokens of their own); B an admin.
 /// </summary>
 public sealed class ConnectionsEnvironment : IAsyncLifetime
@@ -22,6 +28,8 @@ public sealed class ConnectionsEnvironment : IAsyncLifetime
     public ApiFactory<ConnectionList> Workspace { get; private set; } = null!;
 
     public ApiFactory<SqlJobView> Maps { get; private set; } = null!;
+
+    public ApiFactory<TableChangedHandler> Subscriber { get; private set; } = null!;
 
     public string AdminA { get; private set; } = null!;
 
@@ -49,12 +57,25 @@ public sealed class ConnectionsEnvironment : IAsyncLifetime
         };
         Workspace = await ApiFactory<ConnectionList>.StartAsync("conn_workspace", settings, Telemetry);
         Maps = await ApiFactory<SqlJobView>.StartAsync("conn_maps", settings, Telemetry);
+        Subscriber = await ApiFactory<TableChangedHandler>.StartAsync("conn_subscriber", settings, Telemetry);
+    }
+
+    /// <summary>Puts a data-changed event in the outbox, as an import or a SQL job does when it ends; workspace-api's dispatcher publishes it.</summary>
+    public async Task PublishDataChangedAsync(TestOrganization organization, string table, string change)
+    {
+        var message = new DataChangedMessage(organization.Id, organization.Slug, "carto_dw", organization.Schema, table, change, "test", null);
+        await using var metadata = NpgsqlDataSource.Create(Databases.Metadata);
+        await using var session = await metadata.OpenConnectionAsync();
+        await using var transaction = await session.BeginTransactionAsync();
+        await OutboxWriter.EnqueueAsync(transaction, MessagingTopology.Topics.DataChanged, message, message.OrderingKey);
+        await transaction.CommitAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
         await Workspace.DisposeAsync();
         await Maps.DisposeAsync();
+        await Subscriber.DisposeAsync();
         Telemetry.Dispose();
     }
 }
