@@ -1,4 +1,5 @@
 using CartoSelfHosted.WorkspaceApi.Health;
+using CartoSelfHosted.WorkspaceApi.Maps;
 
 namespace CartoSelfHosted.WorkspaceApi.Extensions;
 
@@ -10,6 +11,11 @@ internal static class Extensions
         builder.AddWarehouseProvisioning();
         builder.AddRedisCache();
         builder.AddOutbox();
+        // Public maps keep their token encrypted. TODO until main's AddMetadataDataProtection lands: these keys are this
+        // machine's own, while that one keeps them in the metadata database, so every replica reads what another encrypted.
+        builder.Services.AddDataProtection();
+        builder.Services.AddSingleton<PublicMapTokens>();
+        builder.Services.AddSingleton<MapStore>();
         // A probe reports what it sees now: the defaults' retries would turn a down service into a slow answer.
         // RemoveAllResilienceHandlers is marked for evaluation (EXTEXP0001); it is what Aspire's docs use for this.
 #pragma warning disable EXTEXP0001
