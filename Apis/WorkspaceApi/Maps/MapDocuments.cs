@@ -140,7 +140,7 @@ public static class MapDocuments
 
     /// <summary>
     /// The problem with a keplerMapConfig that fetchMap could not open: not version v1, a layer without <c>config.visConfig</c>
-    /// or of an outdated type, an <c>interactionConfig</c> without <c>tooltip</c>. Which datasets its layers name is
+    /// or <c>visualChannels</c> or of an outdated type, an <c>interactionConfig</c> without <c>tooltip</c>. Which datasets its layers name is
     /// <see cref="CheckLayerDatasets"/>'s to say.
     /// </summary>
     public static IResult? CheckKeplerMapConfig(JsonElement kepler)
@@ -165,7 +165,7 @@ public static class MapDocuments
         {
             if (layer.ValueKind != JsonValueKind.Object || String(layer, "type") is not { Length: > 0 } type)
             {
-                return Invalid("Invalid layer", "Each layer is {id, type, config: {dataId, visConfig, …}, visualChannels?}.");
+                return Invalid("Invalid layer", "Each layer is {id, type, config: {dataId, visConfig, …}, visualChannels}.");
             }
             if (OutdatedLayerTypes.Contains(type))
             {
@@ -178,6 +178,11 @@ public static class MapDocuments
             {
                 return Invalid("Invalid layer", $"A layer of type '{type}' lacks config.dataId (the id of its dataset) or config.visConfig " +
                     "(its style), which fetchMap reads for every layer.");
+            }
+            if (!layer.TryGetProperty("visualChannels", out var channels) || channels.ValueKind != JsonValueKind.Object)
+            {
+                return Invalid("Invalid layer", $"A layer of type '{type}' lacks visualChannels (an object, {{}} when no field styles it): " +
+                    "fetchMap lists its channels for every layer.");
             }
         }
         return null;
