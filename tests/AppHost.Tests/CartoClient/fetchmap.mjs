@@ -5,6 +5,7 @@
 import {fetchMap, vectorTableSource} from '@carto/api-client';
 import {VectorTile} from '@mapbox/vector-tile';
 import Protobuf from 'pbf';
+import {refusal} from './refusal.mjs';
 
 const {CARTO_API_BASE_URL: apiBaseUrl, CARTO_MAP_ID: cartoMapId, CARTO_OTHER_TABLE: otherTable} = process.env;
 
@@ -24,15 +25,6 @@ async function tileFeatureCount(tilejson) {
   if (!response.ok) throw new Error(`tile ${url}: ${response.status} ${await response.text()}`);
   const layers = new VectorTile(new Protobuf(new Uint8Array(await response.arrayBuffer()))).layers;
   return Object.values(layers).reduce((count, layer) => count + layer.length, 0);
-}
-
-async function refusal(call) {
-  try {
-    await call();
-  } catch (error) {
-    return {name: error.name, message: error.message};
-  }
-  return null;
 }
 
 const map = await fetchMap({cartoMapId, apiBaseUrl});

@@ -3,6 +3,7 @@
 import {vectorTableSource, vectorQuerySource, query} from '@carto/api-client';
 import {VectorTile} from '@mapbox/vector-tile';
 import Protobuf from 'pbf';
+import {refusal} from './refusal.mjs';
 
 const {CARTO_API_BASE_URL: apiBaseUrl, CARTO_TOKEN: accessToken, CARTO_TABLE: tableName, CARTO_OTHER_TABLE: otherTable} = process.env;
 const connectionName = 'carto_dw';
@@ -12,16 +13,6 @@ async function tileFeatureCount(source) {
   const response = await fetch(url, {headers: {Authorization: `Bearer ${source.accessToken}`}});
   if (!response.ok) throw new Error(`tile ${url}: ${response.status} ${await response.text()}`);
   return new VectorTile(new Protobuf(new Uint8Array(await response.arrayBuffer()))).layers['default'].length;
-}
-
-// What the client throws for a refused call: its name and message, which carries our `error`.
-async function refusal(call) {
-  try {
-    await call();
-  } catch (error) {
-    return {name: error.name, message: error.message};
-  }
-  return null;
 }
 
 const granted = await vectorTableSource({apiBaseUrl, accessToken, connectionName, tableName});
