@@ -10,7 +10,8 @@ namespace CartoSelfHosted.Integration.Tests.Workspace;
 /// refuses it any other table or query), read again on every open, re-minted when the datasets change, and refused
 /// everywhere within a second of unpublishing or deleting the map.
 /// </summary>
-public sealed class PublicMapTokenTests(SavedMapsEnvironment environment) : IClassFixture<SavedMapsEnvironment>
+[Collection(SavedMapsEnvironment.Collection)]
+public sealed class PublicMapTokenTests(SavedMapsEnvironment environment)
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 

@@ -14,6 +14,13 @@ namespace CartoSelfHosted.Integration.Tests.Workspace;
 /// </summary>
 public sealed class SavedMapsEnvironment : IAsyncLifetime
 {
+    /// <summary>
+    /// The test classes that share one environment, and so one workspace-api: two starting at once on two warehouses of one
+    /// PostgreSQL would both alter the cluster-wide role <c>org_default</c> (WarehouseProvisioner), which PostgreSQL refuses
+    /// as "tuple concurrently updated".
+    /// </summary>
+    public const string Collection = "saved maps";
+
     public const string BigCitiesQuery = "SELECT * FROM cities WHERE population > 1000000";
 
     public TenantDatabases Databases { get; private set; } = null!;
@@ -103,3 +110,6 @@ public sealed record Person(string Email, Guid Id, string Token)
 {
     public override string ToString() => Email;
 }
+
+[CollectionDefinition(SavedMapsEnvironment.Collection)]
+public sealed class SavedMapsCollection : ICollectionFixture<SavedMapsEnvironment>;

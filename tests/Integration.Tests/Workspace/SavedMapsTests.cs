@@ -11,7 +11,8 @@ namespace CartoSelfHosted.Integration.Tests.Workspace;
 /// workspace-api's saved maps: saved, read, listed, renamed, copied and deleted in the shape fetchMap reads; bad maps
 /// refused with problem details and nothing written; and who sees and changes a private, organization and public map.
 /// </summary>
-public sealed class SavedMapsTests(SavedMapsEnvironment environment) : IClassFixture<SavedMapsEnvironment>
+[Collection(SavedMapsEnvironment.Collection)]
+public sealed class SavedMapsTests(SavedMapsEnvironment environment)
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
