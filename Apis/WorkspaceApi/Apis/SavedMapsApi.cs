@@ -111,7 +111,7 @@ public static class SavedMapsApi
     }
 
     public static async Task<IResult> ListMaps(ClaimsPrincipal user, MapStore maps, CancellationToken cancellationToken,
-        [Description("The page, from 1.")] int page = 1, [Description($"Maps per page, 1 to 100.")] int pageSize = 30)
+        [Description("The page, from 1.")] int page = 1, [Description("Maps per page, 1 to 100.")] int pageSize = 30)
     {
         if (MapReader.Of(user) is not { } reader)
         {

@@ -189,7 +189,7 @@ public static class MapDocuments
     }
 
     /// <summary>The id of the first dataset a layer of the (checked) configuration names that <paramref name="datasets"/> lacks.</summary>
-    public static string? MissingLayerDataset(JsonElement kepler, IReadOnlyList<MapDataset> datasets) =>
+    private static string? MissingLayerDataset(JsonElement kepler, IReadOnlyList<MapDataset> datasets) =>
         kepler.GetProperty("config").GetProperty("visState").GetProperty("layers").EnumerateArray()
             .Select(layer => layer.GetProperty("config").GetProperty("dataId").GetString()!)
             .FirstOrDefault(dataId => datasets.All(dataset => dataset.Id != dataId));
