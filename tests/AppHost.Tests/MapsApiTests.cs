@@ -65,7 +65,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
                 ('Quito', 2800000, 'SRID=4326;POINT(-78.47 -0.18)');
             """);
 
-        var seen = await RunCartoClientAsync("compat.mjs", Platform.DevToken, ("CARTO_TABLE", table));
+        var seen = await CartoClient.RunAsync(Platform, "compat.mjs", Platform.DevToken, ("CARTO_TABLE", table));
 
         var tableSource = seen.GetProperty("table");
         Assert.Equal("3.0.0", tableSource.GetProperty("tilejson").GetString());
@@ -185,7 +185,7 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(Cancellation));
         var token = (await created.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("token").GetString()!;
 
-        var seen = await RunCartoClientAsync("granted.mjs", token, ("CARTO_TABLE", table), ("CARTO_OTHER_TABLE", other));
+        var seen = await CartoClient.RunAsync(Platform, "granted.mjs", token, ("CARTO_TABLE", table), ("CARTO_OTHER_TABLE", other));
         Assert.Equal(2, seen.GetProperty("granted").GetProperty("count").GetInt32());
         Assert.Equal(2, seen.GetProperty("granted").GetProperty("z0").GetInt32());
         Assert.Equal(2, seen.GetProperty("granted").GetProperty("formula").GetInt32());
@@ -216,7 +216,6 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         await Revocation.RefusedWithinASecondAsync(() => GetAsync(tileUrl, token), Cancellation);
     }
 
-    /// <summary>Runs a script of <c>CartoClient/</c> (CARTO's own JS client) against the router with the token; returns the JSON it printed.</summary>
     [Fact]
     public async Task CartosOwnJsClientMapsAndQueriesATableOfAConnectionUsersAdded()
     {
@@ -231,38 +230,13 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         using var created = await Platform.Http.SendAsync(create, Cancellation);
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(Cancellation));
 
-        var seen = await RunCartoClientAsync("connection.mjs", Platform.DevToken, ("CARTO_CONNECTION", name), ("CARTO_TABLE", "gis.parks"));
+        var seen = await CartoClient.RunAsync(Platform, "connection.mjs", Platform.DevToken, ("CARTO_CONNECTION", name), ("CARTO_TABLE", "gis.parks"));
 
         Assert.StartsWith(Platform.Router + $"api/v3/maps/{name}/table/", seen.GetProperty("tiles")[0].GetString());
         Assert.Equal(2, seen.GetProperty("count").GetInt64());
         Assert.Equal(["Monsanto", "Retiro"], seen.GetProperty("z0").EnumerateArray().Select(feature => feature.GetString()));
         Assert.Equal(1125, seen.GetProperty("sum").GetDouble());
         Assert.Equal(["Monsanto", "Retiro"], seen.GetProperty("rows").EnumerateArray().Select(row => row.GetString()));
-    }
-
-    private async Task<JsonElement> RunCartoClientAsync(string script, string token, params (string Name, string Value)[] environment)
-    {
-        var start = new ProcessStartInfo("node", script)
-        {
-            WorkingDirectory = Path.Combine(Repository.Root(), "tests", "AppHost.Tests", "CartoClient"),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["CARTO_API_BASE_URL"] = new Uri(Platform.Router, "/api").ToString(),
-                ["CARTO_TOKEN"] = token,
-            },
-        };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(Cancellation);
-        var errors = process.StandardError.ReadToEndAsync(Cancellation);
-        await process.WaitForExitAsync(Cancellation).WaitAsync(Patience, Cancellation);
-        Assert.True(process.ExitCode == 0, $"@carto/api-client failed: {await errors}{await output}");
-        return JsonDocument.Parse(await output).RootElement;
     }
 
     private async Task<JsonElement> GetJsonAsync(string url, string? token = null)

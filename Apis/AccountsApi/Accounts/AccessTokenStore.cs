@@ -33,23 +33,20 @@ public sealed record TokenOwner(Guid OrganizationId, Guid? UserId);
 public sealed class AccessTokenStore(MetadataDatabase metadata)
 {
     private const string Columns = "id, name, grants::text, allowed_apis, referers, scopes, expires_at, created_at";
-    private const string OwnedBy = "organization_id = $1 AND user_id IS NOT DISTINCT FROM $2 AND session_id IS NULL AND revoked_at IS NULL";
+    // A public map's token is the map's (workspace-api makes and revokes it with the map), not one its owner changes here.
+    private const string OwnedBy =
+        "organization_id = $1 AND user_id IS NOT DISTINCT FROM $2 AND session_id IS NULL AND map_id IS NULL AND revoked_at IS NULL";
 
     public async Task<AccessTokenView> CreateAsync(TokenOwner owner, AccessTokenSpec spec, CancellationToken cancellationToken)
     {
-        var token = ApiTokens.Generate();
-        await using var command = Command($"""
-            INSERT INTO api_tokens (organization_id, user_id, name, token_hash, grants, allowed_apis, referers, expires_at)
-            VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)
-            RETURNING {Columns}
-            """, owner);
-        command.Parameters.Add(new NpgsqlParameter { Value = spec.Name! });
-        command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
-        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(spec.Grants) });
-        command.Parameters.Add(new NpgsqlParameter { Value = spec.AllowedApis!.ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = (spec.Referers ?? []).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)spec.ExpiresAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        return (await ReadAsync(command, cancellationToken)).Single() with { Token = token };
+        Guid id;
+        string token;
+        await using (var connection = await metadata.DataSource.OpenConnectionAsync(cancellationToken))
+        {
+            (id, token) = await ApiAccessTokenRows.InsertAsync(connection, new NewApiAccessToken(owner.OrganizationId, owner.UserId,
+                spec.Name!, spec.Grants!, spec.AllowedApis!, spec.Referers, spec.ExpiresAt), cancellationToken);
+        }
+        return (await FindAsync(owner, id, cancellationToken))! with { Token = token };
     }
 
     public async Task<IReadOnlyList<AccessTokenView>> ListAsync(TokenOwner owner, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using CartoSelfHosted.WorkspaceApi.Health;
+using CartoSelfHosted.WorkspaceApi.Maps;
 
 namespace CartoSelfHosted.WorkspaceApi.Extensions;
 
@@ -11,6 +12,10 @@ internal static class Extensions
         builder.AddCatalog();
         builder.AddRedisCache();
         builder.AddOutbox();
+        // Public maps keep their token encrypted, with the key ring every replica reads.
+        builder.AddMetadataDataProtection();
+        builder.Services.AddSingleton<PublicMapTokens>();
+        builder.Services.AddSingleton<MapStore>();
         // A probe reports what it sees now: the defaults' retries would turn a down service into a slow answer.
         // RemoveAllResilienceHandlers is marked for evaluation (EXTEXP0001); it is what Aspire's docs use for this.
 #pragma warning disable EXTEXP0001

@@ -2,19 +2,10 @@
 // app holds one. Prints one JSON line with what it saw; MapsApiTests checks it. Exits non-zero on an unexpected error.
 import {vectorTableSource, vectorQuerySource, query} from '@carto/api-client';
 import {featuresOf} from './tiles.mjs';
+import {refusal} from './refusal.mjs';
 
 const {CARTO_API_BASE_URL: apiBaseUrl, CARTO_TOKEN: accessToken, CARTO_TABLE: tableName, CARTO_OTHER_TABLE: otherTable} = process.env;
 const connectionName = 'carto_dw';
-
-// What the client throws for a refused call: its name and message, which carries our `error`.
-async function refusal(call) {
-  try {
-    await call();
-  } catch (error) {
-    return {name: error.name, message: error.message};
-  }
-  return null;
-}
 
 const granted = await vectorTableSource({apiBaseUrl, accessToken, connectionName, tableName});
 const formula = await granted.widgetSource.getFormula({column: '*', operation: 'count'});

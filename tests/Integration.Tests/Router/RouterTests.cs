@@ -249,6 +249,34 @@ public sealed class RouterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SavedMapPathsGoToWorkspaceApiWhileSourcesTileJsonAndTilesStayWithTheCache()
+    {
+        // workspace-api is where nobody answers: a 502 says a path went there, a 200 that it went to the cache.
+        await using var router = new RouterFactory(_upstream.Address, _metadata, new Dictionary<string, string>
+        {
+            ["ReverseProxy:Clusters:workspace-api:Destinations:workspace-api:Address"] = RouterFactory.NobodyListening,
+        });
+        var address = router.Start();
+        var map = Guid.NewGuid();
+        foreach (var path in new[] { "/api/v3/maps", $"/api/v3/maps/{map}", $"/api/v3/maps/{map}/copy", $"/api/v3/maps/public/{map}" })
+        {
+            using var response = await _http.GetAsync(new Uri(address, path), Cancel);
+            await AssertProblemAsync(response, HttpStatusCode.BadGateway, "/upstream-unavailable");
+        }
+        foreach (var path in new[]
+        {
+            "/api/v3/maps/carto_dw/table?name=cities", "/api/v3/maps/carto_dw/query?q=SELECT%201", "/api/v3/maps/public/table?name=x",
+            $"/api/v3/maps/carto_dw/table/{map}", "/api/v3/maps/carto_dw/table/t1/0/0/0", "/api/v3/maps/not-a-uuid",
+        })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address, path));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            using var response = await _http.SendAsync(request, Cancel);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
     public async Task JsonIsCompressedAsTheCallerAsksAndAnswersAlreadyCompressedAreLeftAlone()
     {
         var plain = await FetchAsync("identity");
