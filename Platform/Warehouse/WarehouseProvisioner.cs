@@ -14,6 +14,27 @@ public sealed class WarehouseProvisioner(WarehouseDatabase warehouse, ILogger<Wa
 
     public async Task ProvisionAsync(IEnumerable<string> organizationSlugs, CancellationToken cancellationToken)
     {
+        var slugs = organizationSlugs.ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ProvisionOnceAsync(slugs, cancellationToken);
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InternalError && attempt < 5)
+            {
+                // Roles belong to the whole cluster: another database's provisioner altering the same role at the same
+                // moment fails one of the two with "tuple concurrently updated" (and ends its session). Every step is
+                // idempotent, so the one that lost does it all again.
+                logger.LogInformation("Provisioning again after: {Reason}", ex.MessageText);
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), cancellationToken);
+            }
+        }
+    }
+
+    private async Task ProvisionOnceAsync(IReadOnlyList<string> organizationSlugs, CancellationToken cancellationToken)
+    {
         await using var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync("SELECT pg_advisory_lock($1)", cancellationToken, ProvisioningLockKey);
         try
@@ -31,26 +52,10 @@ public sealed class WarehouseProvisioner(WarehouseDatabase warehouse, ILogger<Wa
         }
         finally
         {
-            await connection.ExecuteAsync("SELECT pg_advisory_unlock($1)", CancellationToken.None, ProvisioningLockKey);
-        }
-    }
-
-    /// <summary>
-    /// Another database's provisioner may alter the same role at the same moment, and PostgreSQL then fails one of the two
-    /// with "tuple concurrently updated": both set the role alike, so the one that lost tries again.
-    /// </summary>
-    private static async Task AlterRoleAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
+            // A session that broke took its lock with it; unlocking it would only hide why it broke.
+            if (connection.State == System.Data.ConnectionState.Open)
             {
-                await connection.ExecuteAsync(sql, cancellationToken);
-                return;
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InternalError && attempt < 5)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt), cancellationToken);
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock($1)", CancellationToken.None, ProvisioningLockKey);
             }
         }
     }
@@ -70,10 +75,10 @@ public sealed class WarehouseProvisioner(WarehouseDatabase warehouse, ILogger<Wa
         }
         // Setting the password again repairs a role whose password changed (an organization may change its own).
         var verifier = OrganizationRoles.ScramVerifier(OrganizationRoles.Password(warehouse.AdministratorPassword, name));
-        await AlterRoleAsync(connection,
+        await connection.ExecuteAsync(
             $"ALTER ROLE {role} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{verifier}'",
             cancellationToken);
-        await AlterRoleAsync(connection, $"ALTER ROLE {role} SET search_path = {role}, public", cancellationToken);
+        await connection.ExecuteAsync($"ALTER ROLE {role} SET search_path = {role}, public", cancellationToken);
         await connection.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS {role} AUTHORIZATION {role}", cancellationToken);
         await connection.ExecuteAsync($"GRANT CONNECT, TEMPORARY ON DATABASE {SqlIdentifier.Quote(connection.Database)} TO {role}",
             cancellationToken);

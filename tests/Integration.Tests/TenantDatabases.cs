@@ -42,22 +42,21 @@ public sealed record TenantDatabases(string Metadata, string Warehouse, TestOrga
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>A new user of the organization with <paramref name="role"/>, and a token of that user's.</summary>
-    public async Task<string> AddUserAsync(TestOrganization organization, string email, string role)
+    /// <summary>A new user of the organization with <paramref name="role"/>, and a token of that user's, as a sign-in makes one.</summary>
+    public async Task<Person> AddUserAsync(TestOrganization organization, string email, string role)
     {
         var token = ApiTokens.Generate();
         await using var metadata = NpgsqlDataSource.Create(Metadata);
         await using var command = metadata.CreateCommand("""
             WITH member AS (INSERT INTO users (organization_id, email, role) VALUES ($1, $2, $3) RETURNING id)
             INSERT INTO api_tokens (organization_id, user_id, name, token_hash, scopes)
-            SELECT $1, id, 'test', $4, ARRAY[$3] FROM member
+            SELECT $1, id, 'test', $4, ARRAY[$3] FROM member RETURNING user_id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = organization.Id });
         command.Parameters.Add(new NpgsqlParameter { Value = email });
         command.Parameters.Add(new NpgsqlParameter { Value = role });
         command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
-        await command.ExecuteNonQueryAsync();
-        return token;
+        return new Person(email, (Guid)(await command.ExecuteScalarAsync())!, token);
     }
 
     public async Task<T?> WarehouseScalarAsync<T>(string sql)
@@ -85,4 +84,10 @@ public sealed record TenantDatabases(string Metadata, string Warehouse, TestOrga
         command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
         return new TestOrganization((Guid)(await command.ExecuteScalarAsync())!, slug, token);
     }
+}
+
+/// <summary>A user of the tests, and their token.</summary>
+public sealed record Person(string Email, Guid Id, string Token)
+{
+    public override string ToString() => Email;
 }

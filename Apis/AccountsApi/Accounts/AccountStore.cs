@@ -152,11 +152,22 @@ public sealed class AccountStore(MetadataDatabase metadata)
 
     /// <summary>
     /// Removes a member. Its sessions and tokens are deleted with it (ON DELETE CASCADE), so every API refuses them from its
-    /// next lookup. The organization's last admin cannot be removed.
+    /// next lookup. What it made passes to an admin — <paramref name="heirId"/> (the admin removing it), or the organization's
+    /// longest-standing other admin: its saved maps (with a public map's token, so the map stays published) and its
+    /// connections. The organization's last admin cannot be removed.
     /// </summary>
-    public async Task<MembershipChange> RemoveAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken) =>
+    public async Task<MembershipChange> RemoveAsync(Guid organizationId, Guid userId, Guid? heirId, CancellationToken cancellationToken) =>
         (await ChangeMembershipAsync(organizationId, userId, staysAdmin: false, cancellationToken, async connection =>
         {
+            var heir = heirId is { } caller && caller != userId
+                ? caller
+                : await connection.ReadSingleAsync(
+                    "SELECT id FROM users WHERE organization_id = $1 AND role = 'admin' AND id <> $2 ORDER BY created_at, id LIMIT 1",
+                    reader => reader.GetGuid(0), cancellationToken, organizationId, userId);
+            await connection.ExecuteAsync("UPDATE maps SET owner_id = $2 WHERE owner_id = $1", cancellationToken, userId, heir);
+            await connection.ExecuteAsync("UPDATE connections SET owner_id = $2 WHERE owner_id = $1", cancellationToken, userId, heir);
+            await connection.ExecuteAsync("UPDATE api_tokens SET user_id = $2 WHERE user_id = $1 AND map_id IS NOT NULL AND revoked_at IS NULL",
+                cancellationToken, userId, heir);
             await connection.ExecuteAsync("DELETE FROM users WHERE id = $1 AND organization_id = $2", cancellationToken, userId, organizationId);
             return null;
         })).Change;

@@ -57,7 +57,7 @@ public static class UsersApi
 
     public static async Task<IResult> RemoveUser([Description(UserId)] Guid id, ClaimsPrincipal user, AccountStore accounts,
         CancellationToken cancellationToken) =>
-        MembershipAnswer(await accounts.RemoveAsync(user.GetOrganizationId(), id, cancellationToken)) ?? TypedResults.NoContent();
+        MembershipAnswer(await accounts.RemoveAsync(user.GetOrganizationId(), id, user.GetUserId(), cancellationToken)) ?? TypedResults.NoContent();
 
     private static IResult? MembershipAnswer(MembershipChange change) => change switch
     {

@@ -1,9 +1,11 @@
 using System.ComponentModel;
 using System.Security.Claims;
+using CartoSelfHosted.Platform.Catalog;
 using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.ServiceDefaults.Problems;
 using CartoSelfHosted.WorkspaceApi.Connections;
+using CartoSelfHosted.WorkspaceApi.Maps;
 
 namespace CartoSelfHosted.WorkspaceApi.Apis;
 
@@ -49,14 +51,15 @@ public static class ConnectionsApi
             .WithProblem(StatusCodes.Status400BadRequest, "An invalid member, or the changed connection does not open.")
             .WithProblem(StatusCodes.Status403Forbidden, "The caller is a viewer, or neither the connection's owner nor an admin.")
             .WithProblem(StatusCodes.Status404NotFound, NoSuchConnection)
-            .WithProblem(StatusCodes.Status409Conflict, "The organization has another connection of the new name.");
+            .WithProblem(StatusCodes.Status409Conflict, "The organization has another connection of the new name, or saved maps use it by its old one.");
         api.MapDelete("/{id:guid}", DeleteConnection)
             .RequireAuthorization(PlatformPolicies.Edit)
             .WithSummary("Remove a connection")
             .WithDescription("Its name reaches nothing any more, on every API.")
             .Produces(StatusCodes.Status204NoContent)
             .WithProblem(StatusCodes.Status403Forbidden, "The caller is a viewer, or neither the connection's owner nor an admin.")
-            .WithProblem(StatusCodes.Status404NotFound, NoSuchConnection);
+            .WithProblem(StatusCodes.Status404NotFound, NoSuchConnection)
+            .WithProblem(StatusCodes.Status409Conflict, "Saved maps of the organization use the connection.");
         return app;
     }
 
@@ -99,7 +102,7 @@ public static class ConnectionsApi
             : NotFound();
 
     public static async Task<IResult> ChangeConnection([Description(ConnectionId)] Guid id, ConnectionBody? body, ClaimsPrincipal user, ConnectionStore connections,
-        DataConnections pools, CancellationToken cancellationToken)
+        DataConnections pools, MapStore maps, CatalogStore catalog, CancellationToken cancellationToken)
     {
         var scope = ConnectionScope.Of(user);
         if (await connections.FindAsync(scope, id, cancellationToken) is not var (existing, password))
@@ -115,6 +118,10 @@ public static class ConnectionsApi
         {
             return problem!;
         }
+        if (definition.Name != existing.Name && await UsedByMapsAsync(existing, maps, cancellationToken) is { } used)
+        {
+            return used;
+        }
         if ((definition.Settings != existing.Settings || definition.Password != password)
             && await ConnectionProbe.TestAsync(definition.Settings, definition.Password, cancellationToken) is { } failure)
         {
@@ -125,11 +132,15 @@ public static class ConnectionsApi
             return NameTaken(definition.Name);
         }
         await pools.ForgetAsync(id);
+        if (updated.Name != existing.Name)
+        {
+            await catalog.ForgetConnectionAsync(scope.OrganizationId, existing.Name, cancellationToken);
+        }
         return TypedResults.Ok(ConnectionView.Of(updated));
     }
 
     public static async Task<IResult> DeleteConnection([Description(ConnectionId)] Guid id, ClaimsPrincipal user, ConnectionStore connections, DataConnections pools,
-        CancellationToken cancellationToken)
+        MapStore maps, CatalogStore catalog, CancellationToken cancellationToken)
     {
         var scope = ConnectionScope.Of(user);
         if (await connections.FindAsync(scope, id, cancellationToken) is not var (existing, _))
@@ -140,8 +151,13 @@ public static class ConnectionsApi
         {
             return refused;
         }
+        if (await UsedByMapsAsync(existing, maps, cancellationToken) is { } used)
+        {
+            return used;
+        }
         await connections.DeleteAsync(scope, id, cancellationToken);
         await pools.ForgetAsync(id);
+        await catalog.ForgetConnectionAsync(scope.OrganizationId, existing.Name, cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -152,6 +168,13 @@ public static class ConnectionsApi
         || connection.OwnerId is null && user.HasClaim(ApiTokenClaims.Scope, PlatformRoles.Admin)
             ? null
             : ProblemResults.Forbidden("Only the connection's owner, or an admin for a shared connection, changes or removes it.");
+
+    /// <summary>Saved maps name their datasets' connection: one they use is neither removed nor renamed under them (CARTO's 409).</summary>
+    private static async Task<IResult?> UsedByMapsAsync(StoredConnection connection, MapStore maps, CancellationToken cancellationToken) =>
+        await maps.CountUsingConnectionAsync(connection.OrganizationId, connection.Name, cancellationToken) is var count and > 0
+            ? ProblemResults.Conflict("Connection in use",
+                $"{count} saved map(s) of the organization use the connection '{connection.Name}': change or remove them first.")
+            : null;
 
     private static IResult CouldNotConnect(string failure) => ProblemResults.BadRequest("Could not connect", "could not connect: " + failure);
 

@@ -37,6 +37,15 @@ public sealed class MapStore(MetadataDatabase metadata, PublicMapTokens publicTo
 
     private const string Editable = "(m.organization_id = $2 AND (m.owner_id = $3 OR $4))";
 
+    /// <summary>How many of the organization's saved maps have a dataset on connection <paramref name="connection"/>, whoever may see them.</summary>
+    public async Task<long> CountUsingConnectionAsync(Guid organizationId, string connection, CancellationToken cancellationToken)
+    {
+        await using var command = metadata.DataSource.CreateCommand("SELECT count(*) FROM maps WHERE organization_id = $1 AND datasets @> $2::jsonb");
+        command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
+        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(new[] { new { connectionName = connection } }) });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>The map if <paramref name="reader"/> (null: anyone) may read it; null otherwise, whether or not it exists.</summary>
     public async Task<MapView?> FindAsync(Guid id, MapReader? reader, CancellationToken cancellationToken)
     {

@@ -307,6 +307,44 @@ public sealed class SignInTests
     }
 
     [Fact]
+    public async Task ARemovedUsersMapsConnectionsAndPublicMapTokensPassToTheAdminWhoRemovedThem()
+    {
+        await using var installation = await AccountsInstallation.StartAsync("acc_heir");
+        var admin = await installation.SignUpAdminAsync();
+        var adminId = (await installation.MeAsync(admin.AccessToken)).GetProperty("user").GetProperty("id").GetGuid();
+        var leaver = await installation.AddUserAsync(admin.AccessToken, "leaver@example.com", PlatformRoles.Editor, "the leaver's password");
+        var leaverId = (await installation.MeAsync(leaver.AccessToken)).GetProperty("user").GetProperty("id").GetGuid();
+        // What the leaver made: a public map with its token, a private connection (rows as workspace-api writes them).
+        await using (var metadata = NpgsqlDataSource.Create(installation.Api.Metadata))
+        await using (var made = metadata.CreateCommand($$"""
+            WITH map AS (
+                INSERT INTO maps (organization_id, owner_id, title, privacy, datasets, kepler_map_config, public_token)
+                SELECT organization_id, id, 'the leaver''s map', 'public', '[]', '{}', 'ciphertext' FROM users WHERE id = '{{leaverId}}'
+                RETURNING id, organization_id, owner_id)
+            INSERT INTO api_tokens (organization_id, user_id, name, token_hash, map_id)
+            SELECT organization_id, owner_id, 'map', 'hash-of-the-map-token', id FROM map;
+            INSERT INTO connections (id, organization_id, owner_id, name, provider, host, port, database_name, username, protected_password,
+                                     ssl_mode, default_schema, privacy)
+            SELECT gen_random_uuid(), organization_id, id, 'leavers_pg', 'postgres', 'h', 5432, 'd', 'u', 'ciphertext', 'prefer', 'public', 'private'
+            FROM users WHERE id = '{{leaverId}}';
+            """))
+        {
+            await made.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        using (var remove = await installation.SendAsync(admin.AccessToken, HttpMethod.Delete, $"/api/v3/accounts/users/{leaverId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, remove.StatusCode);
+        }
+
+        await using var after = NpgsqlDataSource.Create(installation.Api.Metadata);
+        Assert.Equal(adminId, await MetadataMigrationTests.ScalarAsync<Guid>(after, "SELECT owner_id FROM maps WHERE title = 'the leaver''s map'"));
+        Assert.Equal(adminId, await MetadataMigrationTests.ScalarAsync<Guid>(after, "SELECT owner_id FROM connections WHERE name = 'leavers_pg'"));
+        // The public map's token stays (now the admin's): the map stays published.
+        Assert.Equal(adminId, await MetadataMigrationTests.ScalarAsync<Guid>(after, "SELECT user_id FROM api_tokens WHERE token_hash = 'hash-of-the-map-token'"));
+    }
+
+    [Fact]
     public async Task WhenAnAdminOpensSignUpEachSignUpMakesAnOrganizationOfItsOwn()
     {
         await using var installation = await AccountsInstallation.StartAsync("acc_open");

@@ -225,6 +225,27 @@ public sealed class ConnectionsApiTests(ConnectionsEnvironment environment) : IC
         Assert.True(await environment.Databases.MetadataScalarAsync<long>("SELECT count(*) FROM data_protection_keys") >= 1);
     }
 
+    [Fact]
+    public async Task AConnectionSavedMapsUseIsNeitherRemovedNorRenamedUnderThem()
+    {
+        var name = await CreateAsync(environment.AdminA);
+        using var workspace = environment.Workspace.CreateClient(environment.AdminA);
+        var id = await IdAsync(workspace, name);
+        using var map = new StringContent(SavedMapsTests.Body(dataset: $$"""{"id": "d", "type": "table", "source": "gis.parks", "connectionName": "{{name}}"}"""),
+            System.Text.Encoding.UTF8, "application/json");
+        using var saved = await workspace.PostAsync("/api/v3/maps", map, Cancellation);
+        Assert.True(saved.StatusCode == HttpStatusCode.Created, await saved.Content.ReadAsStringAsync(Cancellation));
+        var mapId = (await saved.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("id").GetGuid();
+
+        await MapsApiTests.AssertProblemAsync(await workspace.DeleteAsync($"/api/v3/connections/{id}", Cancellation), 409, "1 saved map(s)");
+        await MapsApiTests.AssertProblemAsync(await workspace.PatchAsJsonAsync($"/api/v3/connections/{id}", new { name = name + "_new" }, Cancellation),
+            409, "saved map");
+        // Other changes are fine, and once the map is gone so is the connection.
+        Assert.Equal(HttpStatusCode.OK, (await workspace.PatchAsJsonAsync($"/api/v3/connections/{id}", new { privacy = "shared" }, Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await workspace.DeleteAsync($"/api/v3/maps/{mapId}", Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await workspace.DeleteAsync($"/api/v3/connections/{id}", Cancellation)).StatusCode);
+    }
+
     /// <summary>A new connection to the external database, made with <paramref name="token"/>; its name.</summary>
     private async Task<string> CreateAsync(string token)
     {

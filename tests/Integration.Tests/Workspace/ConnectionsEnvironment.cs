@@ -31,22 +31,30 @@ public sealed class ConnectionsEnvironment : IAsyncLifetime
 
     public ApiFactory<TableChangedHandler> Subscriber { get; private set; } = null!;
 
-    public string AdminA { get; private set; } = null!;
+    public Person AdminAUser { get; private set; } = null!;
 
-    public string EditorA { get; private set; } = null!;
+    public string AdminA => AdminAUser.Token;
 
-    public string ViewerA { get; private set; } = null!;
+    public Person EditorAUser { get; private set; } = null!;
 
-    public string AdminB { get; private set; } = null!;
+    public string EditorA => EditorAUser.Token;
+
+    public Person ViewerAUser { get; private set; } = null!;
+
+    public string ViewerA => ViewerAUser.Token;
+
+    public Person AdminBUser { get; private set; } = null!;
+
+    public string AdminB => AdminBUser.Token;
 
     public async ValueTask InitializeAsync()
     {
         Databases = await TenantDatabases.CreateAsync("conn");
         External = await ExternalDatabase.CreateAsync();
-        AdminA = await Databases.AddUserAsync(Databases.A, "admin@a.example.com", "admin");
-        EditorA = await Databases.AddUserAsync(Databases.A, "editor@a.example.com", "editor");
-        ViewerA = await Databases.AddUserAsync(Databases.A, "viewer@a.example.com", "viewer");
-        AdminB = await Databases.AddUserAsync(Databases.B, "admin@b.example.com", "admin");
+        AdminAUser = await Databases.AddUserAsync(Databases.A, "admin@a.example.com", "admin");
+        EditorAUser = await Databases.AddUserAsync(Databases.A, "editor@a.example.com", "editor");
+        ViewerAUser = await Databases.AddUserAsync(Databases.A, "viewer@a.example.com", "viewer");
+        AdminBUser = await Databases.AddUserAsync(Databases.B, "admin@b.example.com", "admin");
         var settings = new Dictionary<string, string>
         {
             ["ConnectionStrings:metadata"] = Databases.Metadata,

@@ -14,11 +14,7 @@ namespace CartoSelfHosted.Integration.Tests.Workspace;
 /// </summary>
 public sealed class SavedMapsEnvironment : IAsyncLifetime
 {
-    /// <summary>
-    /// The test classes that share one environment, and so one workspace-api: two starting at once on two warehouses of one
-    /// PostgreSQL would both alter the cluster-wide role <c>org_default</c> (WarehouseProvisioner), which PostgreSQL refuses
-    /// as "tuple concurrently updated".
-    /// </summary>
+    /// <summary>The test classes that share one environment (and so one workspace-api and maps-api, which take a while to start).</summary>
     public const string Collection = "saved maps";
 
     public const string BigCitiesQuery = "SELECT * FROM cities WHERE population > 1000000";
@@ -49,11 +45,11 @@ public sealed class SavedMapsEnvironment : IAsyncLifetime
             CREATE TABLE roads (name text, geom geometry(LineString, 4326));
             INSERT INTO roads VALUES ('A1', 'SRID=4326;LINESTRING(-9 38, -8 41)');
             """);
-        Owner = await PersonAsync(Databases.A.Id, "owner@a.example.com", PlatformRoles.Editor);
-        Colleague = await PersonAsync(Databases.A.Id, "colleague@a.example.com", PlatformRoles.Editor);
-        Viewer = await PersonAsync(Databases.A.Id, "viewer@a.example.com", PlatformRoles.Viewer);
-        Admin = await PersonAsync(Databases.A.Id, "admin@a.example.com", PlatformRoles.Admin);
-        Stranger = await PersonAsync(Databases.B.Id, "stranger@b.example.com", PlatformRoles.Editor);
+        Owner = await Databases.AddUserAsync(Databases.A, "owner@a.example.com", PlatformRoles.Editor);
+        Colleague = await Databases.AddUserAsync(Databases.A, "colleague@a.example.com", PlatformRoles.Editor);
+        Viewer = await Databases.AddUserAsync(Databases.A, "viewer@a.example.com", PlatformRoles.Viewer);
+        Admin = await Databases.AddUserAsync(Databases.A, "admin@a.example.com", PlatformRoles.Admin);
+        Stranger = await Databases.AddUserAsync(Databases.B, "stranger@b.example.com", PlatformRoles.Editor);
 
         var settings = new Dictionary<string, string>
         {
@@ -87,28 +83,6 @@ public sealed class SavedMapsEnvironment : IAsyncLifetime
     }
 
     public Task<T?> MetadataScalarAsync<T>(string sql) => Databases.MetadataScalarAsync<T>(sql);
-
-    /// <summary>A user of the organization with the role, and a token of theirs, as a sign-in makes one.</summary>
-    private async Task<Person> PersonAsync(Guid organizationId, string email, string role)
-    {
-        var token = ApiTokens.Generate();
-        await using var metadata = NpgsqlDataSource.Create(Databases.Metadata);
-        await using var command = metadata.CreateCommand("""
-            WITH member AS (INSERT INTO users (organization_id, email, role) VALUES ($1, $2, $3) RETURNING id)
-            INSERT INTO api_tokens (organization_id, user_id, name, token_hash) SELECT $1, id, 'sign-in', $4 FROM member RETURNING user_id
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
-        command.Parameters.Add(new NpgsqlParameter { Value = email });
-        command.Parameters.Add(new NpgsqlParameter { Value = role });
-        command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
-        return new Person(email, (Guid)(await command.ExecuteScalarAsync())!, token);
-    }
-}
-
-/// <summary>A user of the tests, and their token.</summary>
-public sealed record Person(string Email, Guid Id, string Token)
-{
-    public override string ToString() => Email;
 }
 
 [CollectionDefinition(SavedMapsEnvironment.Collection)]

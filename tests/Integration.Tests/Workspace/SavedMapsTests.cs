@@ -232,7 +232,8 @@ public sealed class SavedMapsTests(SavedMapsEnvironment environment)
     private async Task<long> CountMapsAsync(Person person) =>
         (await environment.MetadataScalarAsync<long>($"SELECT count(*) FROM maps WHERE owner_id = '{person.Id}'"));
 
-    private static string Body(string? kepler = null, string? layer = null, string? interaction = null, string? dataset = null)
+    /// <summary>A map's body, valid unless a part given says otherwise: one table dataset (<c>d</c>) and one layer over it.</summary>
+    internal static string Body(string? kepler = null, string? layer = null, string? interaction = null, string? dataset = null)
     {
         dataset ??= """{"id": "d", "type": "table", "source": "cities", "connectionName": "carto_dw"}""";
         layer ??= """{"id": "l", "type": "mvt", "config": {"dataId": "d", "visConfig": {}}, "visualChannels": {}}""";
