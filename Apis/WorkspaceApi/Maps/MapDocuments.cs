@@ -47,8 +47,13 @@ public sealed record MapDataset(string Id, string Type, string Source, string Co
 public sealed record MapView(
     Guid Id, string Title, string? Description, string Privacy, Guid OwnerId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     JsonElement Datasets, JsonElement KeplerMapConfig,
+    [property: Description("Datasets whose table was dropped since the map was saved, each with why; empty while every one is there.")]
+    IReadOnlyList<BrokenDataset> BrokenDatasets,
     [property: Description("A public map's API access token, granted exactly its datasets' sources; absent for any other map.")]
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null);
+
+/// <summary>A dataset of a saved map that no longer reads: its id in the map, why, and since when.</summary>
+public sealed record BrokenDataset(string Id, string Reason, DateTimeOffset Since);
 
 /// <summary>A map in a listing: what it is, not what it holds.</summary>
 public sealed record MapSummary(Guid Id, string Title, string? Description, string Privacy, Guid OwnerId, DateTimeOffset CreatedAt,

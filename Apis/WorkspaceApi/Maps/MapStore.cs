@@ -28,8 +28,11 @@ public sealed record MapReader(Guid OrganizationId, Guid UserId, bool IsAdmin)
 /// </summary>
 public sealed class MapStore(MetadataDatabase metadata, PublicMapTokens publicTokens)
 {
-    private const string Columns =
-        "m.id, m.title, m.description, m.privacy, m.owner_id, m.created_at, m.updated_at, m.datasets::text, m.kepler_map_config::text, m.public_token";
+    private const string Columns = """
+        m.id, m.title, m.description, m.privacy, m.owner_id, m.created_at, m.updated_at, m.datasets::text, m.kepler_map_config::text, m.public_token,
+        (SELECT coalesce(json_agg(json_build_object('id', b.dataset_id, 'reason', b.reason, 'since', b.since) ORDER BY b.dataset_id), '[]')::text
+         FROM map_broken_datasets b WHERE b.map_id = m.id)
+        """;
 
     // $1 the map; $2, $3, $4 the reader's organization, user and whether it is an admin (null for nobody: public maps only).
     private const string Visible =
@@ -208,7 +211,7 @@ public sealed class MapStore(MetadataDatabase metadata, PublicMapTokens publicTo
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)reader?.UserId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter { Value = reader?.IsAdmin ?? false, NpgsqlDbType = NpgsqlDbType.Boolean });
         await using var read = await command.ExecuteReaderAsync(cancellationToken);
-        return await read.ReadAsync(cancellationToken) ? ReadRow(read) with { OrganizationId = read.GetGuid(10), Editable = read.GetBoolean(11) } : null;
+        return await read.ReadAsync(cancellationToken) ? ReadRow(read) with { OrganizationId = read.GetGuid(11), Editable = read.GetBoolean(12) } : null;
     }
 
     /// <summary>The map, locked, when the reader may change it; else the problem: 404 if it may not even read it, 403 if it only reads it.</summary>
@@ -252,13 +255,14 @@ public sealed class MapStore(MetadataDatabase metadata, PublicMapTokens publicTo
 
     private static MapRow ReadRow(NpgsqlDataReader read) => new(read.GetGuid(0), read.GetString(1), read.IsDBNull(2) ? null : read.GetString(2),
         read.GetString(3), read.GetGuid(4), read.GetFieldValue<DateTimeOffset>(5), read.GetFieldValue<DateTimeOffset>(6),
-        JsonElement.Parse(read.GetString(7)), JsonElement.Parse(read.GetString(8)), read.IsDBNull(9) ? null : read.GetString(9));
+        JsonElement.Parse(read.GetString(7)), JsonElement.Parse(read.GetString(8)), read.IsDBNull(9) ? null : read.GetString(9),
+        JsonSerializer.Deserialize<List<BrokenDataset>>(read.GetString(10), JsonSerializerOptions.Web)!);
 
     private MapView View(MapRow row) => new(row.Id, row.Title, row.Description, row.Privacy, row.OwnerId, row.CreatedAt, row.UpdatedAt,
-        row.Datasets, row.KeplerMapConfig, row.ProtectedToken is { } protectedToken ? publicTokens.Reveal(protectedToken) : null);
+        row.Datasets, row.KeplerMapConfig, row.BrokenDatasets, row.ProtectedToken is { } protectedToken ? publicTokens.Reveal(protectedToken) : null);
 
     private sealed record MapRow(Guid Id, string Title, string? Description, string Privacy, Guid OwnerId, DateTimeOffset CreatedAt,
-        DateTimeOffset UpdatedAt, JsonElement Datasets, JsonElement KeplerMapConfig, string? ProtectedToken)
+        DateTimeOffset UpdatedAt, JsonElement Datasets, JsonElement KeplerMapConfig, string? ProtectedToken, IReadOnlyList<BrokenDataset> BrokenDatasets)
     {
         public Guid OrganizationId { get; init; }
 

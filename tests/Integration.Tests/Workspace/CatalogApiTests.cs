@@ -127,6 +127,47 @@ public sealed class CatalogApiTests(ConnectionsEnvironment environment) : IClass
         Assert.Contains(table, await NamesAsync(editor, listing));
     }
 
+    [Fact]
+    public async Task ADroppedTablesSavedMapsAreMarkedBrokenAndMendedWhenItIsMadeAgain()
+    {
+        var organization = environment.Databases.A;
+        var table = "mapped_" + Guid.NewGuid().ToString("N")[..8];
+        await environment.Databases.AsOrganizationAsync(organization, $"CREATE TABLE {table} (name text, geom geometry(Point, 4326))");
+        using var workspace = environment.Workspace.CreateClient(environment.AdminA);
+        // One map names the table unqualified (in the organization's schema), one with its schema and in upper case, as people write.
+        var unqualified = await SaveMapAsync(workspace, table);
+        var qualified = await SaveMapAsync(workspace, $"{organization.Schema}.{table.ToUpperInvariant()}");
+        var elsewhere = await SaveMapAsync(workspace, "some_other_table");
+
+        await environment.Databases.AsOrganizationAsync(organization, $"DROP TABLE {table}");
+        await environment.PublishDataChangedAsync(organization, table, "dropped");
+        foreach (var map in new[] { unqualified, qualified })
+        {
+            await Eventually.WaitUntilAsync(async () => (await BrokenAsync(workspace, map)).Count == 1, Patience, $"map {map} marked broken", Cancellation);
+            var broken = Assert.Single(await BrokenAsync(workspace, map));
+            Assert.Equal("d", broken.GetProperty("id").GetString());
+            Assert.Contains($"{table} of the connection 'carto_dw' was dropped", broken.GetProperty("reason").GetString());
+        }
+        Assert.Empty(await BrokenAsync(workspace, elsewhere));
+
+        await environment.Databases.AsOrganizationAsync(organization, $"CREATE TABLE {table} (name text, geom geometry(Point, 4326))");
+        await environment.PublishDataChangedAsync(organization, table, "created");
+        await Eventually.WaitUntilAsync(async () => (await BrokenAsync(workspace, qualified)).Count == 0, Patience, "the map mended", Cancellation);
+        Assert.Empty(await BrokenAsync(workspace, unqualified));
+    }
+
+    private static async Task<Guid> SaveMapAsync(HttpClient workspace, string source)
+    {
+        using var body = new StringContent(SavedMapsTests.Body(dataset: $$"""{"id": "d", "type": "table", "source": "{{source}}", "connectionName": "carto_dw"}"""),
+            System.Text.Encoding.UTF8, "application/json");
+        using var saved = await workspace.PostAsync("/api/v3/maps", body, Cancellation);
+        Assert.True(saved.StatusCode == HttpStatusCode.Created, await saved.Content.ReadAsStringAsync(Cancellation));
+        return (await saved.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("id").GetGuid();
+    }
+
+    private static async Task<List<JsonElement>> BrokenAsync(HttpClient workspace, Guid map) =>
+        (await workspace.GetFromJsonAsync<JsonElement>($"/api/v3/maps/{map}", Cancellation)).GetProperty("brokenDatasets").EnumerateArray().ToList();
+
     private async Task<string> CreateConnectionAsync(string privacy)
     {
         var name = "cat_" + Guid.NewGuid().ToString("N")[..8];
