@@ -83,6 +83,50 @@ public sealed class SqlApiTests(RunningPlatform running) : IClassFixture<Running
         Assert.Equal(1000, (await count.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("rows")[0].GetProperty("n").GetInt64());
     }
 
+    [Fact]
+    public async Task TablesASqlJobAndAnImportMakeAreInTheCatalogWithinASecondOfTheirEnd()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        const string Listing = "/api/v3/connections/carto_dw/resources/org_default?page_size=1000";
+        // The first listing reads the warehouse whole; the HTTP cache keeps it until workspace-subscriber purges it.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, Listing)).StatusCode);
+        Assert.Equal("HIT", CacheOf(await SendAsync(HttpMethod.Get, Listing)));
+        // A first job warms the path up (Debug builds, each service's first event), to its end; the next ones are the ones timed.
+        var warm = "warm_" + Guid.NewGuid().ToString("N")[..8];
+        await RunJobAsync($"CREATE TABLE {warm} AS SELECT 1 AS n");
+        await TimeUntilListedAsync(Listing, warm);
+
+        var jobTable = "by_job_" + Guid.NewGuid().ToString("N")[..8];
+        await RunJobAsync($"CREATE TABLE {jobTable} AS SELECT g AS n, ST_SetSRID(ST_Point(g, g), 4326) AS geom FROM generate_series(1, 5) g");
+        var afterJob = await TimeUntilListedAsync(Listing, jobTable);
+
+        var file = Path.Combine(Directory.CreateTempSubdirectory("carto-catalog-").FullName, "places.csv");
+        await File.WriteAllTextAsync(file, "name,latitude,longitude\nLisbon,38.72,-9.14\nQuito,-0.18,-78.47\n", TestContext.Current.CancellationToken);
+        var importTable = "by_import_" + Guid.NewGuid().ToString("N")[..8];
+        var import = await Platform.ImportAsync(file, "places.csv", importTable, Patience, TestContext.Current.CancellationToken);
+        Assert.Equal("success", PlatformImports.JobStatus(import));
+        var afterImport = await TimeUntilListedAsync(Listing, importTable);
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"in the catalog {afterJob.TotalMilliseconds:0} ms after the job, {afterImport.TotalMilliseconds:0} ms after the import");
+        Assert.True(afterJob < TimeSpan.FromSeconds(1), $"the job's table was listed {afterJob.TotalMilliseconds:0} ms after the job ended");
+        Assert.True(afterImport < TimeSpan.FromSeconds(1), $"the import's table was listed {afterImport.TotalMilliseconds:0} ms after the import ended");
+        var table = await SendAsync(HttpMethod.Get, $"/api/v3/connections/carto_dw/resources/org_default/{jobTable}");
+        var described = await table.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal((5, "geom"), (described.GetProperty("rowCount").GetInt64(), described.GetProperty("geometryColumn").GetString()));
+    }
+
+    /// <summary>How long after now the catalog's listing (through the router and the HTTP cache) names <paramref name="table"/>.</summary>
+    private async Task<TimeSpan> TimeUntilListedAsync(string listing, string table)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            var answer = await (await SendAsync(HttpMethod.Get, listing)).Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+            return answer.GetProperty("items").EnumerateArray().Any(item => item.GetProperty("name").GetString() == table);
+        }, Patience, $"{table} in the catalog", TestContext.Current.CancellationToken);
+        return started.Elapsed;
+    }
+
     private async Task RunJobAsync(string query)
     {
         var created = await SendAsync(HttpMethod.Post, "/api/v3/sql/carto_dw/job", new { query });
