@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Jobs;
 using CartoSelfHosted.Platform.Messaging.Topology;
 using CartoSelfHosted.Platform.Security;
@@ -30,7 +31,7 @@ public static class SqlJobsApi
             .WithDescription("Records SQL that may write and run long (one or more statements), which sql-worker then runs as the " +
                 "organization, in one transaction. The answer is the job, `pending`; follow it at its `Location`.")
             .Produces<SqlJobView>(StatusCodes.Status201Created)
-            .WithProblem(StatusCodes.Status400BadRequest, $"No `query`, or one longer than {SqlJobs.MaxQueryLength} characters.")
+            .WithProblem(StatusCodes.Status400BadRequest, $"No `query`, one longer than {SqlJobs.MaxQueryLength} characters, or a connection other than `carto_dw` (jobs run there only, for now).")
             .WithProblem(StatusCodes.Status403Forbidden, ViewerProblem)
             .WithProblem(StatusCodes.Status404NotFound, "An unknown connection.");
         api.MapGet("/{connection}/job/{id:guid}", GetJob)
@@ -56,11 +57,15 @@ public static class SqlJobsApi
     }
 
     public static async Task<IResult> CreateJob([Description(ParameterDescriptions.Connection)] string connection, SqlJobBody body, ClaimsPrincipal user, JobStore store,
-        HttpResponse response, CancellationToken cancellationToken)
+        DataConnections connections, HttpResponse response, CancellationToken cancellationToken)
     {
         if (connection != WarehouseDatabase.BuiltInConnectionName)
         {
-            return SqlProblems.UnknownConnection(connection);
+            return await connections.FindAsync(ConnectionScope.Of(user), connection, cancellationToken) is null
+                ? SqlProblems.UnknownConnection(connection)
+                : ProblemResults.BadRequest("Jobs run on carto_dw",
+                    $"Batch SQL jobs run on the built-in warehouse, '{WarehouseDatabase.BuiltInConnectionName}', only for now; the connection " +
+                    $"'{connection}' takes queries (/api/v3/sql/{connection}/query).");
         }
         if (string.IsNullOrWhiteSpace(body.Query))
         {

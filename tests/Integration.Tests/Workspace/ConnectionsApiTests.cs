@@ -57,9 +57,11 @@ public sealed class ConnectionsApiTests(ConnectionsEnvironment environment) : IC
         await MapsApiTests.AssertProblemAsync(await maps.GetAsync($"/api/v3/maps/{name}/table?name=gis.payroll", Cancellation), 404, "gis.payroll");
         await MapsApiTests.AssertProblemAsync(await maps.GetAsync(
             $"/api/v3/sql/{name}/query?q=" + Uri.EscapeDataString("SELECT * FROM gis.payroll"), Cancellation), 403, "permission denied");
-        // Read-only, as on the built-in warehouse.
+        // Read-only, as on the built-in warehouse; batch jobs (which write) run on the built-in warehouse only, for now.
         await MapsApiTests.AssertProblemAsync(await maps.GetAsync(
             $"/api/v3/sql/{name}/query?q=" + Uri.EscapeDataString("DELETE FROM gis.parks"), Cancellation), 403, "read-only");
+        await MapsApiTests.AssertProblemAsync(await maps.PostAsJsonAsync($"/api/v3/sql/{name}/job", new { query = "DELETE FROM gis.parks" }, Cancellation),
+            400, "only for now");
     }
 
     [Fact]
