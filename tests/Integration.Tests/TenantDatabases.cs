@@ -32,6 +32,19 @@ public sealed record TenantDatabases(string Metadata, string Warehouse, TestOrga
         return new TenantDatabases(metadataDatabase, warehouseDatabase, a, b);
     }
 
+    /// <summary>
+    /// What AppHost gives an API or worker, pointed at these databases and the test servers, with a Pub/Sub project of its
+    /// own: the services of one test class share it, so their messages reach each other and no other class's.
+    /// </summary>
+    public Dictionary<string, string> PlatformSettings() => new()
+    {
+        ["ConnectionStrings:metadata"] = Metadata,
+        ["ConnectionStrings:warehouse"] = Warehouse,
+        ["ConnectionStrings:redis"] = TestServers.Redis,
+        ["PUBSUB_EMULATOR_HOST"] = TestServers.PubSubEmulatorHost,
+        ["PubSub:ProjectId"] = $"test-{Guid.NewGuid():N}"[..24],
+    };
+
     /// <summary>Runs SQL in the warehouse as the organization's role, as the administrator sets it up.</summary>
     public async Task AsOrganizationAsync(TestOrganization organization, string sql)
     {

@@ -45,15 +45,9 @@ public sealed class TwoOrganizations : IAsyncLifetime
             """);
         await Databases.AsOrganizationAsync(B, "CREATE TABLE secrets (secret text, geom geometry(Point, 4326)); INSERT INTO secrets VALUES ('b-only', 'SRID=4326;POINT(0 0)');");
 
-        Settings = new Dictionary<string, string>
-        {
-            ["ConnectionStrings:metadata"] = Databases.Metadata,
-            ["ConnectionStrings:warehouse"] = Databases.Warehouse,
-            ["ConnectionStrings:object-storage"] = _storage,
-            ["ConnectionStrings:redis"] = TestServers.Redis,
-            ["PUBSUB_EMULATOR_HOST"] = TestServers.PubSubEmulatorHost,
-            ["PubSub:ProjectId"] = $"test-{Guid.NewGuid():N}"[..24],
-        };
+        var settings = Databases.PlatformSettings();
+        settings["ConnectionStrings:object-storage"] = _storage;
+        Settings = settings;
         Accounts = await ApiFactory<CurrentAccount>.StartAsync("tokens_accounts", Settings);
         Maps = await ApiFactory<SqlJobView>.StartAsync("tokens_maps", Settings);
         Imports = await ApiFactory<ImportJobView>.StartAsync("tokens_imports", Settings);

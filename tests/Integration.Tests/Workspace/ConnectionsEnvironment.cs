@@ -55,14 +55,7 @@ public sealed class ConnectionsEnvironment : IAsyncLifetime
         EditorAUser = await Databases.AddUserAsync(Databases.A, "editor@a.example.com", "editor");
         ViewerAUser = await Databases.AddUserAsync(Databases.A, "viewer@a.example.com", "viewer");
         AdminBUser = await Databases.AddUserAsync(Databases.B, "admin@b.example.com", "admin");
-        var settings = new Dictionary<string, string>
-        {
-            ["ConnectionStrings:metadata"] = Databases.Metadata,
-            ["ConnectionStrings:warehouse"] = Databases.Warehouse,
-            ["ConnectionStrings:redis"] = TestServers.Redis,
-            ["PUBSUB_EMULATOR_HOST"] = TestServers.PubSubEmulatorHost,
-            ["PubSub:ProjectId"] = $"test-{Guid.NewGuid():N}"[..24],
-        };
+        var settings = Databases.PlatformSettings();
         Workspace = await ApiFactory<ConnectionList>.StartAsync("conn_workspace", settings, Telemetry);
         Maps = await ApiFactory<SqlJobView>.StartAsync("conn_maps", settings, Telemetry);
         Subscriber = await ApiFactory<TableChangedHandler>.StartAsync("conn_subscriber", settings, Telemetry);

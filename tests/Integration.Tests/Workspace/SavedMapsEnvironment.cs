@@ -51,14 +51,7 @@ public sealed class SavedMapsEnvironment : IAsyncLifetime
         Admin = await Databases.AddUserAsync(Databases.A, "admin@a.example.com", PlatformRoles.Admin);
         Stranger = await Databases.AddUserAsync(Databases.B, "stranger@b.example.com", PlatformRoles.Editor);
 
-        var settings = new Dictionary<string, string>
-        {
-            ["ConnectionStrings:metadata"] = Databases.Metadata,
-            ["ConnectionStrings:warehouse"] = Databases.Warehouse,
-            ["ConnectionStrings:redis"] = TestServers.Redis,
-            ["PUBSUB_EMULATOR_HOST"] = TestServers.PubSubEmulatorHost,
-            ["PubSub:ProjectId"] = $"test-{Guid.NewGuid():N}"[..24],
-        };
+        var settings = Databases.PlatformSettings();
         Workspace = await ApiFactory<ConnectionList>.StartAsync("saved_maps_workspace", settings);
         Maps = await ApiFactory<SqlJobView>.StartAsync("saved_maps_maps", settings);
     }
