@@ -3,7 +3,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 builder.AddApiDocument("workspace-api",
-    "What the workspace shows (connections, saved maps), the platform's health, and the messaging backbone seen from outside.");
+    "What the workspace shows (connections, their datasets, saved maps, search), the platform's health, and the messaging backbone seen from outside.");
 
 var app = builder.Build();
 
@@ -14,6 +14,7 @@ app.MapPlatformHealthApi();
 app.MapConnectionsApi();
 app.MapCatalogApi();
 app.MapSavedMapsApi();
+app.MapSearchApi();
 app.MapMessagingApi();
 
 app.Run();

@@ -17,8 +17,11 @@ public sealed class ConnectionStore(MetadataDatabase metadata, IDataProtectionPr
     private const string Columns =
         "id, organization_id, owner_id, name, provider, host, port, database_name, username, ssl_mode, default_schema, privacy, created_at, updated_at, protected_password";
 
-    /// <summary>$1 the organization, $2 the user: the organization's shared connections and the user's own.</summary>
-    private const string Usable = "organization_id = $1 AND (privacy = 'shared' OR owner_id IS NOT DISTINCT FROM $2)";
+    /// <summary>
+    /// $1 the organization, $2 the user: the organization's shared connections and the user's own. Columns unqualified, of
+    /// <c>connections</c>: workspace-api's search filters with it too, so that it finds exactly what may be used.
+    /// </summary>
+    public const string Usable = "organization_id = $1 AND (privacy = 'shared' OR owner_id IS NOT DISTINCT FROM $2)";
 
     private readonly IDataProtector _passwords = protection.CreateProtector("CartoSelfHosted.Platform.Connections.Password");
 

@@ -162,7 +162,7 @@ public static class CatalogApi
         ProblemResults.NotFound("Unknown connection", $"There is no connection named '{connection}' the caller may use.");
 }
 
-/// <summary>A page of a catalog listing, in the shape CARTO's CLI prints (<c>connections browse</c>).</summary>
+/// <summary>A page of a catalog listing, in the shape CARTO's CLI prints (<c>connections browse</c>); search answers its hits so too.</summary>
 public sealed record CatalogListing<T>(
     IReadOnlyList<T> Items,
     int Page,

@@ -1,5 +1,6 @@
 using CartoSelfHosted.WorkspaceApi.Health;
 using CartoSelfHosted.WorkspaceApi.Maps;
+using CartoSelfHosted.WorkspaceApi.Search;
 
 namespace CartoSelfHosted.WorkspaceApi.Extensions;
 
@@ -16,6 +17,7 @@ internal static class Extensions
         builder.AddMetadataDataProtection();
         builder.Services.AddSingleton<PublicMapTokens>();
         builder.Services.AddSingleton<MapStore>();
+        builder.Services.AddSingleton<SearchStore>();
         // A probe reports what it sees now: the defaults' retries would turn a down service into a slow answer.
         // RemoveAllResilienceHandlers is marked for evaluation (EXTEXP0001); it is what Aspire's docs use for this.
 #pragma warning disable EXTEXP0001

@@ -38,6 +38,12 @@ public sealed class MapStore(MetadataDatabase metadata, PublicMapTokens publicTo
     private const string Visible =
         "(m.privacy = 'public' OR m.organization_id = $2 AND (m.privacy = 'organization' OR m.owner_id = $3 OR $4))";
 
+    /// <summary>
+    /// The maps of the reader's organization it may read — <see cref="Visible"/> within one organization — of <c>maps m</c>,
+    /// with $1, $2, $3 the reader's organization, user and whether it is an admin. The listing and the search filter with it.
+    /// </summary>
+    public const string Listed = "m.organization_id = $1 AND (m.privacy <> 'private' OR m.owner_id = $2 OR $3)";
+
     private const string Editable = "(m.organization_id = $2 AND (m.owner_id = $3 OR $4))";
 
     /// <summary>How many of the organization's saved maps have a dataset on connection <paramref name="connection"/>, whoever may see them.</summary>
@@ -59,7 +65,6 @@ public sealed class MapStore(MetadataDatabase metadata, PublicMapTokens publicTo
     /// <summary>A page of the maps of the reader's organization it may read, the last changed first.</summary>
     public async Task<MapList> ListAsync(MapReader reader, int page, int pageSize, CancellationToken cancellationToken)
     {
-        const string Listed = "m.organization_id = $1 AND (m.privacy <> 'private' OR m.owner_id = $2 OR $3)";
         await using var connection = await metadata.DataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection)
         {
