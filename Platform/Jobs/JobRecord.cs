@@ -31,6 +31,7 @@ public sealed record JobRecord(
     DateTimeOffset? FinishedAt,
     DateTimeOffset? CancelRequestedAt,
     long? WarehouseXid,
-    int? WarehousePid);
+    int? WarehousePid,
+    Guid? UserId = null);
 
 public sealed record JobPage(IReadOnlyList<JobRecord> Jobs, int Page, int PageSize, long Total);

@@ -11,17 +11,18 @@ public sealed class JobStore(MetadataDatabase metadata)
 {
     private const string Columns = """
         id, kind, organization_id, status, connection, request, progress, result, error, error_details, attempts,
-        created_at, started_at, finished_at, cancel_requested_at, warehouse_xid, warehouse_pid
+        created_at, started_at, finished_at, cancel_requested_at, warehouse_xid, warehouse_pid, user_id
         """;
 
     /// <summary>
     /// Records a pending job and the message that asks <paramref name="topic"/>'s worker to run it, in one transaction.
     /// With <paramref name="maxActive"/>, an organization that already has that many jobs of the kind pending or
     /// running gets <see cref="ActiveJobLimitException"/> instead. <paramref name="id"/> is the job's, when the caller
-    /// has already used it (to name the job's upload).
+    /// has already used it (to name the job's upload). <paramref name="userId"/> is who asked (null: a token no user holds):
+    /// the job runs on the connection as that user may use it.
     /// </summary>
     public async Task<JobRecord> CreateAsync(string kind, Guid organizationId, string connection, object request, string topic,
-        CancellationToken cancellationToken, int? maxActive = null, Guid? id = null)
+        CancellationToken cancellationToken, int? maxActive = null, Guid? id = null, Guid? userId = null)
     {
         await using var db = await metadata.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
@@ -36,7 +37,7 @@ public sealed class JobStore(MetadataDatabase metadata)
         }
         JobRecord job;
         await using (var command = new NpgsqlCommand($"""
-            INSERT INTO jobs (id, kind, organization_id, connection, request) VALUES ($1, $2, $3, $4, $5::jsonb)
+            INSERT INTO jobs (id, kind, organization_id, connection, request, user_id) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
             RETURNING {Columns}
             """, db, transaction))
         {
@@ -45,6 +46,7 @@ public sealed class JobStore(MetadataDatabase metadata)
             command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
             command.Parameters.Add(new NpgsqlParameter { Value = connection });
             command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(request, JsonSerializerOptions.Web) });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)userId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
             job = (await ReadAllAsync(command, cancellationToken))[0];
         }
         await OutboxWriter.EnqueueAsync(transaction, topic, new JobRequested(job.Id, organizationId), cancellationToken: cancellationToken);
@@ -102,7 +104,7 @@ public sealed class JobStore(MetadataDatabase metadata)
         while (await reader.ReadAsync(cancellationToken))
         {
             jobs.Add(Read(reader));
-            total = reader.GetInt64(17);
+            total = reader.GetInt64(18);
         }
         return new JobPage(jobs, page, pageSize, total);
     }
@@ -219,7 +221,8 @@ public sealed class JobStore(MetadataDatabase metadata)
         reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13),
         reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
         reader.IsDBNull(15) ? null : reader.GetInt64(15),
-        reader.IsDBNull(16) ? null : reader.GetInt32(16));
+        reader.IsDBNull(16) ? null : reader.GetInt32(16),
+        reader.IsDBNull(17) ? null : reader.GetGuid(17));
 
     private static JsonElement? JsonElementOf(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : JsonSerializer.Deserialize<JsonElement>(reader.GetString(ordinal));

@@ -1,3 +1,4 @@
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Messaging;
 using CartoSelfHosted.Platform.Messaging.DataChanged;
 using CartoSelfHosted.Platform.Messaging.Outbox;
@@ -38,7 +39,8 @@ public sealed record JobOutcome(string Status, object? Result, string? Error, ob
 /// whether it committed — if so the job succeeded (nothing runs again), if not it runs again, up to
 /// <see cref="WarehouseJobOptions.MaxAttempts"/> runs. A cancel request stops the run through its token.
 /// </summary>
-public abstract class WarehouseJobHandler(JobStore store, WarehouseDatabase warehouse, MessagingOptions messaging, ILogger logger)
+public abstract class WarehouseJobHandler(JobStore store, WarehouseDatabase warehouse, DataConnections connections, MessagingOptions messaging,
+    ILogger logger)
     : IMessageHandler<JobRequested>
 {
     protected JobStore Store { get; } = store;
@@ -52,11 +54,12 @@ public abstract class WarehouseJobHandler(JobStore store, WarehouseDatabase ware
     protected abstract WarehouseJobOptions Options { get; }
 
     /// <summary>
-    /// Runs the job. <paramref name="cancelled"/> fires when the job's cancel is requested (or the worker stops):
+    /// Runs the job on <paramref name="connection"/>, the job's connection as its user may use it (on the built-in warehouse,
+    /// the organization's role). <paramref name="cancelled"/> fires when the job's cancel is requested (or the worker stops):
     /// the run lets its <see cref="OperationCanceledException"/> through and the job ends cancelled. The commit and
     /// what comes after it take <paramref name="stopping"/> alone: once the warehouse commits, a cancel is too late.
     /// </summary>
-    protected abstract Task<JobOutcome> RunAsync(JobRecord job, string organizationSlug, CancellationToken cancelled,
+    protected abstract Task<JobOutcome> RunAsync(JobRecord job, DataConnection connection, CancellationToken cancelled,
         CancellationToken stopping);
 
     /// <summary>The outcome of a run whose warehouse transaction committed before its worker stopped, from its kept result.</summary>
@@ -77,12 +80,17 @@ public abstract class WarehouseJobHandler(JobStore store, WarehouseDatabase ware
         }
 
         var slug = await ReadOrganizationSlugAsync(context.Connection, job.OrganizationId, cancellationToken);
+        var connection = await connections.FindAsync(new ConnectionScope(job.OrganizationId, slug, job.UserId), job.Connection!, cancellationToken);
         JobOutcome outcome;
         if (job.CancelRequestedAt is not null)
         {
             outcome = JobOutcome.Cancelled("cancelled before it ran");
         }
-        else if (job.Status == JobStatus.Running && await RecoverAsync(job, cancellationToken) is { } recovered)
+        else if (connection is null)
+        {
+            outcome = JobOutcome.Failed($"The connection '{job.Connection}' is gone, or no longer one the job's user may use.");
+        }
+        else if (job.Status == JobStatus.Running && await RecoverAsync(job, connection, cancellationToken) is { } recovered)
         {
             outcome = recovered;
         }
@@ -97,7 +105,7 @@ public abstract class WarehouseJobHandler(JobStore store, WarehouseDatabase ware
             {
                 var attempt = await Store.StartAttemptAsync(job.Id, cancellationToken);
                 logger.LogInformation("Running {Kind} job {JobId}, attempt {Attempt}", Kind, job.Id, attempt);
-                outcome = await RunWatchedAsync(job, slug, cancellationToken);
+                outcome = await RunWatchedAsync(job, connection, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException && context.DeliveryAttempt >= messaging.MaxDeliveryAttempts)
             {
@@ -134,13 +142,13 @@ public abstract class WarehouseJobHandler(JobStore store, WarehouseDatabase ware
         await Store.RecordWarehouseTransactionAsync(jobId, reader.GetInt64(0), reader.GetInt32(1), cancellationToken);
     }
 
-    private async Task<JobOutcome> RunWatchedAsync(JobRecord job, string slug, CancellationToken cancellationToken)
+    private async Task<JobOutcome> RunWatchedAsync(JobRecord job, DataConnection connection, CancellationToken cancellationToken)
     {
         using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watch = WatchForCancelAsync(job.Id, cancelled);
         try
         {
-            return await RunAsync(job, slug, cancelled.Token, cancellationToken);
+            return await RunAsync(job, connection, cancelled.Token, cancellationToken);
         }
         catch (OperationCanceledException) when (cancelled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -178,43 +186,49 @@ public abstract class WarehouseJobHandler(JobStore store, WarehouseDatabase ware
     }
 
     /// <summary>
-    /// What became of an interrupted run, from the warehouse: committed (the job succeeded), or not (null: run again).
-    /// A backend still running it is stopped first. A transaction PostgreSQL no longer knows ends the job as failed,
-    /// since running it again might apply it twice.
+    /// What became of an interrupted run, from the database it ran on: committed (the job succeeded), or not (null: run
+    /// again). A backend still running it is stopped first. A transaction PostgreSQL no longer knows ends the job as failed,
+    /// since running it again might apply it twice. On the built-in warehouse the administrator asks; on a user's own
+    /// database the connection's login, which may see and stop its own sessions.
     /// </summary>
-    private async Task<JobOutcome?> RecoverAsync(JobRecord job, CancellationToken cancellationToken)
+    private async Task<JobOutcome?> RecoverAsync(JobRecord job, DataConnection connection, CancellationToken cancellationToken)
     {
         if (job.WarehouseXid is not { } xid)
         {
             return null;
         }
-        var status = await TransactionStatusAsync(xid, cancellationToken);
+        await using var session = connection.IsBuiltIn
+            ? await warehouse.DataSource.OpenConnectionAsync(cancellationToken)
+            : await connection.OpenAsync(cancellationToken);
+        var status = await TransactionStatusAsync(session, xid, cancellationToken);
         if (status == "in progress" && job.WarehousePid is { } pid)
         {
             logger.LogWarning("Stopping the backend {Pid} of job {JobId}'s interrupted run", pid, job.Id);
-            await using var terminate = warehouse.DataSource.CreateCommand(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_xid IS NOT NULL");
-            terminate.Parameters.Add(new NpgsqlParameter { Value = pid });
-            await terminate.ExecuteNonQueryAsync(cancellationToken);
+            await using (var terminate = new NpgsqlCommand(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_xid IS NOT NULL", session))
+            {
+                terminate.Parameters.Add(new NpgsqlParameter { Value = pid });
+                await terminate.ExecuteNonQueryAsync(cancellationToken);
+            }
             for (var waited = 0; status == "in progress" && waited < 100; waited++)
             {
                 await Task.Delay(100, cancellationToken);
-                status = await TransactionStatusAsync(xid, cancellationToken);
+                status = await TransactionStatusAsync(session, xid, cancellationToken);
             }
         }
-        logger.LogInformation("Job {JobId}'s interrupted run: warehouse transaction {Xid} is {Status}", job.Id, xid, status ?? "unknown");
+        logger.LogInformation("Job {JobId}'s interrupted run: transaction {Xid} is {Status}", job.Id, xid, status ?? "unknown");
         return status switch
         {
             "committed" => Committed(job),
             "aborted" => null,
             _ => JobOutcome.Failed(
-                "The worker stopped while running this job and the warehouse cannot tell whether its transaction committed; it is not run again."),
+                "The worker stopped while running this job and the database cannot tell whether its transaction committed; it is not run again."),
         };
     }
 
-    private async Task<string?> TransactionStatusAsync(long xid, CancellationToken cancellationToken)
+    private static async Task<string?> TransactionStatusAsync(NpgsqlConnection session, long xid, CancellationToken cancellationToken)
     {
-        await using var command = warehouse.DataSource.CreateCommand("SELECT txid_status($1)");
+        await using var command = new NpgsqlCommand("SELECT txid_status($1)", session);
         command.Parameters.Add(new NpgsqlParameter { Value = xid });
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }

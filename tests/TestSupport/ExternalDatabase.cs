@@ -7,7 +7,7 @@ namespace CartoSelfHosted.TestSupport;
 /// <summary>
 /// A database of the second PostgreSQL cluster scripts/test-servers.sh starts (<c>TEST_EXTERNAL_POSTGRES</c>), as a user
 /// runs one: PostGIS, a login <see cref="User"/> that may read <c>gis.parks</c> and <c>public.rivers</c> but not
-/// <c>gis.payroll</c>.
+/// <c>gis.payroll</c>, and may make tables in <c>gis</c>.
 /// </summary>
 public sealed record ExternalDatabase(string Host, int Port, string Database, string User, string Password)
 {
@@ -29,7 +29,7 @@ public sealed record ExternalDatabase(string Host, int Port, string Database, st
         await ExecuteAsync(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database }.ConnectionString, $"""
             CREATE EXTENSION postgis;
             CREATE SCHEMA gis;
-            GRANT USAGE ON SCHEMA gis TO {SqlIdentifier.Quote(user)};
+            GRANT USAGE, CREATE ON SCHEMA gis TO {SqlIdentifier.Quote(user)};
             -- Parks the size of provinces: a tile at zoom 0 drops what is smaller than its grid's cells.
             CREATE TABLE gis.parks (name text, area_ha real, geom geometry(Polygon, 4326));
             INSERT INTO gis.parks VALUES
@@ -46,12 +46,12 @@ public sealed record ExternalDatabase(string Host, int Port, string Database, st
     }
 
     /// <summary>The create body of a connection to this database as <see cref="User"/>, with <paramref name="password"/> (its own by default).</summary>
-    public object ConnectionBody(string name, string? password = null, string privacy = "private", int? port = null) => new
+    public object ConnectionBody(string name, string? password = null, string privacy = "private", int? port = null, string schema = "public") => new
     {
         name,
         provider_id = "postgres",
         privacy,
-        config = new { host = Host, port = port ?? Port, database = Database, user = User, password = password ?? Password, sslmode = "disable" },
+        config = new { host = Host, port = port ?? Port, database = Database, user = User, password = password ?? Password, sslmode = "disable", schema },
     };
 
     private static async Task ExecuteAsync(string connectionString, string sql)

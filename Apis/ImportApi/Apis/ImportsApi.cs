@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.ImportApi.Imports;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Imports;
 using CartoSelfHosted.Platform.Jobs;
 using CartoSelfHosted.Platform.Messaging.Topology;
@@ -77,7 +78,7 @@ public static class ImportsApi
     }
 
     public static async Task<IResult> CreateImport(HttpContext context, ClaimsPrincipal user, JobStore store, IObjectStorage storage,
-        OrganizationDataSources organizations, IOptions<ImportOptions> options, CancellationToken cancellationToken)
+        DataConnections connections, IOptions<ImportOptions> options, CancellationToken cancellationToken)
     {
         // Refused before the upload is read: a sixth import would otherwise send gigabytes only to be turned away.
         var limit = options.Value.MaxActiveJobsPerOrganization;
@@ -95,7 +96,7 @@ public static class ImportsApi
         }
         try
         {
-            var result = await RecordAsync(id, submission, user, store, organizations, options.Value, cancellationToken);
+            var result = await RecordAsync(id, submission, user, store, connections, options.Value, cancellationToken);
             if (result is not Created<ImportJobView>)
             {
                 storage.Delete(ImportJobs.StorageFolder(id));
@@ -110,9 +111,9 @@ public static class ImportsApi
     }
 
     private static async Task<IResult> RecordAsync(Guid id, ImportSubmission submission, ClaimsPrincipal user, JobStore store,
-        OrganizationDataSources organizations, ImportOptions options, CancellationToken cancellationToken)
+        DataConnections connections, ImportOptions options, CancellationToken cancellationToken)
     {
-        if (submission.Connection != WarehouseDatabase.BuiltInConnectionName)
+        if (await connections.FindAsync(ConnectionScope.Of(user), submission.Connection, cancellationToken) is not { } target)
         {
             return ImportProblems.UnknownConnection(submission.Connection);
         }
@@ -120,15 +121,14 @@ public static class ImportsApi
         {
             return ProblemResults.BadRequest("URL not allowed", urlProblem!);
         }
-        var slug = user.GetOrganizationSlug();
-        if (submission.ResolveDestination(WarehouseDatabase.OrganizationSchema(slug), out var problem) is not var (schema, table))
+        if (submission.ResolveDestination(target.DefaultSchema, out var problem) is not var (schema, table))
         {
             return problem!;
         }
         if (!submission.Overwrite)
         {
-            // As the organization: what it cannot see does not stop its import (and is not revealed).
-            await using var connection = await organizations.OpenConnectionAsync(slug, cancellationToken);
+            // As the organization (or the connection's login): what it cannot see does not stop its import (and is not revealed).
+            await using var connection = await target.OpenAsync(cancellationToken);
             if (await WarehouseTables.ExistsAsync(connection, schema, table, cancellationToken))
             {
                 return ImportProblems.TableExists(schema, table);
@@ -139,7 +139,7 @@ public static class ImportsApi
         try
         {
             var job = await store.CreateAsync(ImportJobs.Kind, user.GetOrganizationId(), submission.Connection, request,
-                MessagingTopology.Topics.ImportJobs, cancellationToken, options.MaxActiveJobsPerOrganization, id);
+                MessagingTopology.Topics.ImportJobs, cancellationToken, options.MaxActiveJobsPerOrganization, id, user.GetUserId());
             return TypedResults.Created($"/api/v3/imports/{job.Id}", ImportJobView.From(job));
         }
         catch (ActiveJobLimitException ex)

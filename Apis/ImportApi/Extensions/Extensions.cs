@@ -8,7 +8,7 @@ internal static class Extensions
     {
         builder.AddApiTokenAuthentication();
         // The destination table is looked up as the organization before a job is recorded.
-        builder.AddWarehouse();
+        builder.AddDataConnections();
         // Jobs are recorded with their message; the outbox publishes it to import-worker.
         builder.AddJobs();
         builder.AddOutbox();

@@ -31,7 +31,7 @@ public static class SqlJobsApi
             .WithDescription("Records SQL that may write and run long (one or more statements), which sql-worker then runs as the " +
                 "organization, in one transaction. The answer is the job, `pending`; follow it at its `Location`.")
             .Produces<SqlJobView>(StatusCodes.Status201Created)
-            .WithProblem(StatusCodes.Status400BadRequest, $"No `query`, one longer than {SqlJobs.MaxQueryLength} characters, or a connection other than `carto_dw` (jobs run there only, for now).")
+            .WithProblem(StatusCodes.Status400BadRequest, $"No `query`, or one longer than {SqlJobs.MaxQueryLength} characters.")
             .WithProblem(StatusCodes.Status403Forbidden, ViewerProblem)
             .WithProblem(StatusCodes.Status404NotFound, "An unknown connection.");
         api.MapGet("/{connection}/job/{id:guid}", GetJob)
@@ -59,13 +59,9 @@ public static class SqlJobsApi
     public static async Task<IResult> CreateJob([Description(ParameterDescriptions.Connection)] string connection, SqlJobBody body, ClaimsPrincipal user, JobStore store,
         DataConnections connections, HttpResponse response, CancellationToken cancellationToken)
     {
-        if (connection != WarehouseDatabase.BuiltInConnectionName)
+        if (await connections.FindAsync(ConnectionScope.Of(user), connection, cancellationToken) is null)
         {
-            return await connections.FindAsync(ConnectionScope.Of(user), connection, cancellationToken) is null
-                ? SqlProblems.UnknownConnection(connection)
-                : ProblemResults.BadRequest("Jobs run on carto_dw",
-                    $"Batch SQL jobs run on the built-in warehouse, '{WarehouseDatabase.BuiltInConnectionName}', only for now; the connection " +
-                    $"'{connection}' takes queries (/api/v3/sql/{connection}/query).");
+            return SqlProblems.UnknownConnection(connection);
         }
         if (string.IsNullOrWhiteSpace(body.Query))
         {
@@ -76,7 +72,7 @@ public static class SqlJobsApi
             return ProblemResults.BadRequest("Query too long", $"A job's query is at most {SqlJobs.MaxQueryLength} characters.");
         }
         var job = await store.CreateAsync(SqlJobs.Kind, user.GetOrganizationId(), connection, new SqlJobRequest(body.Query),
-            MessagingTopology.Topics.SqlJobs, cancellationToken);
+            MessagingTopology.Topics.SqlJobs, cancellationToken, userId: user.GetUserId());
         response.Headers.CacheControl = "no-store";
         return TypedResults.Created($"/api/v3/sql/{connection}/job/{job.Id}", SqlJobView.From(job));
     }

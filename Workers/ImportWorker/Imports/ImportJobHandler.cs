@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Imports;
 using CartoSelfHosted.Platform.Jobs;
 using CartoSelfHosted.Platform.Messaging;
@@ -19,10 +20,10 @@ namespace CartoSelfHosted.ImportWorker.Imports;
 /// A failure, a cancel or a crash rolls it back whole: there is never a half-imported table, and an existing table
 /// is untouched until the new one is complete. Recovery after a crash is <see cref="WarehouseJobHandler"/>'s.
 /// </summary>
-public sealed class ImportJobHandler(JobStore store, OrganizationDataSources organizations, WarehouseDatabase warehouse,
+public sealed class ImportJobHandler(JobStore store, DataConnections connections, WarehouseDatabase warehouse,
     IObjectStorage storage, IOptions<ImportJobOptions> options, IOptions<ImportOptions> limits, IOptions<MessagingOptions> messaging,
     ILogger<ImportJobHandler> logger)
-    : WarehouseJobHandler(store, warehouse, messaging.Value, logger)
+    : WarehouseJobHandler(store, warehouse, connections, messaging.Value, logger)
 {
     protected override string Kind => ImportJobs.Kind;
 
@@ -47,7 +48,7 @@ public sealed class ImportJobHandler(JobStore store, OrganizationDataSources org
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
-    protected override async Task<JobOutcome> RunAsync(JobRecord job, string organizationSlug, CancellationToken cancelled,
+    protected override async Task<JobOutcome> RunAsync(JobRecord job, DataConnection target, CancellationToken cancelled,
         CancellationToken stopping)
     {
         var request = job.Request.Deserialize<ImportJobRequest>(JsonSerializerOptions.Web)
@@ -76,7 +77,7 @@ public sealed class ImportJobHandler(JobStore store, OrganizationDataSources org
         try
         {
             using var file = ImportFile.Open(path, fileName!, work, limits.Value, cancelled);
-            return await ImportAsync(job, request, organizationSlug, file, cancelled, stopping);
+            return await ImportAsync(job, request, target, file, cancelled, stopping);
         }
         catch (ImportFormatException ex)
         {
@@ -96,11 +97,11 @@ public sealed class ImportJobHandler(JobStore store, OrganizationDataSources org
         }
     }
 
-    private async Task<JobOutcome> ImportAsync(JobRecord job, ImportJobRequest request, string organizationSlug, ImportFile file,
+    private async Task<JobOutcome> ImportAsync(JobRecord job, ImportJobRequest request, DataConnection target, ImportFile file,
         CancellationToken cancelled, CancellationToken stopping)
     {
         var started = Stopwatch.StartNew();
-        await using var connection = await organizations.OpenConnectionAsync(organizationSlug, cancelled);
+        await using var connection = await target.OpenAsync(cancelled);
         await using var transaction = await connection.BeginTransactionAsync(cancelled);
         // An import runs as long as its file takes; ST_IsValid's notices about each invalid geometry are not wanted.
         await connection.ExecuteAsync("SET LOCAL statement_timeout = 0", cancelled);

@@ -9,7 +9,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddWarehouse();
+        builder.AddDataConnections();
         builder.AddJobs();
         // The data-changed events of finished jobs leave through the outbox.
         builder.AddOutbox();

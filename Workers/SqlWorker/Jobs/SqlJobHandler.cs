@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Jobs;
 using CartoSelfHosted.Platform.Messaging;
 using CartoSelfHosted.Platform.Warehouse;
@@ -8,12 +9,13 @@ using Npgsql;
 namespace CartoSelfHosted.SqlWorker.Jobs;
 
 /// <summary>
-/// Runs a batch SQL job as its organization, in one warehouse transaction (recovery, cancel and the job's end are
-/// <see cref="WarehouseJobHandler"/>'s).
+/// Runs a batch SQL job on its connection (as its organization on the built-in warehouse, under a user connection's own
+/// credentials elsewhere), in one transaction (recovery, cancel and the job's end are <see cref="WarehouseJobHandler"/>'s).
+/// The tables it changes are looked for in the connection's default schema (the organization's, on the warehouse).
 /// </summary>
-public sealed class SqlJobHandler(JobStore store, OrganizationDataSources organizations, WarehouseDatabase warehouse,
+public sealed class SqlJobHandler(JobStore store, DataConnections connections, WarehouseDatabase warehouse,
     IOptions<SqlJobOptions> options, IOptions<MessagingOptions> messaging, ILogger<SqlJobHandler> logger)
-    : WarehouseJobHandler(store, warehouse, messaging.Value, logger)
+    : WarehouseJobHandler(store, warehouse, connections, messaging.Value, logger)
 {
     protected override string Kind => SqlJobs.Kind;
 
@@ -27,14 +29,14 @@ public sealed class SqlJobHandler(JobStore store, OrganizationDataSources organi
         return JobOutcome.Succeeded(result, result.ChangedTables);
     }
 
-    protected override async Task<JobOutcome> RunAsync(JobRecord job, string organizationSlug, CancellationToken cancelled,
+    protected override async Task<JobOutcome> RunAsync(JobRecord job, DataConnection target, CancellationToken cancelled,
         CancellationToken stopping)
     {
         var request = job.Request.Deserialize<SqlJobRequest>(JsonSerializerOptions.Web)
             ?? throw new InvalidOperationException($"Job {job.Id} has no request.");
-        var schema = WarehouseDatabase.OrganizationSchema(organizationSlug);
+        var schema = target.DefaultSchema;
 
-        await using var connection = await organizations.OpenConnectionAsync(organizationSlug, cancelled);
+        await using var connection = await target.OpenAsync(cancelled);
         await using var transaction = await connection.BeginTransactionAsync(cancelled);
         // A number of the platform's configuration, not the caller's: safe to write into the statement.
         await using (var timeout = new NpgsqlCommand(

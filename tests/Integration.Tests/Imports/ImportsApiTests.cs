@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.Integration.Tests.Sql;
+using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Jobs;
 using CartoSelfHosted.Platform.Messaging.Outbox;
 using CartoSelfHosted.Platform.Messaging.Topology;
@@ -222,6 +223,37 @@ public sealed class ImportsApiTests(ImportEnvironment environment) : IClassFixtu
         Assert.Equal("X1150", await environment.WarehouseScalarAsync<string>($"SELECT code FROM {A.Schema}.{table} WHERE name = 'a1150'"));
         Assert.Equal("5", await environment.WarehouseScalarAsync<string>($"SELECT code FROM {A.Schema}.{table} WHERE name = 'a5'"));
         Assert.Equal(1200, await environment.WarehouseScalarAsync<long>($"SELECT count(*) FROM {A.Schema}.{table}"));
+    }
+
+    [Fact]
+    public async Task AFileIsImportedIntoAConnectionUsersAddedUnderItsOwnCredentials()
+    {
+        // A connection of organization A to a database of the second cluster, made as workspace-api makes one (its password
+        // encrypted with the platform's keys), whose default schema is gis.
+        var external = await ExternalDatabase.CreateAsync();
+        var name = "pg_" + Guid.NewGuid().ToString("N")[..8];
+        var settings = new PostgresConnectionSettings(external.Host, external.Port, external.Database, external.User, Npgsql.SslMode.Disable, "gis");
+        Assert.NotNull(await environment.Api.Services.GetRequiredService<ConnectionStore>().CreateAsync(new ConnectionScope(A.Id, A.Slug, null),
+            new ConnectionDefinition(name, settings, external.Password, StoredConnection.SharedPrivacy), TestContext.Current.CancellationToken));
+        var table = NewTable("ext");
+
+        var job = await environment.ImportAsync(A, "places.geojson", Encoding.UTF8.GetBytes(TestFiles.PlacesGeoJson(7)),
+            new Dictionary<string, string> { ["destination"] = table, ["connection"] = name });
+
+        Assert.True(job.GetProperty("status").GetString() == "success", job.ToString());
+        await using var session = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ExternalDatabase.AdminConnectionString)
+            { Database = external.Database }.ConnectionString);
+        await session.OpenAsync(TestContext.Current.CancellationToken);
+        await using var count = new NpgsqlCommand($"SELECT count(*), pg_get_userbyid(c.relowner) FROM gis.{table}, pg_class c WHERE c.oid = 'gis.{table}'::regclass GROUP BY 2", session);
+        await using var reader = await count.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        // Every row, in a table the connection's login owns: the import ran under its credentials.
+        Assert.Equal((7L, external.User), (reader.GetInt64(0), reader.GetString(1)));
+
+        // A connection the organization does not have is a 404, as before.
+        using var unknown = await environment.UploadAsync(A, "p.geojson", new ByteArrayContent(Encoding.UTF8.GetBytes(TestFiles.PlacesGeoJson(2))),
+            new Dictionary<string, string> { ["destination"] = NewTable("none"), ["connection"] = "no_such_connection" });
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     [Theory]

@@ -57,11 +57,9 @@ public sealed class ConnectionsApiTests(ConnectionsEnvironment environment) : IC
         await MapsApiTests.AssertProblemAsync(await maps.GetAsync($"/api/v3/maps/{name}/table?name=gis.payroll", Cancellation), 404, "gis.payroll");
         await MapsApiTests.AssertProblemAsync(await maps.GetAsync(
             $"/api/v3/sql/{name}/query?q=" + Uri.EscapeDataString("SELECT * FROM gis.payroll"), Cancellation), 403, "permission denied");
-        // Read-only, as on the built-in warehouse; batch jobs (which write) run on the built-in warehouse only, for now.
+        // Read-only, as on the built-in warehouse.
         await MapsApiTests.AssertProblemAsync(await maps.GetAsync(
             $"/api/v3/sql/{name}/query?q=" + Uri.EscapeDataString("DELETE FROM gis.parks"), Cancellation), 403, "read-only");
-        await MapsApiTests.AssertProblemAsync(await maps.PostAsJsonAsync($"/api/v3/sql/{name}/job", new { query = "DELETE FROM gis.parks" }, Cancellation),
-            400, "only for now");
     }
 
     [Fact]
@@ -246,6 +244,45 @@ public sealed class ConnectionsApiTests(ConnectionsEnvironment environment) : IC
         Assert.Equal(HttpStatusCode.OK, (await workspace.PatchAsJsonAsync($"/api/v3/connections/{id}", new { privacy = "shared" }, Cancellation)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await workspace.DeleteAsync($"/api/v3/maps/{mapId}", Cancellation)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await workspace.DeleteAsync($"/api/v3/connections/{id}", Cancellation)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ABatchSqlJobRunsOnAConnectionUnderItsCredentialsAndReportsTheTablesItMade()
+    {
+        var name = "pg_" + Guid.NewGuid().ToString("N")[..8];
+        using var workspace = environment.Workspace.CreateClient(environment.AdminA);
+        var created = await workspace.PostAsJsonAsync("/api/v3/connections", External.ConnectionBody(name, schema: "gis"), Cancellation);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var maps = environment.Maps.CreateClient(environment.AdminA);
+        var table = "big_parks_" + Guid.NewGuid().ToString("N")[..8];
+
+        var job = await RunJobAsync(maps, name, $"CREATE TABLE gis.{table} AS SELECT name, geom FROM gis.parks WHERE area_ha > 500");
+        Assert.Equal("success", job.GetProperty("status").GetString());
+        Assert.Contains(job.GetProperty("changedTables").EnumerateArray(),
+            changed => changed.GetProperty("table").GetString() == table && changed.GetProperty("schema").GetString() == "gis");
+        var rows = await maps.GetFromJsonAsync<JsonElement>($"/api/v3/sql/{name}/query?q=" + Uri.EscapeDataString($"SELECT name FROM gis.{table}"), Cancellation);
+        Assert.Equal(["Monsanto"], rows.GetProperty("rows").EnumerateArray().Select(row => row.GetProperty("name").GetString()));
+
+        // The database's permissions decide: the login may not read gis.payroll, so the job fails with PostgreSQL's reason.
+        var refused = await RunJobAsync(maps, name, "CREATE TABLE gis.copied AS SELECT * FROM gis.payroll");
+        Assert.Equal("failure", refused.GetProperty("status").GetString());
+        Assert.Contains("permission denied", refused.GetProperty("error").GetProperty("message").GetString());
+        // A private connection is its owner's: another user's job there is a 404, as its queries are.
+        using var editor = environment.Maps.CreateClient(environment.EditorA);
+        await MapsApiTests.AssertProblemAsync(await editor.PostAsJsonAsync($"/api/v3/sql/{name}/job", new { query = "SELECT 1" }, Cancellation),
+            404, "no connection named");
+    }
+
+    private static async Task<JsonElement> RunJobAsync(HttpClient maps, string connection, string query)
+    {
+        using var created = await maps.PostAsJsonAsync($"/api/v3/sql/{connection}/job", new { query }, Cancellation);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(Cancellation));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("id").GetGuid();
+        JsonElement job = default;
+        await Eventually.WaitUntilAsync(async () =>
+            (job = await maps.GetFromJsonAsync<JsonElement>($"/api/v3/sql/{connection}/job/{id}", Cancellation)).GetProperty("status").GetString()
+                is "success" or "failure", TimeSpan.FromSeconds(30), $"job {id} to end", Cancellation);
+        return job;
     }
 
     /// <summary>A new connection to the external database, made with <paramref name="token"/>; its name.</summary>

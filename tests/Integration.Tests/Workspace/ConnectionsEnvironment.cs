@@ -4,6 +4,7 @@ using CartoSelfHosted.MapsApi.Apis;
 using CartoSelfHosted.Platform.Messaging.DataChanged;
 using CartoSelfHosted.Platform.Messaging.Outbox;
 using CartoSelfHosted.Platform.Messaging.Topology;
+using CartoSelfHosted.SqlWorker.Jobs;
 using CartoSelfHosted.TestSupport;
 using CartoSelfHosted.WorkspaceApi.Connections;
 using CartoSelfHosted.WorkspaceSubscriber.Catalog;
@@ -30,6 +31,8 @@ public sealed class ConnectionsEnvironment : IAsyncLifetime
     public ApiFactory<SqlJobView> Maps { get; private set; } = null!;
 
     public ApiFactory<TableChangedHandler> Subscriber { get; private set; } = null!;
+
+    public ApiFactory<SqlJobHandler> SqlWorker { get; private set; } = null!;
 
     public Person AdminAUser { get; private set; } = null!;
 
@@ -59,6 +62,7 @@ public sealed class ConnectionsEnvironment : IAsyncLifetime
         Workspace = await ApiFactory<ConnectionList>.StartAsync("conn_workspace", settings, Telemetry);
         Maps = await ApiFactory<SqlJobView>.StartAsync("conn_maps", settings, Telemetry);
         Subscriber = await ApiFactory<TableChangedHandler>.StartAsync("conn_subscriber", settings, Telemetry);
+        SqlWorker = await ApiFactory<SqlJobHandler>.StartAsync("conn_sql_worker", settings, Telemetry);
     }
 
     /// <summary>Puts a data-changed event in the outbox, as an import or a SQL job does when it ends; workspace-api's dispatcher publishes it.</summary>
@@ -77,6 +81,7 @@ public sealed class ConnectionsEnvironment : IAsyncLifetime
         await Workspace.DisposeAsync();
         await Maps.DisposeAsync();
         await Subscriber.DisposeAsync();
+        await SqlWorker.DisposeAsync();
         Telemetry.Dispose();
     }
 }
