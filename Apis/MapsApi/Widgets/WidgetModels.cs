@@ -147,8 +147,16 @@ public static class WidgetModels
     /// The operation per step of time (<c>stepSize</c> year…second, times <c>stepMultiplier</c>) of a date or timestamp
     /// <c>column</c>, taken as UTC; years and months in steps counted from year 0, shorter steps from 1970-01-01 (weeks from
     /// Monday 1970-01-05, as <c>date_trunc</c> starts them).
-    /// Each row's <c>name</c> is its step's start, ISO 8601.
+    /// Each row's <c>name</c> is its step's start, ISO 8601. With <c>splitByCategory</c> (a column), one series per value
+    /// of it: the <c>splitByCategoryValues</c> given, else the <c>splitByCategoryLimit</c> (5) most frequent; each row then
+    /// carries its <c>category</c>, and <c>metadata.categories</c> lists the series, most frequent first.
     /// </summary>
+    /// <summary>How many series a split time series draws when the caller does not say (CARTO's widget shows five).</summary>
+    private const int DefaultSeries = 5;
+
+    /// <summary>How many series a split time series draws at most.</summary>
+    private const int MaxSeries = 100;
+
     private static string TimeSeries(WidgetSql sql, JsonElement parameters)
     {
         var column = WidgetSql.Text(parameters, "column");
@@ -156,10 +164,6 @@ public static class WidgetModels
         if (described.Kind is not (ColumnKind.Date or ColumnKind.Timestamp))
         {
             throw new WidgetError(WidgetError.InvalidParameters, $"A time series needs a date or timestamp column; '{column}' is {described.DatabaseType}.");
-        }
-        if (WidgetSql.Text(parameters, "splitByCategory") is { Length: > 0 })
-        {
-            throw new WidgetError(WidgetError.InvalidParameters, "splitByCategory is not supported yet: ask for one series per category value.");
         }
         var multiplier = WidgetSql.Integer(parameters, "stepMultiplier") ?? 1;
         if (multiplier is < 1 or > 1000)
@@ -182,11 +186,52 @@ public static class WidgetModels
         };
         var value = sql.Aggregate(WidgetSql.Text(parameters, "operation"), WidgetSql.Text(parameters, "operationColumn") ?? column,
             WidgetSql.Text(parameters, "operationExp"));
+        const string Name = "to_char(bucket, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+        if (WidgetSql.Text(parameters, "splitByCategory") is not { Length: > 0 } splitColumn)
+        {
+            return $"""
+                    SELECT json_build_object('rows', coalesce(json_agg(json_build_object('name', {Name}, 'value', value) ORDER BY bucket), '[]'::json),
+                                             'metadata', json_build_object())::text
+                    FROM (SELECT {step} AS bucket, {value} AS value FROM {sql.From} WHERE {sql.Where} AND {reference} IS NOT NULL GROUP BY 1) AS steps
+                    """;
+        }
+        var category = $"({sql.Column(splitColumn)})::text";
+        var series = SeriesOf(sql, parameters, category);
         return $"""
-                SELECT json_build_object('rows', coalesce(json_agg(json_build_object('name', to_char(bucket, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                                                                                   'value', value) ORDER BY bucket), '[]'::json),
-                                         'metadata', json_build_object())::text
-                FROM (SELECT {step} AS bucket, {value} AS value FROM {sql.From} WHERE {sql.Where} AND {reference} IS NOT NULL GROUP BY 1) AS steps
+                WITH series AS ({series})
+                SELECT json_build_object(
+                  'rows', coalesce(json_agg(json_build_object('name', {Name}, 'value', value, 'category', category) ORDER BY bucket, rank), '[]'::json),
+                  'metadata', json_build_object('categories', (SELECT coalesce(json_agg(category ORDER BY rank), '[]'::json) FROM series)))::text
+                FROM (SELECT {step} AS bucket, {category} AS category, {value} AS value FROM {sql.From}
+                      WHERE {sql.Where} AND {reference} IS NOT NULL AND {category} IN (SELECT category FROM series) GROUP BY 1, 2) AS steps
+                JOIN series USING (category)
+                """;
+    }
+
+    /// <summary>
+    /// The series of a split time series, as rows (category, rank): the values given in <c>splitByCategoryValues</c>, in
+    /// their order, or the <c>splitByCategoryLimit</c> most frequent values of the rows the widget reads.
+    /// </summary>
+    private static string SeriesOf(WidgetSql sql, JsonElement parameters, string category)
+    {
+        if (parameters.TryGetProperty("splitByCategoryValues", out var given) && given.ValueKind == JsonValueKind.Array && given.GetArrayLength() > 0)
+        {
+            var values = given.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.String ? item.GetString()! : item.GetRawText()).ToArray();
+            if (values.Length > MaxSeries)
+            {
+                throw new WidgetError(WidgetError.InvalidParameters, $"params.splitByCategoryValues names at most {MaxSeries} series.");
+            }
+            return $"SELECT category, rank FROM unnest({sql.Bind(values)}::text[]) WITH ORDINALITY AS given (category, rank)";
+        }
+        var limit = WidgetSql.Integer(parameters, "splitByCategoryLimit") ?? DefaultSeries;
+        if (limit is < 1 or > MaxSeries)
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, $"params.splitByCategoryLimit is 1 to {MaxSeries}.");
+        }
+        return $"""
+                SELECT category, row_number() OVER (ORDER BY count(*) DESC, category) AS rank FROM
+                  (SELECT {category} AS category FROM {sql.From} WHERE {sql.Where} AND {category} IS NOT NULL) AS categories
+                GROUP BY category ORDER BY count(*) DESC, category LIMIT {limit}
                 """;
     }
 

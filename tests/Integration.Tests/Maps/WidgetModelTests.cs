@@ -78,11 +78,34 @@ public sealed class WidgetModelTests(SqlEnvironment environment) : IClassFixture
         Assert.Equal("1534-12-03T00:00:00.000Z", week.GetProperty("name").GetString());
     }
 
+    [Fact]
+    public async Task ATimeSeriesSplitByCategoryHasASeriesPerValueOfTheMostFrequentOrOfThoseGiven()
+    {
+        // Every city is one row: the two most frequent names are the first two in order (Nowhere has no date, but is a name).
+        var top = await AnswerAsync("timeseries", new
+        {
+            column = "founded", stepSize = "year", stepMultiplier = 500, operation = "count", splitByCategory = "name", splitByCategoryLimit = 2,
+        });
+        Assert.Equal(["Lisbon", "Madrid"], top.GetProperty("metadata").GetProperty("categories").EnumerateArray().Select(category => category.GetString()));
+        Assert.Equal(["0500-01-01T00:00:00.000Z Madrid 1", "1000-01-01T00:00:00.000Z Lisbon 1"], top.GetProperty("rows").EnumerateArray()
+            .Select(row => $"{row.GetProperty("name").GetString()} {row.GetProperty("category").GetString()} {row.GetProperty("value").GetInt64()}"));
+
+        var given = await AnswerAsync("timeseries", new
+        {
+            column = "founded", stepSize = "year", stepMultiplier = 500, operation = "sum", operationColumn = "population", splitByCategory = "name",
+            splitByCategoryValues = new[] { "Quito", "Lisbon" },
+        });
+        Assert.Equal(["Quito", "Lisbon"], given.GetProperty("metadata").GetProperty("categories").EnumerateArray().Select(category => category.GetString()));
+        Assert.Equal(["1000-01-01T00:00:00.000Z Lisbon 545000", "1500-01-01T00:00:00.000Z Quito 2800000"], given.GetProperty("rows").EnumerateArray()
+            .Select(row => $"{row.GetProperty("name").GetString()} {row.GetProperty("category").GetString()} {row.GetProperty("value").GetInt64()}"));
+    }
+
     [Theory]
     [InlineData("""{"column": "name", "stepSize": "year"}""", "date or timestamp")]
     [InlineData("""{"column": "founded", "stepSize": "fortnight"}""", "stepSize")]
     [InlineData("""{"column": "founded", "stepSize": "day", "stepMultiplier": 0}""", "stepMultiplier")]
-    [InlineData("""{"column": "founded", "stepSize": "day", "splitByCategory": "name"}""", "splitByCategory")]
+    [InlineData("""{"column": "founded", "stepSize": "day", "splitByCategory": "name", "splitByCategoryLimit": 0}""", "splitByCategoryLimit")]
+    [InlineData("""{"column": "founded", "stepSize": "day", "splitByCategory": "no_such_column"}""", "no_such_column")]
     public async Task BadTimeSeriesAreProblems(string parameters, string detail)
     {
         var response = await GetAsync("timeseries", JsonDocument.Parse(parameters).RootElement);
