@@ -13,10 +13,6 @@ public sealed class WarehouseDatabase(NpgsqlDataSource dataSource, string connec
     /// <summary>The name users give the built-in warehouse connection, as in CARTO.</summary>
     public const string BuiltInConnectionName = "carto_dw";
 
-    /// <summary>Why <paramref name="connection"/> is not one the APIs know, for the caller.</summary>
-    public static string UnknownConnectionDetail(string connection) =>
-        $"There is no connection named '{connection}'; the built-in warehouse is '{BuiltInConnectionName}'.";
-
     public NpgsqlDataSource DataSource { get; } = dataSource;
 
     // The data source's own connection string has no password; the organizations' logins are derived from it.

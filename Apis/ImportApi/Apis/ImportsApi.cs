@@ -115,7 +115,7 @@ public static class ImportsApi
     {
         if (await connections.FindAsync(ConnectionScope.Of(user), submission.Connection, cancellationToken) is not { } target)
         {
-            return ImportProblems.UnknownConnection(submission.Connection);
+            return ConnectionProblems.Unknown(submission.Connection);
         }
         if (submission.Url is { } url && await ImportUrls.CheckAsync(url, options.AllowPrivateUrls, cancellationToken) is (null, var urlProblem))
         {

@@ -1,14 +1,10 @@
 using CartoSelfHosted.ServiceDefaults.Problems;
-using CartoSelfHosted.Platform.Warehouse;
 
 namespace CartoSelfHosted.ImportApi.Imports;
 
 /// <summary>The import API's refusals, as problem details (RFC 9457).</summary>
 internal static class ImportProblems
 {
-    public static IResult UnknownConnection(string connection) =>
-        ProblemResults.NotFound("Unknown connection", WarehouseDatabase.UnknownConnectionDetail(connection));
-
     public static IResult NoSuchJob(Guid id) => ProblemResults.NotFound("No such import", $"The organization has no import {id}.");
 
     public static IResult TableExists(string schema, string table) =>

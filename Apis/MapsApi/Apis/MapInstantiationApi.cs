@@ -97,7 +97,7 @@ public static class MapInstantiationApi
     {
         if (await connections.FindAsync(ConnectionScope.Of(httpContext.User), connection, cancellationToken) is not { } dataConnection)
         {
-            return SqlProblems.UnknownConnection(connection);
+            return ConnectionProblems.Unknown(connection);
         }
         var (source, problem) = await resolver.ResolveAsync(kind, dataConnection, request, httpContext.User, cancellationToken);
         if (source is null)

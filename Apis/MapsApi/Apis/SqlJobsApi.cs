@@ -6,7 +6,6 @@ using CartoSelfHosted.Platform.Connections;
 using CartoSelfHosted.Platform.Jobs;
 using CartoSelfHosted.Platform.Messaging.Topology;
 using CartoSelfHosted.Platform.Security;
-using CartoSelfHosted.Platform.Warehouse;
 using CartoSelfHosted.ServiceDefaults.Problems;
 
 namespace CartoSelfHosted.MapsApi.Apis;
@@ -61,7 +60,7 @@ public static class SqlJobsApi
     {
         if (await connections.FindAsync(ConnectionScope.Of(user), connection, cancellationToken) is null)
         {
-            return SqlProblems.UnknownConnection(connection);
+            return ConnectionProblems.Unknown(connection);
         }
         if (string.IsNullOrWhiteSpace(body.Query))
         {

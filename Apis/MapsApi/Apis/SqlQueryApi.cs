@@ -60,7 +60,7 @@ public static class SqlQueryApi
     {
         if (await connections.FindAsync(ConnectionScope.Of(user), connectionName, cancellationToken) is not { } connection)
         {
-            return SqlProblems.UnknownConnection(connectionName);
+            return ConnectionProblems.Unknown(connectionName);
         }
         if (string.IsNullOrWhiteSpace(sql))
         {

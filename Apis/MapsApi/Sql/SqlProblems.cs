@@ -1,4 +1,3 @@
-using CartoSelfHosted.Platform.Warehouse;
 using CartoSelfHosted.ServiceDefaults.Problems;
 using Npgsql;
 
@@ -7,9 +6,6 @@ namespace CartoSelfHosted.MapsApi.Sql;
 /// <summary>How the caller's SQL going wrong reads as problem details (RFC 9457).</summary>
 public static class SqlProblems
 {
-    public static IResult UnknownConnection(string connection) =>
-        ProblemResults.NotFound("Unknown connection", WarehouseDatabase.UnknownConnectionDetail(connection));
-
     /// <summary>
     /// PostgreSQL's refusal of the caller's SQL, with its message, SQLSTATE and position. Failures of the server itself
     /// (connection, resources, internal errors) are not the caller's and give null: the platform answers those as 5xx.

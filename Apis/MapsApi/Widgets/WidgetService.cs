@@ -36,7 +36,7 @@ public sealed class WidgetService(DataConnections connections, IOptions<SqlApiOp
         var user = httpContext.User;
         if (await connections.FindAsync(ConnectionScope.Of(user), connectionName, cancellationToken) is not { } connection)
         {
-            return SqlProblems.UnknownConnection(connectionName);
+            return ConnectionProblems.Unknown(connectionName);
         }
         if (request.Type is not ("table" or "query"))
         {

@@ -68,7 +68,7 @@ public static class CatalogApi
         }
         if (!await EnsureCataloguedAsync(user, connection, catalog, refresher, cancellationToken))
         {
-            return NotFound(connection);
+            return ConnectionProblems.Unknown(connection);
         }
         var found = await catalog.ListSchemasAsync(user.GetOrganizationId(), connection, number, size, cancellationToken);
         Cache(response, user, connection);
@@ -86,7 +86,7 @@ public static class CatalogApi
         }
         if (!await EnsureCataloguedAsync(user, connection, catalog, refresher, cancellationToken))
         {
-            return NotFound(connection);
+            return ConnectionProblems.Unknown(connection);
         }
         var found = await catalog.ListTablesAsync(user.GetOrganizationId(), connection, schema, number, size, cancellationToken);
         Cache(response, user, connection);
@@ -99,7 +99,7 @@ public static class CatalogApi
     {
         if (!await EnsureCataloguedAsync(user, connection, catalog, refresher, cancellationToken))
         {
-            return NotFound(connection);
+            return ConnectionProblems.Unknown(connection);
         }
         if (await catalog.FindTableAsync(user.GetOrganizationId(), connection, schema, table, cancellationToken) is not { } found)
         {
@@ -115,7 +115,7 @@ public static class CatalogApi
         var scope = ConnectionScope.Of(user);
         if (await connections.FindAsync(scope, connection, cancellationToken) is null)
         {
-            return NotFound(connection);
+            return ConnectionProblems.Unknown(connection);
         }
         var request = new CatalogRefreshRequested(scope.OrganizationId, scope.OrganizationSlug, scope.UserId, connection);
         await using var session = await metadata.DataSource.OpenConnectionAsync(cancellationToken);
@@ -157,9 +157,6 @@ public static class CatalogApi
 
     private static IResult InvalidPaging() =>
         ProblemResults.BadRequest("Invalid paging", $"page is 1 or more, and page_size 1 to {MaxPageSize}.");
-
-    private static IResult NotFound(string connection) =>
-        ProblemResults.NotFound("Unknown connection", $"There is no connection named '{connection}' the caller may use.");
 }
 
 /// <summary>A page of a catalog listing, in the shape CARTO's CLI prints (<c>connections browse</c>); search answers its hits so too.</summary>

@@ -164,8 +164,7 @@ public static class ConnectionsApi
     /// <summary>A connection is changed by its owner; a shared one (or one nobody owns) by an admin too.</summary>
     private static IResult? MayChange(ClaimsPrincipal user, StoredConnection connection) =>
         connection.OwnerId is { } owner && owner == user.GetUserId()
-        || connection.Privacy == StoredConnection.SharedPrivacy && user.HasClaim(ApiTokenClaims.Scope, PlatformRoles.Admin)
-        || connection.OwnerId is null && user.HasClaim(ApiTokenClaims.Scope, PlatformRoles.Admin)
+        || (connection.Privacy == StoredConnection.SharedPrivacy || connection.OwnerId is null) && user.HasClaim(ApiTokenClaims.Scope, PlatformRoles.Admin)
             ? null
             : ProblemResults.Forbidden("Only the connection's owner, or an admin for a shared connection, changes or removes it.");
 
