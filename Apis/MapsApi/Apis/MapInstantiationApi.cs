@@ -26,7 +26,7 @@ public static class MapInstantiationApi
         api.MapGet("", InstantiateByGet)
             .WithSummary("Instantiate a map source")
             .WithDescription("Makes a table or a query a map source: `{id, nrows, size, schema, tilejson: {url: [U]}, geojson: {url: [G]}}`, " +
-                "where U is its TileJSON and G its GeoJSON. Their `cache` value changes with the data the source reads. " +
+                "where U is its TileJSON and G its GeoJSON (none for a quadbin source of cells). Their `cache` value changes with the data the source reads. " +
                 "Carries an `ETag`: a 304 to `If-None-Match`.")
             .WithInstantiationAnswers()
             .Produces(StatusCodes.Status304NotModified);
@@ -40,8 +40,8 @@ public static class MapInstantiationApi
     /// <summary>What both ways of instantiating answer.</summary>
     private static RouteHandlerBuilder WithInstantiationAnswers(this RouteHandlerBuilder endpoint) => endpoint
         .Produces<JsonElement>(StatusCodes.Status200OK, "application/json")
-        .WithProblem(StatusCodes.Status400BadRequest, "No `name` (a table) or `q` (a query); invalid `queryParameters`, `filters`, `tileResolution` " +
-            "or `spatialDataType`; a column in `columns` or `spatialDataColumn` the source does not have; or PostgreSQL refused the query " +
+        .WithProblem(StatusCodes.Status400BadRequest, "No `name` (a table) or `q` (a query); invalid `queryParameters`, `filters`, `tileResolution`, " +
+            "`spatialDataType`, `aggregationExp` (none for a quadbin source) or `aggregationResLevel`; a column in `columns` or `spatialDataColumn` the source does not have; or PostgreSQL refused the query " +
             "(`sql-error`) or it ran past its time limit (`query-timeout`).")
         .WithProblem(StatusCodes.Status403Forbidden, "The query writes (`read-only-query`), or reads what the organization may not (`forbidden`), " +
             "or the API access token is not granted the source.")
@@ -56,7 +56,9 @@ public static class MapInstantiationApi
         [Description(ParameterDescriptions.SpatialDataColumn)] string? spatialDataColumn,
         [Description(ParameterDescriptions.SpatialDataType)] string? spatialDataType,
         [Description(ParameterDescriptions.TileResolution)] string? tileResolution,
-        [Description(ParameterDescriptions.Filters)] string? filters, HttpContext httpContext,
+        [Description(ParameterDescriptions.Filters)] string? filters,
+        [Description(ParameterDescriptions.AggregationExp)] string? aggregationExp,
+        [Description(ParameterDescriptions.AggregationResLevel)] string? aggregationResLevel, HttpContext httpContext,
         MapSourceResolver resolver, DataConnections connections, MapSourceStore store, MapService maps, MapCaching caching,
         CancellationToken cancellationToken)
     {
@@ -68,7 +70,8 @@ public static class MapInstantiationApi
         {
             return ProblemResults.BadRequest("Invalid filters", "filters is CARTO's JSON object of columns and their filters.");
         }
-        var request = new MapRequest(name, q, parameters, columns, spatialDataColumn, spatialDataType, tileResolution, filtersJson);
+        var request = new MapRequest(name, q, parameters, columns, spatialDataColumn, spatialDataType, tileResolution, filtersJson, aggregationExp,
+            aggregationResLevel);
         return await InstantiateAsync(connection, kind, request, cacheable: true, httpContext, resolver, connections, store, maps, caching, cancellationToken);
     }
 
@@ -78,7 +81,7 @@ public static class MapInstantiationApi
         CancellationToken cancellationToken)
     {
         var request = new MapRequest(body.Name, body.Q, body.QueryParameters, Text(body.Columns), body.SpatialDataColumn, body.SpatialDataType,
-            Text(body.TileResolution), body.Filters);
+            Text(body.TileResolution), body.Filters, body.AggregationExp, Text(body.AggregationResLevel));
         return InstantiateAsync(connection, kind, request, cacheable: false, httpContext, resolver, connections, store, maps, caching, cancellationToken);
 
         // The client sends these as strings; a person may send a number, or the columns as an array.
@@ -121,15 +124,20 @@ public static class MapInstantiationApi
         }
 
         var sourceUrl = MapTilesApi.SourceUrl(httpContext.Request, source);
-        var body = JsonSerializer.SerializeToUtf8Bytes(new
+        var answer = new Dictionary<string, object?>
         {
-            id = source.Id,
-            nrows = stats.Count,
-            size = stats.Size,
-            schema = source.Columns.Select(column => new { name = column.Name, type = column.Type }),
-            tilejson = new { url = new[] { $"{sourceUrl}/tilejson?cache={cacheValue}" } },
-            geojson = new { url = new[] { $"{sourceUrl}/geojson?cache={cacheValue}" } },
-        });
+            ["id"] = source.Id,
+            ["nrows"] = stats.Count,
+            ["size"] = stats.Size,
+            ["schema"] = source.Columns.Select(column => new { name = column.Name, type = column.Type }),
+            ["tilejson"] = new { url = new[] { $"{sourceUrl}/tilejson?cache={cacheValue}" } },
+        };
+        // A source of quadbin cells has no geometries to give as GeoJSON.
+        if (source.HasGeometry)
+        {
+            answer["geojson"] = new { url = new[] { $"{sourceUrl}/geojson?cache={cacheValue}" } };
+        }
+        var body = JsonSerializer.SerializeToUtf8Bytes(answer);
         if (!cacheable)
         {
             MapCaching.NoStore(httpContext);
@@ -151,4 +159,6 @@ public sealed record MapInstantiationBody(
     [property: Description(ParameterDescriptions.SpatialDataColumn)] string? SpatialDataColumn = null,
     [property: Description(ParameterDescriptions.SpatialDataType)] string? SpatialDataType = null,
     [property: Description(ParameterDescriptions.TileResolution)] JsonElement? TileResolution = null,
-    [property: Description(ParameterDescriptions.Filters)] JsonElement? Filters = null);
+    [property: Description(ParameterDescriptions.Filters)] JsonElement? Filters = null,
+    [property: Description(ParameterDescriptions.AggregationExp)] string? AggregationExp = null,
+    [property: Description(ParameterDescriptions.AggregationResLevel)] JsonElement? AggregationResLevel = null);

@@ -42,6 +42,16 @@ public static class MapTilesApi
             .WithSourceAnswers()
             .WithProblem(StatusCodes.Status400BadRequest, "The source has more features than GeoJSON is for (`MapsApi:MaxGeoJsonFeatures`, " +
                 "50,000), or PostgreSQL refused its query.");
+        api.MapGet("/{cell}", QuadbinTile).WithMetadata(new SampledTracing(100))
+            .WithSummary("A tile of a quadbin source")
+            .WithDescription("CARTO's spatial tile (`application/vnd.carto-spatial-tile`, protobuf): the cells inside the tile, at " +
+                "`aggregationResLevel` below it, each with the source's `aggregationExp` over its rows. The tile is a quadbin cell in " +
+                "hexadecimal, as TileJSON's `{i}`. An empty tile is a 204.")
+            .Produces<Stream>(StatusCodes.Status200OK, QuadbinTileRenderer.ContentType)
+            .Produces(StatusCodes.Status204NoContent)
+            .WithSourceAnswers()
+            .WithProblem(StatusCodes.Status400BadRequest, "Not a quadbin cell, a source that is not a quadbin source, or PostgreSQL refused " +
+                "the source's query.");
         // Tiles come by the thousand a second, each costing about what its trace would: one in a hundred is traced.
         api.MapGet("/{z}/{x}/{y}", Tile).WithMetadata(new SampledTracing(100))
             .WithSummary("A tile of a source")
@@ -87,10 +97,22 @@ public static class MapTilesApi
             return problem;
         }
         var tileCache = CacheValue(cache) ?? cacheValue.ToString(CultureInfo.InvariantCulture);
+        byte[] body = source.Quadbin is { } quadbin
+            ? QuadbinTileJson(httpContext.Request, source, quadbin, stats, tileCache)
+            : VectorTileJson(httpContext.Request, source, stats, prepared, tileCache);
+        if (caching.Apply(httpContext, source, body))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return TypedResults.Bytes(body, "application/json");
+    }
+
+    private static byte[] VectorTileJson(HttpRequest request, MapSource source, SourceStats stats, PreparedTileTable? prepared, string tileCache)
+    {
         var geometryType = stats.GeometryTypes.Select(SourceStats.GeoJsonGeometryType).Distinct().ToList() is [var single] ? single : "Geometry";
-        var attributes = source.Columns.Where(column => column.Type != "geometry").ToList();
+        var attributes = source.Attributes.ToList();
         var bounds = stats.Bounds ?? [-180, -85.0511287798, 180, 85.0511287798];
-        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
         {
             ["tilejson"] = "3.0.0",
             ["name"] = source.Table is { } table ? $"{table.Schema}.{table.Table}" : source.Kind,
@@ -98,7 +120,7 @@ public static class MapTilesApi
             ["version"] = "1.0.0",
             ["attribution"] = "",
             ["scheme"] = "xyz",
-            ["tiles"] = new[] { $"{SourceUrl(httpContext.Request, source)}/{{z}}/{{x}}/{{y}}?cache={tileCache}&formatTiles=mvt" },
+            ["tiles"] = new[] { $"{SourceUrl(request, source)}/{{z}}/{{x}}/{{y}}?cache={tileCache}&formatTiles=mvt" },
             ["minzoom"] = 0,
             ["maxzoom"] = TilePyramid.MaxZoom,
             ["minresolution"] = 0,
@@ -136,11 +158,49 @@ public static class MapTilesApi
             },
             ["fraction_dropped_per_zoom"] = prepared?.FractionDroppedPerZoom ?? [],
         });
-        if (caching.Apply(httpContext, source, body))
+    }
+
+    /// <summary>
+    /// A quadbin source's TileJSON, as deck.gl's spatial-index layers read it: tiles by cell (<c>{i}</c>), the
+    /// <c>quadbin</c> scheme, and <c>maxresolution</c>, the deepest tile they ask for.
+    /// </summary>
+    private static byte[] QuadbinTileJson(HttpRequest request, MapSource source, QuadbinAggregation quadbin, SourceStats stats, string tileCache)
+    {
+        var bounds = stats.Bounds ?? [-180, -85.0511287798, 180, 85.0511287798];
+        var attributes = source.Attributes.ToList();
+        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
         {
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-        return TypedResults.Bytes(body, "application/json");
+            ["tilejson"] = "3.0.0",
+            ["name"] = source.Table is { } table ? $"{table.Schema}.{table.Table}" : source.Kind,
+            ["description"] = "",
+            ["version"] = "1.0.0",
+            ["attribution"] = "",
+            ["scheme"] = "quadbin",
+            ["tiles"] = new[] { $"{SourceUrl(request, source)}/{{i}}?cache={tileCache}" },
+            ["minzoom"] = 0,
+            ["maxzoom"] = quadbin.MaxTileResolution,
+            ["minresolution"] = 0,
+            ["maxresolution"] = quadbin.MaxTileResolution,
+            ["dataresolution"] = quadbin.DataResolution,
+            ["aggregationResLevel"] = quadbin.ResolutionLevel,
+            ["bounds"] = bounds,
+            ["center"] = new[] { (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 0 },
+            // The statistics are of the source's rows (its columns), not of the cells' aggregates, which depend on the zoom.
+            ["tilestats"] = new
+            {
+                layerCount = 1,
+                layers = new[]
+                {
+                    new
+                    {
+                        layer = TileRenderer.LayerName,
+                        count = stats.Count,
+                        attributeCount = attributes.Count,
+                        attributes = stats.Attributes.Select(attribute => AttributeJson(attribute)),
+                    },
+                },
+            },
+        });
     }
 
     public static async Task<IResult> Tile([Description(ParameterDescriptions.Connection)] string connection,
@@ -171,6 +231,10 @@ public static class MapTilesApi
         {
             return refusal!;
         }
+        if (source.Quadbin is not null)
+        {
+            return ProblemResults.BadRequest("A quadbin source", "A quadbin source's tiles are its cells: /{cell}, as its TileJSON's {i}.");
+        }
         byte[] bytes;
         try
         {
@@ -191,6 +255,41 @@ public static class MapTilesApi
         return TypedResults.Bytes(bytes, format == TileFormat.Mvt ? MvtContentType : "application/geo+json");
     }
 
+    public static async Task<IResult> QuadbinTile([Description(ParameterDescriptions.Connection)] string connection,
+        [Description(ParameterDescriptions.Kind)] string kind, [Description(ParameterDescriptions.SourceId)] string id,
+        [Description("The tile: a quadbin cell in hexadecimal (`480fffffffffffff` is the world).")] string cell,
+        [Description(ParameterDescriptions.Cache)] string? cache, HttpContext httpContext, MapSourceStore store, DataConnections connections,
+        MapService maps, MapCaching caching, CancellationToken cancellationToken)
+    {
+        if (!Quadbin.TryParseHex(cell, out var tile))
+        {
+            return ProblemResults.BadRequest("Invalid tile", $"A quadbin source's tile is a quadbin cell in hexadecimal; '{cell}' is not one.");
+        }
+        var (source, dataConnection, refusal) = await FindAsync(connection, kind, id, httpContext.User, store, connections, cancellationToken);
+        if (source is null || dataConnection is null)
+        {
+            return refusal!;
+        }
+        if (source.Quadbin is null)
+        {
+            return ProblemResults.BadRequest("Not a quadbin source", "This source's tiles are vector tiles: /{z}/{x}/{y}, as its TileJSON says.");
+        }
+        byte[] bytes;
+        try
+        {
+            bytes = await maps.QuadbinTileAsync(source, dataConnection, CacheValue(cache) ?? "none", tile, cancellationToken);
+        }
+        catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
+        {
+            return problem;
+        }
+        if (caching.Apply(httpContext, source, bytes))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return bytes.Length == 0 ? TypedResults.NoContent() : TypedResults.Bytes(bytes, QuadbinTileRenderer.ContentType);
+    }
+
     public static async Task<IResult> GeoJson([Description(ParameterDescriptions.Connection)] string connection,
         [Description(ParameterDescriptions.Kind)] string kind, [Description(ParameterDescriptions.SourceId)] string id,
         HttpContext httpContext, MapSourceStore store, DataConnections connections,
@@ -200,6 +299,10 @@ public static class MapTilesApi
         if (source is null || dataConnection is null)
         {
             return refusal!;
+        }
+        if (!source.HasGeometry)
+        {
+            return ProblemResults.BadRequest("No geometries", "A quadbin source of cells has no GeoJSON: use its tiles (TileJSON) instead.");
         }
         var maxFeatures = options.Value.MaxGeoJsonFeatures;
         byte[]? bytes;

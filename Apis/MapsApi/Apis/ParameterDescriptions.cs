@@ -25,9 +25,16 @@ internal static class ParameterDescriptions
 
     public const string Columns = "The columns the tiles carry, comma-separated; all of them when absent.";
 
-    public const string SpatialDataColumn = $"The geometry column; `{MapSourceResolver.DefaultSpatialColumn}` when absent.";
+    public const string SpatialDataColumn = $"The geometry column (`{MapSourceResolver.DefaultSpatialColumn}` when absent) or, for a quadbin " +
+        $"source, the column of cells or of geometries to bin (`{MapSourceResolver.DefaultQuadbinColumn}` when absent).";
 
-    public const string SpatialDataType = "`geo` (a geometry column), the only one here.";
+    public const string SpatialDataType = "`geo` (a geometry column: vector tiles, the default) or `quadbin` (a column of quadbin cells, " +
+        "or a geometry column whose points are binned into cells: CARTO's spatial tiles of aggregated cells). `h3` is refused.";
+
+    public const string AggregationExp = "A quadbin source's aggregates, required: `expression AS alias, …` over its columns (count, sum, " +
+        "avg, min, max… and arithmetic); each cell carries them under their aliases.";
+
+    public const string AggregationResLevel = "A quadbin source's cells, in levels below their tile's resolution: 0 to 10, 6 when absent.";
 
     public const string TileResolution = "0.25, 0.5 (the default), 1, 2 or 4: the tiles' grid, 256, 512, 1024, 2048 or 4096 units a side.";
 

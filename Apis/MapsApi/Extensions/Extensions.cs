@@ -30,6 +30,7 @@ internal static class Extensions
         builder.Services.AddSingleton<MapSourceResolver>();
         builder.Services.AddSingleton<SourceStatsReader>();
         builder.Services.AddSingleton<TileRenderer>();
+        builder.Services.AddSingleton<QuadbinTileRenderer>();
         builder.Services.AddSingleton<MapService>();
         builder.Services.AddSingleton<MapCaching>();
     }

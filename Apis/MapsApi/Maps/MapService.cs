@@ -13,8 +13,8 @@ namespace CartoSelfHosted.MapsApi.Maps;
 /// value and are tagged with its surrogate keys, which cdn-invalidator drops when a table changes. Without Redis every
 /// answer is made afresh, and is the same.
 /// </summary>
-public sealed class MapService(MapSourceStore store, SourceStatsReader statsReader, TileRenderer renderer, PreparedTileTables prepared,
-    RedisCache redis, IOptions<MapsApiOptions> options)
+public sealed class MapService(MapSourceStore store, SourceStatsReader statsReader, TileRenderer renderer,
+    QuadbinTileRenderer quadbinRenderer, PreparedTileTables prepared, RedisCache redis, IOptions<MapsApiOptions> options)
 {
     public Task<PreparedTileTable?> PrepareAsync(MapSource source, CancellationToken cancellationToken) =>
         source.TileTable is { } table ? prepared.EnsureAsync(table, cancellationToken) : Task.FromResult<PreparedTileTable?>(null);
@@ -38,16 +38,25 @@ public sealed class MapService(MapSourceStore store, SourceStatsReader statsRead
     }
 
     /// <summary>The tile's bytes; empty when it has no feature.</summary>
-    public async Task<byte[]> TileAsync(MapSource source, DataConnection connection, string cacheValue, int z, int x, int y, TileFormat format,
-        CancellationToken cancellationToken)
+    public Task<byte[]> TileAsync(MapSource source, DataConnection connection, string cacheValue, int z, int x, int y, TileFormat format,
+        CancellationToken cancellationToken) =>
+        CachedTileAsync(source, $"maps:{source.Id}:{cacheValue}:{format}:{z}/{x}/{y}",
+            () => renderer.RenderAsync(source, connection, z, x, y, format, cancellationToken), cancellationToken);
+
+    /// <summary>A quadbin source's tile (a cell) as CARTO's spatial tile; empty when it has no cell.</summary>
+    public Task<byte[]> QuadbinTileAsync(MapSource source, DataConnection connection, string cacheValue, long tile,
+        CancellationToken cancellationToken) =>
+        CachedTileAsync(source, $"maps:{source.Id}:{cacheValue}:quadbin:{Quadbin.ToHex(tile)}",
+            () => quadbinRenderer.RenderAsync(source, connection, tile, cancellationToken), cancellationToken);
+
+    private async Task<byte[]> CachedTileAsync(MapSource source, string key, Func<Task<byte[]?>> render, CancellationToken cancellationToken)
     {
-        var key = $"maps:{source.Id}:{cacheValue}:{format}:{z}/{x}/{y}";
         if (await redis.GetAsync(key, cancellationToken) is { } cached)
         {
             return cached;
         }
         var started = Stopwatch.GetTimestamp();
-        var tile = await renderer.RenderAsync(source, connection, z, x, y, format, cancellationToken) ?? [];
+        var tile = await render() ?? [];
         if (Stopwatch.GetElapsedTime(started) >= options.Value.RedisTileMinimumCost)
         {
             await redis.SetAsync(key, tile, options.Value.RedisTimeToLive, source.CacheTags, cancellationToken);

@@ -18,6 +18,22 @@ public sealed record SourceTable(string Schema, string Table);
 public sealed record SourceColumn(string Name, string Type);
 
 /// <summary>
+/// A quadbin source (<c>spatialDataType=quadbin</c>): its tiles hold cells of <see cref="Quadbin.MaxResolution"/> at
+/// most, at <see cref="ResolutionLevel"/> below the tile's own resolution (CARTO's <c>aggregationResLevel</c>) but never
+/// deeper than <see cref="DataResolution"/>, each with the aggregates of <see cref="Expression"/> (<c>aggregationExp</c>)
+/// over the rows in it. The rows' cells are the spatial column's bigints, or the cells of its geometries' points
+/// (<see cref="FromGeometry"/>: binned as the tile is made).
+/// </summary>
+public sealed record QuadbinAggregation(string Expression, int ResolutionLevel, int DataResolution, bool FromGeometry)
+{
+    /// <summary>The deepest tile deck.gl asks for (TileJSON's <c>maxresolution</c>): deeper ones would hold the same cells.</summary>
+    public int MaxTileResolution => Math.Max(0, DataResolution - ResolutionLevel);
+
+    /// <summary>The resolution of the cells in a tile of resolution <paramref name="tileResolution"/>.</summary>
+    public int CellResolution(int tileResolution) => Math.Min(tileResolution + ResolutionLevel, DataResolution);
+}
+
+/// <summary>
 /// What a map instantiation resolved: a table (by catalog name) or a query of an organization, the columns its
 /// features carry and its geometry column. Kept in the metadata database under <see cref="Id"/>, a hash of all of it,
 /// so TileJSON and tile requests name it by id.
@@ -35,7 +51,8 @@ public sealed record MapSource(
     double TileResolution,
     IReadOnlyList<SourceTable> ReadsTables,
     string? Filters = null,
-    IReadOnlyList<SourceColumn>? FilterColumns = null)
+    IReadOnlyList<SourceColumn>? FilterColumns = null,
+    QuadbinAggregation? Quadbin = null)
 {
     public const string TableKind = "table";
     public const string QueryKind = "query";
@@ -44,7 +61,13 @@ public sealed record MapSource(
     /// Computed on every read, not kept: a source is made by <c>with</c> from its draft, which would copy a kept id made
     /// before its columns and filters were known.
     /// </summary>
-    public string Id => ComputeId(Kind, Connection, OrganizationId, Table, Query, QueryParameters, Columns, SpatialColumn, TileResolution, Filters);
+    public string Id => ComputeId(Kind, Connection, OrganizationId, Table, Query, QueryParameters, Columns, SpatialColumn, TileResolution, Filters, Quadbin);
+
+    /// <summary>The columns its features (or cells) carry besides the spatial one.</summary>
+    public IEnumerable<SourceColumn> Attributes => Columns.Where(column => column.Name != SpatialColumn);
+
+    /// <summary>Whether its spatial column is a geometry: the source's own, or one whose points a quadbin source bins.</summary>
+    public bool HasGeometry => Quadbin is not { FromGeometry: false };
 
     /// <summary>
     /// The grid of the source's vector tiles, as CARTO's <c>tileResolution</c> sets it: 0.25, 0.5 (the client's default),
@@ -54,9 +77,10 @@ public sealed record MapSource(
 
     /// <summary>
     /// The table's prepared copy for tiles, read as the organization; query sources have none, nor tables of a connection
-    /// to a database the platform does not own (their tiles are made from the table itself, as a query's are).
+    /// to a database the platform does not own (their tiles are made from the table itself, as a query's are), nor quadbin
+    /// sources, whose cells are aggregated from the source's rows.
     /// </summary>
-    public TileTableSource? TileTable => Table is null || Connection != WarehouseDatabase.BuiltInConnectionName
+    public TileTableSource? TileTable => Table is null || Connection != WarehouseDatabase.BuiltInConnectionName || Quadbin is not null
         ? null
         : new TileTableSource(Table.Schema, Table.Table, SpatialColumn, WarehouseDatabase.OrganizationSchema(OrganizationSlug));
 
@@ -99,9 +123,10 @@ public sealed record MapSource(
     public static MapSource FromJson(string json) => JsonSerializer.Deserialize<MapSource>(json, JsonSerializerOptions.Web)!;
 
     private static string ComputeId(string kind, string connection, Guid organizationId, SourceTable? table, string? query,
-        string? queryParameters, IReadOnlyList<SourceColumn> columns, string spatialColumn, double tileResolution, string? filters)
+        string? queryParameters, IReadOnlyList<SourceColumn> columns, string spatialColumn, double tileResolution, string? filters,
+        QuadbinAggregation? quadbin)
     {
-        var definition = JsonSerializer.Serialize(new { kind, connection, organizationId, table, query, queryParameters, columns, spatialColumn, tileResolution, filters });
+        var definition = JsonSerializer.Serialize(new { kind, connection, organizationId, table, query, queryParameters, columns, spatialColumn, tileResolution, filters, quadbin });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(definition)), 0, 16);
     }
 }

@@ -15,7 +15,8 @@ namespace CartoSelfHosted.MapsApi.Maps;
 
 /// <summary>A map instantiation's parameters, from the query string or the JSON body alike (CARTO's names).</summary>
 public sealed record MapRequest(string? Name, string? Q, JsonElement? QueryParameters, string? Columns, string? SpatialDataColumn,
-    string? SpatialDataType, string? TileResolution, JsonElement? Filters = null);
+    string? SpatialDataType, string? TileResolution, JsonElement? Filters = null, string? AggregationExp = null,
+    string? AggregationResLevel = null);
 
 /// <summary>
 /// Turns a map instantiation into a <see cref="MapSource"/>: the table is looked up in the connection's catalog as the
@@ -27,13 +28,34 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
 {
     public const string DefaultSpatialColumn = "geom";
 
+    public const string DefaultQuadbinColumn = "quadbin";
+
+    /// <summary>CARTO's default <c>aggregationResLevel</c> for quadbin sources.</summary>
+    public const int DefaultQuadbinResolutionLevel = 6;
+
+    /// <summary>The deepest <c>aggregationResLevel</c>: cells of 1/1024 of a tile's side, a million to a tile at most.</summary>
+    public const int MaxResolutionLevel = 10;
+
     public async Task<(MapSource? Source, IResult? Problem)> ResolveAsync(string kind, DataConnection connection, MapRequest request,
         ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (request.SpatialDataType is { Length: > 0 } spatialDataType && spatialDataType != "geo")
+        var isQuadbin = false;
+        switch (request.SpatialDataType)
         {
-            return (null, ProblemResults.BadRequest("Unsupported spatialDataType",
-                $"spatialDataType '{spatialDataType}' is not supported here; the only one is 'geo' (a geometry column)."));
+            case null or "" or "geo":
+                break;
+            case "quadbin":
+                isQuadbin = true;
+                break;
+            default:
+                return (null, ProblemResults.BadRequest("Unsupported spatialDataType",
+                    $"spatialDataType '{request.SpatialDataType}' is not supported here: 'geo' (a geometry column) and 'quadbin' (a column of " +
+                    "quadbin cells, or a geometry column whose points are binned into cells) are. H3 needs the h3 extension in the warehouse."));
+        }
+        var quadbin = isQuadbin ? ParseQuadbinAggregation(request) : (null, null);
+        if (quadbin.Problem is { } quadbinProblem)
+        {
+            return (null, quadbinProblem);
         }
         var tileResolution = 0.5;
         if (request.TileResolution is { Length: > 0 } resolutionText &&
@@ -84,18 +106,37 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
 
         var draft = new MapSource(kind, connection.Name, user.GetOrganizationId(), user.GetOrganizationSlug(), table, query,
             request.QueryParameters is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } raw ? raw.GetRawText() : null,
-            [], request.SpatialDataColumn is { Length: > 0 } spatial ? spatial : DefaultSpatialColumn, tileResolution, []);
+            [], request.SpatialDataColumn is { Length: > 0 } spatial ? spatial : isQuadbin ? DefaultQuadbinColumn : DefaultSpatialColumn,
+            tileResolution, [], Quadbin: quadbin.Aggregation);
         try
         {
             var described = await DescribeAsync(warehouse, draft.FromClause, parameters, options.Value.StatementTimeout, cancellationToken);
-            var (columns, columnsProblem) = ChooseColumns(described, draft, request.Columns);
+            // A quadbin source's cells carry its aggregates, over any of its columns: it takes no columns, as CARTO's.
+            var (columns, columnsProblem) = ChooseColumns(described, draft, isQuadbin ? null : request.Columns);
             if (columns is null)
             {
                 return (null, columnsProblem);
             }
             var (filters, filterColumns) = ChooseFilters(described, draft, parameters, request.Filters);
             var readsTables = table is not null ? [table] : await TablesReadAsync(warehouse, draft, parameters, cancellationToken);
-            return (draft with { Columns = columns, ReadsTables = readsTables, Filters = filters, FilterColumns = filterColumns }, null);
+            var resolved = draft with { Columns = columns, ReadsTables = readsTables, Filters = filters, FilterColumns = filterColumns };
+            if (resolved.Quadbin is { } aggregation)
+            {
+                // Refuses what is not aggregates over the source's columns now, rather than in every tile.
+                AggregateExpression.ParseList(aggregation.Expression, resolved.Columns.Select(column => column.Name).ToHashSet());
+                var fromGeometry = columns.Single(column => column.Name == resolved.SpatialColumn).Type == "geometry";
+                resolved = resolved with
+                {
+                    Quadbin = aggregation with
+                    {
+                        FromGeometry = fromGeometry,
+                        DataResolution = fromGeometry
+                            ? Quadbin.MaxResolution
+                            : await DataResolutionAsync(warehouse, resolved, parameters, cancellationToken),
+                    },
+                };
+            }
+            return (resolved, null);
         }
         catch (PostgresException ex) when (SqlProblems.FromPostgres(ex) is { } problem)
         {
@@ -105,6 +146,41 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
         {
             return (null, error.ToProblem());
         }
+    }
+
+    /// <summary>
+    /// A quadbin source's <c>aggregationExp</c> (required, as CARTO's) and <c>aggregationResLevel</c> (6 by default); its
+    /// data resolution is known once the source is described.
+    /// </summary>
+    private static (QuadbinAggregation? Aggregation, IResult? Problem) ParseQuadbinAggregation(MapRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.AggregationExp))
+        {
+            return (null, ProblemResults.BadRequest("No aggregationExp",
+                "A quadbin source needs aggregationExp: the aggregates its cells carry, e.g. 'count(*) AS count, sum(population) AS population'."));
+        }
+        var level = DefaultQuadbinResolutionLevel;
+        if (request.AggregationResLevel is { Length: > 0 } levelText &&
+            (!int.TryParse(levelText, NumberStyles.None, CultureInfo.InvariantCulture, out level) || level > MaxResolutionLevel))
+        {
+            return (null, ProblemResults.BadRequest("Invalid aggregationResLevel",
+                $"aggregationResLevel is a whole number from 0 to {MaxResolutionLevel}: how many levels below a tile its cells are."));
+        }
+        return (new QuadbinAggregation(request.AggregationExp, level, Quadbin.MaxResolution, FromGeometry: true), null);
+    }
+
+    /// <summary>
+    /// The resolution of a quadbin column's cells, read from one of them: CARTO's sources hold cells of one resolution.
+    /// An empty source has none, and no tile deeper than the world's.
+    /// </summary>
+    private async Task<int> DataResolutionAsync(NpgsqlConnection warehouse, MapSource source, List<NpgsqlParameter> parameters,
+        CancellationToken cancellationToken)
+    {
+        var column = $"source.{SqlIdentifier.Quote(source.SpatialColumn)}";
+        var probe = new NpgsqlBatchCommand($"SELECT (({column} >> 52) & 31)::int FROM {source.FromClause} AS source WHERE {column} IS NOT NULL LIMIT 1");
+        probe.Parameters.AddRange(parameters.Select(parameter => parameter.Clone()).ToArray());
+        await using var batch = ReadOnlyBatch.Create(warehouse, options.Value.StatementTimeout, probe);
+        return await batch.ExecuteScalarAsync(cancellationToken) is int resolution ? resolution : 0;
     }
 
     /// <summary>
@@ -206,16 +282,23 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
     private static (List<SourceColumn>? Columns, IResult? Problem) ChooseColumns(List<QueryColumn> described, MapSource source, string? requested)
     {
         var byName = described.GroupBy(column => column.Name).ToDictionary(group => group.Key, group => group.First());
-        if (!byName.TryGetValue(source.SpatialColumn, out var spatial) || spatial.Kind != ColumnKind.Geometry)
+        if (!byName.TryGetValue(source.SpatialColumn, out var spatial))
         {
-            return (null, ProblemResults.BadRequest("Unknown spatialDataColumn", spatial is null
-                ? $"The source has no column '{source.SpatialColumn}' (spatialDataColumn, by default '{DefaultSpatialColumn}')."
-                : $"Column '{source.SpatialColumn}' is of type {spatial.DatabaseType}, not a geometry: name the source's geometry column in spatialDataColumn."));
+            return (null, ProblemResults.BadRequest("Unknown spatialDataColumn",
+                $"The source has no column '{source.SpatialColumn}' (spatialDataColumn, by default " +
+                $"'{(source.Quadbin is null ? DefaultSpatialColumn : DefaultQuadbinColumn)}')."));
+        }
+        if (spatial.Kind != ColumnKind.Geometry && (source.Quadbin is null || spatial.Kind != ColumnKind.BigInteger))
+        {
+            return (null, ProblemResults.BadRequest("Unknown spatialDataColumn", source.Quadbin is null
+                ? $"Column '{source.SpatialColumn}' is of type {spatial.DatabaseType}, not a geometry: name the source's geometry column in spatialDataColumn."
+                : $"Column '{source.SpatialColumn}' is of type {spatial.DatabaseType}: a quadbin source's spatialDataColumn holds quadbin cells " +
+                  "(bigint) or geometries whose points are binned into cells."));
         }
         IEnumerable<QueryColumn> chosen;
         if (string.IsNullOrWhiteSpace(requested))
         {
-            chosen = byName.Values.Where(column => column.Kind != ColumnKind.Geometry);
+            chosen = byName.Values.Where(column => column.Kind != ColumnKind.Geometry && column.Name != source.SpatialColumn);
         }
         else
         {
@@ -230,7 +313,7 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
         var columns = chosen
             .Where(column => column.Kind != ColumnKind.Geometry && (source.TileTable is null || !PreparedTileTables.ReservedColumns.Contains(column.Name)))
             .Select(column => new SourceColumn(column.Name, column.SchemaType))
-            .Append(new SourceColumn(source.SpatialColumn, "geometry"))
+            .Append(new SourceColumn(source.SpatialColumn, spatial.SchemaType))
             .ToList();
         return (columns, null);
     }

@@ -41,18 +41,23 @@ public sealed class SourceStatsReader(IOptions<MapsApiOptions> options)
     {
         var geometry = source.GeometrySql;
         var inDegrees = source.GeometryInDegreesSql;
-        var attributes = source.Columns.Where(column => column.Type != "geometry").ToList();
+        var attributes = source.Attributes.ToList();
         var numeric = attributes.Where(column => column.Type is "number" or "bigint").ToList();
         var categorical = attributes.Where(column => column.Type is "string" or "boolean").ToList();
 
         // What the instantiation's filters keep, as the tiles do.
         var parameters = QueryParameters.Parse(source.QueryParameters).Parameters!;
         var filter = source.FilterCondition(parameters);
+        // A quadbin source whose spatial column holds cells has no geometry to measure: it covers the world.
+        var geometries = source.HasGeometry
+            ? $"""
+               ST_XMin(ST_Extent({inDegrees})), ST_YMin(ST_Extent({inDegrees})), ST_XMax(ST_Extent({inDegrees})), ST_YMax(ST_Extent({inDegrees})),
+               coalesce(array_agg(DISTINCT GeometryType({geometry})) FILTER (WHERE {geometry} IS NOT NULL), ARRAY[]::text[])
+               """
+            : "NULL::float8, NULL::float8, NULL::float8, NULL::float8, ARRAY[]::text[]";
         var summary = new NpgsqlBatchCommand(
             $"""
-             SELECT count(*)::bigint, ST_XMin(ST_Extent({inDegrees})), ST_YMin(ST_Extent({inDegrees})),
-                    ST_XMax(ST_Extent({inDegrees})), ST_YMax(ST_Extent({inDegrees})),
-                    coalesce(array_agg(DISTINCT GeometryType({geometry})) FILTER (WHERE {geometry} IS NOT NULL), ARRAY[]::text[])
+             SELECT count(*)::bigint, {geometries}
                     {string.Concat(numeric.Select(column =>
                         $", min({Quoted(column)})::float8, max({Quoted(column)})::float8, sum({Quoted(column)})::float8"))}
              FROM {source.FromClause} AS source

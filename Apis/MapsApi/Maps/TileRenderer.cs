@@ -162,7 +162,7 @@ public sealed class TileRenderer(TileDataSource tiles, PreparedTileTables prepar
 
     /// <summary>The source's attribute columns, each followed by a comma. MVT carries numbers, booleans and strings; other types travel as their text.</summary>
     private static string Attributes(MapSource source) =>
-        string.Concat(source.Columns.Where(column => column.Type != "geometry").Select(column =>
+        string.Concat(source.Attributes.Select(column =>
             column.Type is "number" or "bigint" or "boolean" or "string"
                 ? $"source.{SqlIdentifier.Quote(column.Name)}, "
                 : $"source.{SqlIdentifier.Quote(column.Name)}::text AS {SqlIdentifier.Quote(column.Name)}, "));
