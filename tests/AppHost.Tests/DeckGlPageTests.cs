@@ -9,9 +9,10 @@ using Microsoft.Playwright;
 namespace CartoSelfHosted.AppHost.Tests;
 
 /// <summary>
-/// A map page as CARTO's users write them — deck.gl 9.4's <c>VectorTileLayer</c> over <c>@carto/api-client</c>'s
-/// <c>vectorTableSource</c> (tests/AppHost.Tests/DeckGlPage), bundled here and served from a loopback origin — drawing a
-/// table imported through the platform, in headless chromium with nothing but loopback reachable.
+/// Map pages as CARTO's users write them — deck.gl 9.4's <c>VectorTileLayer</c> over <c>@carto/api-client</c>'s
+/// <c>vectorTableSource</c>, and its <c>QuadbinTileLayer</c> over a <c>quadbinTableSource</c> that bins the same points
+/// (tests/AppHost.Tests/DeckGlPage), bundled here and served from a loopback origin — drawing a table imported through
+/// the platform, in headless chromium with nothing but loopback reachable.
 /// </summary>
 public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<RunningPlatform>
 {
@@ -26,13 +27,57 @@ public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<Run
     [Fact]
     public async Task AVectorTileLayerOverAVectorTableSourceDrawsTheImportedCitiesWithoutATileError()
     {
+        var table = await ImportCitiesAsync();
+        var drawing = await DrawAsync("drawTable", table, "deckgl-cities.png");
+
+        // The viewport (zoom 1, the world) loaded its tiles, each an MVT from the router, and they held cities.
+        var tileCount = drawing.Drawn.GetProperty("tiles").GetInt32();
+        Assert.InRange(tileCount, 2, 8);
+        Assert.True(drawing.Tiles.Count >= tileCount, $"{drawing.Tiles.Count} tile answers for {tileCount} tiles");
+        Assert.All(drawing.Tiles, tile => Assert.Equal("application/vnd.mapbox-vector-tile", tile.Headers["content-type"]));
+        Assert.True(drawing.Drawn.GetProperty("points").GetInt32() > 1000, $"{drawing.Drawn.GetProperty("points")} points in the viewport's tiles");
+        AssertDrawnOverEuropeAndNotOverTheOcean(drawing.Drawn);
+    }
+
+    [Fact]
+    public async Task AQuadbinTileLayerOverADynamicQuadbinSourceDrawsTheSamePointsAsCells()
+    {
+        var table = await ImportCitiesAsync();
+        var drawing = await DrawAsync("drawQuadbin", table, "deckgl-cities-quadbin.png");
+
+        // The viewport's tiles are quadbin cells (deck.gl asks for them by {i}), each a CARTO spatial tile of cells whose
+        // counts add up to the cities: at zoom 1, the world's, every one of the 135k, once.
+        var tileCount = drawing.Drawn.GetProperty("tiles").GetInt32();
+        Assert.InRange(tileCount, 2, 8);
+        Assert.True(drawing.Tiles.Count >= tileCount, $"{drawing.Tiles.Count} tile answers for {tileCount} tiles");
+        Assert.All(drawing.Tiles, tile => Assert.Equal("application/vnd.carto-spatial-tile", tile.Headers["content-type"]));
+        Assert.True(drawing.Drawn.GetProperty("cells").GetInt32() > 1000, $"{drawing.Drawn.GetProperty("cells")} cells in the viewport's tiles");
+        Assert.True(drawing.Drawn.GetProperty("points").GetInt32() > 100_000, $"{drawing.Drawn.GetProperty("points")} cities counted by the cells");
+        AssertDrawnOverEuropeAndNotOverTheOcean(drawing.Drawn);
+    }
+
+    /// <summary>What one page drew, and the tile answers it got.</summary>
+    private sealed record Drawing(JsonElement Drawn, IReadOnlyCollection<IResponse> Tiles);
+
+    /// <summary>The cities (135k points), imported through the platform into a table of their own.</summary>
+    private async Task<string> ImportCitiesAsync()
+    {
         await Platform.WaitHealthyAsync(Patience);
         var file = Path.Combine(Platform.DataDirectory, "cities.geojson");
         await PlatformImports.WriteCitiesAsync(file, Cancellation);
         var table = "cities_" + Guid.NewGuid().ToString("N")[..8];
         var job = await Platform.ImportAsync(file, "cities.geojson", table, Patience, Cancellation);
         Assert.True(PlatformImports.JobStatus(job) == "success", job.ToString());
+        return table;
+    }
 
+    /// <summary>
+    /// Opens the page from a loopback origin of its own, has it draw <paramref name="table"/> with
+    /// <c>window.<paramref name="function"/></c>, keeps a screenshot, and asserts nothing failed on the way: no request
+    /// off loopback, no error answer, no console or page error, no tile error.
+    /// </summary>
+    private async Task<Drawing> DrawAsync(string function, string table, string screenshotName)
+    {
         var bundle = await BundleAsync(Path.Combine(Platform.DataDirectory, "deckgl-page.js"));
         await using var site = await LoopbackSite.StartAsync(app =>
         {
@@ -58,7 +103,9 @@ public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<Run
             {
                 failures.Enqueue($"{response.Status} {response.Url}");
             }
-            if (response.Request.Method == "GET" && response.Url.Contains("formatTiles=mvt", StringComparison.Ordinal))
+            // Tiles are what the source's TileJSON templates: its URL and a query string, a path the API names by cell or z/x/y.
+            if (response.Request.Method == "GET" && response.Url.Contains("?cache=", StringComparison.Ordinal) &&
+                !response.Url.Contains("/tilejson?", StringComparison.Ordinal))
             {
                 tiles.Enqueue(response);
             }
@@ -74,7 +121,7 @@ public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<Run
         tab.PageError += (_, error) => failures.Enqueue($"page: {error}");
 
         await tab.GotoAsync(site.Origin);
-        var drawn = await tab.EvaluateAsync<JsonElement>("options => window.drawTable(options)", new
+        var drawn = await tab.EvaluateAsync<JsonElement>($"options => window.{function}(options)", new
         {
             apiBaseUrl = new Uri(Platform.Router, "/api").ToString(),
             accessToken = Platform.DevToken,
@@ -85,20 +132,19 @@ public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<Run
                 ["southPacific"] = [-130, -40],
             },
         }).WaitAsync(Patience, Cancellation);
-        var screenshot = Path.Combine(AppContext.BaseDirectory, "deckgl-cities.png");
+        var screenshot = Path.Combine(AppContext.BaseDirectory, screenshotName);
         await tab.Locator("#map").ScreenshotAsync(new LocatorScreenshotOptions { Path = screenshot });
         TestContext.Current.TestOutputHelper?.WriteLine($"{drawn} (screenshot: {screenshot})");
 
         Assert.Empty(offLoopback);
         Assert.Empty(failures);
         Assert.Empty(drawn.GetProperty("errors").EnumerateArray());
-        // The viewport (zoom 1, the world) loaded its tiles, each an MVT from the router, and they held cities.
-        var tileCount = drawn.GetProperty("tiles").GetInt32();
-        Assert.InRange(tileCount, 2, 8);
-        Assert.True(tiles.Count >= tileCount, $"{tiles.Count} tile answers for {tileCount} tiles");
-        Assert.All(tiles, tile => Assert.Equal("application/vnd.mapbox-vector-tile", tile.Headers["content-type"]));
-        Assert.True(drawn.GetProperty("points").GetInt32() > 1000, $"{drawn.GetProperty("points")} points in the viewport's tiles");
-        // And they were drawn: the layer's colour over Europe's cities, none in the empty ocean, a fair share of the canvas.
+        return new Drawing(drawn, tiles);
+    }
+
+    /// <summary>The layer's colour over Europe's cities, none in the empty ocean, a fair share of the canvas.</summary>
+    private static void AssertDrawnOverEuropeAndNotOverTheOcean(JsonElement drawn)
+    {
         var around = drawn.GetProperty("around");
         Assert.True(around.GetProperty("paris").GetInt32() > 100, $"{around.GetProperty("paris")} pixels of cities around Paris");
         Assert.Equal(0, around.GetProperty("southPacific").GetInt32());

@@ -1,42 +1,66 @@
-// A map as CARTO's users write one: deck.gl's VectorTileLayer over @carto/api-client's vectorTableSource, with only
-// apiBaseUrl pointing at the platform. The test calls window.drawTable and reads what it resolves to.
+// Maps as CARTO's users write them: deck.gl's VectorTileLayer over @carto/api-client's vectorTableSource, and its
+// QuadbinTileLayer over a quadbinTableSource binning a table's points into cells, with only apiBaseUrl pointing at the
+// platform. The test calls window.drawTable or window.drawQuadbin and reads what it resolves to.
 import { Deck } from '@deck.gl/core';
-import { VectorTileLayer } from '@deck.gl/carto';
-import { vectorTableSource } from '@carto/api-client';
+import { QuadbinTileLayer, VectorTileLayer } from '@deck.gl/carto';
+import { quadbinTableSource, vectorTableSource } from '@carto/api-client';
 import { MVTLoader } from '@loaders.gl/mvt';
 
 const fill = [220, 20, 60];
 
-window.drawTable = ({ apiBaseUrl, accessToken, tableName, probes }) => new Promise((resolve) => {
-  const errors = [];
-  const data = vectorTableSource({ apiBaseUrl, accessToken, connectionName: 'carto_dw', tableName });
-  data.catch((error) => errors.push(`source: ${error.message}`));
-  const deck = new Deck({
-    parent: document.getElementById('map'),
-    width: 1024,
-    height: 640,
-    initialViewState: { longitude: 10, latitude: 25, zoom: 1 },
-    layers: [
-      new VectorTileLayer({
-        id: 'table',
-        data,
-        getFillColor: fill,
-        pointRadiusUnits: 'pixels',
-        getPointRadius: 2,
-        // The layer's default loader only hands tiles to a worker, which loaders.gl fetches from a CDN: parse them on
-        // the main thread instead.
-        loaders: [MVTLoader],
-        loadOptions: { worker: false },
-        onTileError: (error) => errors.push(`tile: ${error?.message ?? error}`),
-        onViewportLoad: (tiles) => {
+window.drawTable = ({ apiBaseUrl, accessToken, tableName, probes }) => draw(probes, (errors, onViewportLoad) => new VectorTileLayer({
+  id: 'table',
+  data: source(vectorTableSource({ apiBaseUrl, accessToken, connectionName: 'carto_dw', tableName }), errors),
+  getFillColor: fill,
+  pointRadiusUnits: 'pixels',
+  getPointRadius: 2,
+  // The layer's default loader only hands tiles to a worker, which loaders.gl fetches from a CDN: parse them on
+  // the main thread instead.
+  loaders: [MVTLoader],
+  loadOptions: { worker: false },
+  onTileError: (error) => errors.push(`tile: ${error?.message ?? error}`),
+  onViewportLoad,
+}));
+
+window.drawQuadbin = ({ apiBaseUrl, accessToken, tableName, probes }) => draw(probes, (errors, onViewportLoad) => new QuadbinTileLayer({
+  id: 'quadbin',
+  data: source(quadbinTableSource({
+    apiBaseUrl, accessToken, connectionName: 'carto_dw', tableName,
+    // A geometry column: the platform bins its points into cells as it makes each tile.
+    spatialDataColumn: 'geom',
+    aggregationExp: 'count(*) AS count',
+  }), errors),
+  getFillColor: fill,
+  // The spatial tiles' loader runs on the main thread too (its worker would come from a CDN).
+  loadOptions: { worker: false },
+  onTileError: (error) => errors.push(`tile: ${error?.message ?? error}`),
+  onViewportLoad,
+}));
+
+function source(promise, errors) {
+  promise.catch((error) => errors.push(`source: ${error.message}`));
+  return promise;
+}
+
+// One layer over the world at zoom 1, measured once its viewport's tiles are drawn.
+function draw(probes, makeLayer) {
+  return new Promise((resolve) => {
+    const errors = [];
+    const deck = new Deck({
+      parent: document.getElementById('map'),
+      width: 1024,
+      height: 640,
+      initialViewState: { longitude: 10, latitude: 25, zoom: 1 },
+      layers: [
+        makeLayer(errors, (tiles) => {
           // The tiles are drawn on the next frame; the drawing buffer is kept (deck's default), so it can be read then.
           requestAnimationFrame(() => requestAnimationFrame(() => resolve(measure(deck, tiles, errors, probes))));
-        },
-      }),
-    ],
-    onError: (error) => errors.push(`deck: ${error.message}`),
+        }),
+      ],
+      onError: (error) => errors.push(`deck: ${error.message}`),
+    });
   });
-});
+}
 
 // What was drawn: the points the viewport's tiles hold, and the pixels of the layer's colour, over the whole canvas and
 // around each probe (a longitude and latitude).
@@ -66,12 +90,17 @@ function measure(deck, tiles, errors, probes) {
     const half = Math.round(20 * ratio);
     return [name, count(x - half, y - half, x + half, y + half)];
   }));
+  // A vector tile's points, or the rows a spatial tile's cells count.
   const points = tiles.reduce((sum, tile) => {
+    if (Array.isArray(tile.content)) {
+      return sum + tile.content.reduce((rows, cell) => rows + cell.properties.count, 0);
+    }
     const positions = tile.content?.points?.positions;
     return sum + (positions ? positions.value.length / positions.size : 0);
   }, 0);
   return {
     tiles: tiles.length,
+    cells: tiles.reduce((sum, tile) => sum + (Array.isArray(tile.content) ? tile.content.length : 0), 0),
     points,
     filledPixels: count(0, 0, copy.width, copy.height),
     pixels: copy.width * copy.height,
