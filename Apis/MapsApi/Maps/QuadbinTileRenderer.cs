@@ -51,11 +51,12 @@ public sealed class QuadbinTileRenderer(IOptions<MapsApiOptions> options)
             var last = (((x + 1) << (resolution - z)) - 1, ((y + 1) << (resolution - z)) - 1);
             // A point's cell from its longitude and latitude (Web Mercator's y, as deck.gl's and CARTO's tiles have it);
             // the latitude is held within the projection's limit so that no row outside the tile can fail the logarithm.
+            // The point is computed once a row (OFFSET 0 keeps PostgreSQL from copying its expression into each use).
             statement = $"""
                 SELECT cell.x, cell.y{selectAggregates}
                 FROM {sql.From}
                 CROSS JOIN LATERAL (SELECT CASE WHEN GeometryType(shape.g) = 'POINT' THEN shape.g ELSE ST_PointOnSurface(shape.g) END AS p
-                                    FROM (SELECT {source.GeometryInDegreesSql} AS g) AS shape) AS point
+                                    FROM (SELECT {source.GeometryInDegreesSql} AS g) AS shape OFFSET 0) AS point
                 CROSS JOIN LATERAL (SELECT floor((ST_X(point.p) + 180) / 360 * {cellsPerSide})::bigint AS x,
                                            floor((0.5 - ln(tan(pi() / 4 + radians(least(greatest(ST_Y(point.p), -{MaxLatitude}), {MaxLatitude})) / 2))
                                                         / (2 * pi())) * {cellsPerSide})::bigint AS y) AS cell

@@ -17,7 +17,8 @@ public sealed class TileDataSource(NpgsqlDataSource dataSource) : IAsyncDisposab
 
     public static TileDataSource Create(WarehouseDatabase warehouse, MapsApiOptions options, ILoggerFactory loggerFactory) =>
         new(warehouse.CreateDataSource("warehouse:tiles", connectionString => connectionString.Options =
-            $"-c statement_timeout={(long)options.TileStatementTimeout.TotalMilliseconds} -c default_transaction_read_only=on", loggerFactory));
+            $"-c statement_timeout={(long)options.TileStatementTimeout.TotalMilliseconds} -c default_transaction_read_only=on " +
+            ReadOnlyBatch.InteractiveOptions, loggerFactory));
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }
