@@ -40,8 +40,8 @@ public static class MapInstantiationApi
     /// <summary>What both ways of instantiating answer.</summary>
     private static RouteHandlerBuilder WithInstantiationAnswers(this RouteHandlerBuilder endpoint) => endpoint
         .Produces<JsonElement>(StatusCodes.Status200OK, "application/json")
-        .WithProblem(StatusCodes.Status400BadRequest, "No `name` (a table) or `q` (a query); invalid `queryParameters`, `filters`, `tileResolution` " +
-            "or `spatialDataType`; a column in `columns` or `spatialDataColumn` the source does not have; or PostgreSQL refused the query " +
+        .WithProblem(StatusCodes.Status400BadRequest, "No `name` (a table) or `q` (a query); invalid `queryParameters`, `filters`, `tileResolution`, " +
+            "`featureBbox` or `spatialDataType`; a column in `columns` or `spatialDataColumn` the source does not have; or PostgreSQL refused the query " +
             "(`sql-error`) or it ran past its time limit (`query-timeout`).")
         .WithProblem(StatusCodes.Status403Forbidden, "The query writes (`read-only-query`), or reads what the organization may not (`forbidden`), " +
             "or the API access token is not granted the source.")
@@ -56,7 +56,8 @@ public static class MapInstantiationApi
         [Description(ParameterDescriptions.SpatialDataColumn)] string? spatialDataColumn,
         [Description(ParameterDescriptions.SpatialDataType)] string? spatialDataType,
         [Description(ParameterDescriptions.TileResolution)] string? tileResolution,
-        [Description(ParameterDescriptions.Filters)] string? filters, HttpContext httpContext,
+        [Description(ParameterDescriptions.Filters)] string? filters,
+        [Description(ParameterDescriptions.FeatureBbox)] string? featureBbox, HttpContext httpContext,
         MapSourceResolver resolver, DataConnections connections, MapSourceStore store, MapService maps, MapCaching caching,
         CancellationToken cancellationToken)
     {
@@ -68,7 +69,7 @@ public static class MapInstantiationApi
         {
             return ProblemResults.BadRequest("Invalid filters", "filters is CARTO's JSON object of columns and their filters.");
         }
-        var request = new MapRequest(name, q, parameters, columns, spatialDataColumn, spatialDataType, tileResolution, filtersJson);
+        var request = new MapRequest(name, q, parameters, columns, spatialDataColumn, spatialDataType, tileResolution, filtersJson, featureBbox);
         return await InstantiateAsync(connection, kind, request, cacheable: true, httpContext, resolver, connections, store, maps, caching, cancellationToken);
     }
 
@@ -78,14 +79,14 @@ public static class MapInstantiationApi
         CancellationToken cancellationToken)
     {
         var request = new MapRequest(body.Name, body.Q, body.QueryParameters, Text(body.Columns), body.SpatialDataColumn, body.SpatialDataType,
-            Text(body.TileResolution), body.Filters);
+            Text(body.TileResolution), body.Filters, Text(body.FeatureBbox));
         return InstantiateAsync(connection, kind, request, cacheable: false, httpContext, resolver, connections, store, maps, caching, cancellationToken);
 
-        // The client sends these as strings; a person may send a number, or the columns as an array.
+        // The client sends these as strings (featureBbox as true); a person may send a number, or the columns as an array.
         static string? Text(JsonElement? value) => value?.ValueKind switch
         {
             JsonValueKind.String => value.Value.GetString(),
-            JsonValueKind.Number => value.Value.GetRawText(),
+            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.Value.GetRawText(),
             JsonValueKind.Array => string.Join(',', value.Value.EnumerateArray().Select(item => item.ToString())),
             _ => null,
         };
@@ -151,4 +152,5 @@ public sealed record MapInstantiationBody(
     [property: Description(ParameterDescriptions.SpatialDataColumn)] string? SpatialDataColumn = null,
     [property: Description(ParameterDescriptions.SpatialDataType)] string? SpatialDataType = null,
     [property: Description(ParameterDescriptions.TileResolution)] JsonElement? TileResolution = null,
-    [property: Description(ParameterDescriptions.Filters)] JsonElement? Filters = null);
+    [property: Description(ParameterDescriptions.Filters)] JsonElement? Filters = null,
+    [property: Description(ParameterDescriptions.FeatureBbox)] JsonElement? FeatureBbox = null);

@@ -19,8 +19,8 @@ public sealed record SourceColumn(string Name, string Type);
 
 /// <summary>
 /// What a map instantiation resolved: a table (by catalog name) or a query of an organization, the columns its
-/// features carry and its geometry column. Kept in the metadata database under <see cref="Id"/>, a hash of all of it,
-/// so TileJSON and tile requests name it by id.
+/// features carry and its geometry column, and whether its polygons carry their bounding box (<see cref="FeatureBbox"/>).
+/// Kept in the metadata database under <see cref="Id"/>, a hash of all of it, so TileJSON and tile requests name it by id.
 /// </summary>
 public sealed record MapSource(
     string Kind,
@@ -35,7 +35,8 @@ public sealed record MapSource(
     double TileResolution,
     IReadOnlyList<SourceTable> ReadsTables,
     string? Filters = null,
-    IReadOnlyList<SourceColumn>? FilterColumns = null)
+    IReadOnlyList<SourceColumn>? FilterColumns = null,
+    bool FeatureBbox = false)
 {
     public const string TableKind = "table";
     public const string QueryKind = "query";
@@ -44,7 +45,8 @@ public sealed record MapSource(
     /// Computed on every read, not kept: a source is made by <c>with</c> from its draft, which would copy a kept id made
     /// before its columns and filters were known.
     /// </summary>
-    public string Id => ComputeId(Kind, Connection, OrganizationId, Table, Query, QueryParameters, Columns, SpatialColumn, TileResolution, Filters);
+    public string Id => ComputeId(Kind, Connection, OrganizationId, Table, Query, QueryParameters, Columns, SpatialColumn, TileResolution, Filters,
+        FeatureBbox);
 
     /// <summary>
     /// The grid of the source's vector tiles, as CARTO's <c>tileResolution</c> sets it: 0.25, 0.5 (the client's default),
@@ -99,9 +101,9 @@ public sealed record MapSource(
     public static MapSource FromJson(string json) => JsonSerializer.Deserialize<MapSource>(json, JsonSerializerOptions.Web)!;
 
     private static string ComputeId(string kind, string connection, Guid organizationId, SourceTable? table, string? query,
-        string? queryParameters, IReadOnlyList<SourceColumn> columns, string spatialColumn, double tileResolution, string? filters)
+        string? queryParameters, IReadOnlyList<SourceColumn> columns, string spatialColumn, double tileResolution, string? filters, bool featureBbox)
     {
-        var definition = JsonSerializer.Serialize(new { kind, connection, organizationId, table, query, queryParameters, columns, spatialColumn, tileResolution, filters });
+        var definition = JsonSerializer.Serialize(new { kind, connection, organizationId, table, query, queryParameters, columns, spatialColumn, tileResolution, filters, featureBbox });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(definition)), 0, 16);
     }
 }
