@@ -45,8 +45,14 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
     /// <summary>Columns of a copy that are the platform's, not the source's; a source column of the same name is left out.</summary>
     public static readonly IReadOnlySet<string> ReservedColumns = new HashSet<string>(StringComparer.Ordinal)
     {
-        "_carto_id", "_carto_zmin", "_carto_zmax", "_carto_geom",
+        "_carto_id", "_carto_zmin", "_carto_zmax", "_carto_geom", TileFeatureProperties.FeatureId, TileFeatureProperties.Bbox,
     };
+
+    /// <summary>
+    /// The layout copies are made in now, kept with each in the registry: a copy of an older layout is made again on its
+    /// source's next instantiation. 2: every row carries its feature's id and bounding box (<see cref="TileFeatureProperties"/>).
+    /// </summary>
+    private const int Layout = 2;
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<PreparedTileTables>();
 
@@ -95,7 +101,7 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
         await using var command = _dataSource.CreateCommand(
             $"""
              SELECT geometry_types, fraction_dropped_per_zoom FROM {SchemaName}.prepared
-             WHERE source_schema = $1 AND source_table = $2 AND spatial_column = $3
+             WHERE source_schema = $1 AND source_table = $2 AND spatial_column = $3 AND layout = {Layout}
              """);
         command.Parameters.Add(new NpgsqlParameter { Value = source.Schema });
         command.Parameters.Add(new NpgsqlParameter { Value = source.Table });
@@ -138,7 +144,9 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
         }
 
         var attributes = string.Concat(columns.Select(column => ", s." + SqlIdentifier.Quote(column)));
-        var copiedAttributes = string.Concat(columns.Select(column => ", " + SqlIdentifier.Quote(column)));
+        // What a line's or polygon's pieces copy of it.
+        var copiedAttributes = $", {TileFeatureProperties.FeatureId}, {TileFeatureProperties.Bbox}" +
+            string.Concat(columns.Select(column => ", " + SqlIdentifier.Quote(column)));
         var geometry = "s." + SqlIdentifier.Quote(source.SpatialColumn) + "::geometry";
         // The source is read as its organization: whatever runs in reading it (a view's functions) runs with that role's
         // rights, never the administrator's. Everything after reads only this temporary copy, owned by no one else.
@@ -155,14 +163,17 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
         const string target = "carto_build";
         // Every geometry in EPSG:4326 (no SRID is taken as 4326), 2D, lines and polygons repaired, cut to Web Mercator's
         // latitudes, then in EPSG:3857 once here rather than in every tile (OFFSET 0 keeps each step computed once per
-        // row). Non-points start with zooms -1: they are replaced by their simplified, subdivided pieces below.
+        // row). Non-points start with zooms -1: they are replaced by their simplified, subdivided pieces below, which
+        // keep the feature's id and bounding box, made here from the geometry as the table has it, whole.
         await connection.ExecuteAsync(
             $"""
              CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS
              SELECT (row_number() OVER ())::bigint AS _carto_id,
                     (CASE WHEN ST_Dimension(c.g) = 0 THEN {TilePyramid.FullPointZoom} ELSE -1 END)::smallint AS _carto_zmin,
                     (CASE WHEN ST_Dimension(c.g) = 0 THEN {TilePyramid.MaxZoom} ELSE -1 END)::smallint AS _carto_zmax,
-                    ST_Transform(c.g, 3857) AS _carto_geom{attributes}
+                    ST_Transform(c.g, 3857) AS _carto_geom,
+                    {TileFeatureProperties.FeatureIdSql("s.carto_geometry")} AS {TileFeatureProperties.FeatureId},
+                    {TileFeatureProperties.BboxSql("r.g")} AS {TileFeatureProperties.Bbox}{attributes}
              FROM carto_source s
              CROSS JOIN LATERAL (SELECT ST_Force2D(CASE WHEN ST_SRID(s.carto_geometry) = 0 THEN ST_SetSRID(s.carto_geometry, 4326)
                                                         ELSE ST_Transform(s.carto_geometry, 4326) END) AS g OFFSET 0) r
@@ -193,11 +204,11 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
         await connection.ExecuteAsync($"ALTER TABLE {copy} RENAME TO {prepared}", cancellationToken);
         await connection.ExecuteAsync(
             $"""
-             INSERT INTO {SchemaName}.prepared (source_schema, source_table, spatial_column, reader, geometry_types, fraction_dropped_per_zoom)
-             VALUES ($1, $2, $3, $4, $5, $6)
+             INSERT INTO {SchemaName}.prepared (source_schema, source_table, spatial_column, reader, geometry_types, fraction_dropped_per_zoom, layout)
+             VALUES ($1, $2, $3, $4, $5, $6, {Layout})
              ON CONFLICT (source_schema, source_table, spatial_column)
              DO UPDATE SET reader = excluded.reader, geometry_types = excluded.geometry_types,
-                           fraction_dropped_per_zoom = excluded.fraction_dropped_per_zoom, prepared_at = now()
+                           fraction_dropped_per_zoom = excluded.fraction_dropped_per_zoom, layout = excluded.layout, prepared_at = now()
              """, cancellationToken, source.Schema, source.Table, source.SpatialColumn, source.Reader, geometryTypes, fractionDropped);
         await transaction.CommitAsync(cancellationToken);
         _logger.LogInformation("Prepared {Schema}.{Table} ({Column}) for tiles in {Elapsed:0} ms", source.Schema, source.Table,
@@ -298,7 +309,8 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
     private static async Task<bool> FindInTransactionAsync(NpgsqlConnection connection, TileTableSource source, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            $"SELECT 1 FROM {SchemaName}.prepared WHERE source_schema = $1 AND source_table = $2 AND spatial_column = $3", connection);
+            $"SELECT 1 FROM {SchemaName}.prepared WHERE source_schema = $1 AND source_table = $2 AND spatial_column = $3 AND layout = {Layout}",
+            connection);
         command.Parameters.Add(new NpgsqlParameter { Value = source.Schema });
         command.Parameters.Add(new NpgsqlParameter { Value = source.Table });
         command.Parameters.Add(new NpgsqlParameter { Value = source.SpatialColumn });
@@ -345,6 +357,8 @@ public sealed class PreparedTileTables(WarehouseDatabase warehouse, ILoggerFacto
                      prepared_at timestamptz NOT NULL DEFAULT now(),
                      PRIMARY KEY (source_schema, source_table, spatial_column))
                  """, cancellationToken);
+            // Copies made before layouts were counted are of layout 1.
+            await connection.ExecuteAsync($"ALTER TABLE {SchemaName}.prepared ADD COLUMN IF NOT EXISTS layout int NOT NULL DEFAULT 1", cancellationToken);
             await connection.ExecuteAsync(
                 $"""
                  CREATE OR REPLACE FUNCTION {SchemaName}.repaired(g geometry) RETURNS geometry

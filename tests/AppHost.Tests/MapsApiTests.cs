@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -106,6 +107,21 @@ public sealed class MapsApiTests(RunningPlatform running) : IClassFixture<Runnin
         // Lisbon and Quito: the filtered source's extent.
         Assert.Equal([-78.47, -0.18, -9.14, 38.72], widgets.GetProperty("extent").GetProperty("bbox").EnumerateArray().Select(value => value.GetDouble()));
         Assert.Contains("Column not found no_such_column", widgets.GetProperty("badColumn").GetProperty("message").GetString());
+
+        // getFeatures (the pick model): the rows of the ids a tile gave, in their order, keys as the columns are named.
+        var picked = widgets.GetProperty("picked");
+        Assert.Equal(2, picked.GetProperty("metadata").GetProperty("total").GetInt32());
+        Assert.Equal(["Quito:2800000", "Lisbon:545000"], picked.GetProperty("rows").EnumerateArray()
+            .Select(row => $"{row.GetProperty("name").GetString()}:{row.GetProperty("population").GetInt32()}"));
+        var ids = tableSource.GetProperty("z0").EnumerateArray().ToDictionary(feature => feature.GetProperty("properties").GetProperty("name").GetString()!,
+            feature => feature.GetProperty("properties").GetProperty("_carto_feature_id").GetString());
+        Assert.Equal([ids["Quito"], ids["Lisbon"]], picked.GetProperty("rows").EnumerateArray().Select(row => row.GetProperty("_carto_feature_id").GetString()));
+
+        // prepareLabels: each polygon, a degree around its city, carries "west,south,east,north" of the whole.
+        var madridArea = seen.GetProperty("labelled").GetProperty("z0").EnumerateArray()
+            .Single(feature => feature.GetProperty("properties").GetProperty("name").GetString() == "Madrid");
+        Assert.Equal([-4.7, 39.42, -2.7, 41.42], madridArea.GetProperty("properties").GetProperty("_carto_bbox").GetString()!.Split(',')
+            .Select(value => Math.Round(double.Parse(value, CultureInfo.InvariantCulture), 6)));
 
         static string[] NamesOf(JsonElement source) => source.GetProperty("z0").EnumerateArray()
             .Select(feature => feature.GetProperty("properties").GetProperty("name").GetString()!).Order().ToArray();

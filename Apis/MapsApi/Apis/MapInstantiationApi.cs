@@ -41,7 +41,7 @@ public static class MapInstantiationApi
     private static RouteHandlerBuilder WithInstantiationAnswers(this RouteHandlerBuilder endpoint) => endpoint
         .Produces<JsonElement>(StatusCodes.Status200OK, "application/json")
         .WithProblem(StatusCodes.Status400BadRequest, "No `name` (a table) or `q` (a query); invalid `queryParameters`, `filters`, `tileResolution`, " +
-            "`spatialDataType`, `aggregationExp` (none for a quadbin source) or `aggregationResLevel`; a column in `columns` or `spatialDataColumn` the source does not have; or PostgreSQL refused the query " +
+            "`spatialDataType`, `aggregationExp` (none for a quadbin source), `aggregationResLevel` or `featureBbox`; a column in `columns` or `spatialDataColumn` the source does not have; or PostgreSQL refused the query " +
             "(`sql-error`) or it ran past its time limit (`query-timeout`).")
         .WithProblem(StatusCodes.Status403Forbidden, "The query writes (`read-only-query`), or reads what the organization may not (`forbidden`), " +
             "or the API access token is not granted the source.")
@@ -58,7 +58,8 @@ public static class MapInstantiationApi
         [Description(ParameterDescriptions.TileResolution)] string? tileResolution,
         [Description(ParameterDescriptions.Filters)] string? filters,
         [Description(ParameterDescriptions.AggregationExp)] string? aggregationExp,
-        [Description(ParameterDescriptions.AggregationResLevel)] string? aggregationResLevel, HttpContext httpContext,
+        [Description(ParameterDescriptions.AggregationResLevel)] string? aggregationResLevel,
+        [Description(ParameterDescriptions.FeatureBbox)] string? featureBbox, HttpContext httpContext,
         MapSourceResolver resolver, DataConnections connections, MapSourceStore store, MapService maps, MapCaching caching,
         CancellationToken cancellationToken)
     {
@@ -71,7 +72,7 @@ public static class MapInstantiationApi
             return ProblemResults.BadRequest("Invalid filters", "filters is CARTO's JSON object of columns and their filters.");
         }
         var request = new MapRequest(name, q, parameters, columns, spatialDataColumn, spatialDataType, tileResolution, filtersJson, aggregationExp,
-            aggregationResLevel);
+            aggregationResLevel, featureBbox);
         return await InstantiateAsync(connection, kind, request, cacheable: true, httpContext, resolver, connections, store, maps, caching, cancellationToken);
     }
 
@@ -81,14 +82,14 @@ public static class MapInstantiationApi
         CancellationToken cancellationToken)
     {
         var request = new MapRequest(body.Name, body.Q, body.QueryParameters, Text(body.Columns), body.SpatialDataColumn, body.SpatialDataType,
-            Text(body.TileResolution), body.Filters, body.AggregationExp, Text(body.AggregationResLevel));
+            Text(body.TileResolution), body.Filters, body.AggregationExp, Text(body.AggregationResLevel), Text(body.FeatureBbox));
         return InstantiateAsync(connection, kind, request, cacheable: false, httpContext, resolver, connections, store, maps, caching, cancellationToken);
 
-        // The client sends these as strings; a person may send a number, or the columns as an array.
+        // The client sends these as strings (featureBbox as true); a person may send a number, or the columns as an array.
         static string? Text(JsonElement? value) => value?.ValueKind switch
         {
             JsonValueKind.String => value.Value.GetString(),
-            JsonValueKind.Number => value.Value.GetRawText(),
+            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.Value.GetRawText(),
             JsonValueKind.Array => string.Join(',', value.Value.EnumerateArray().Select(item => item.ToString())),
             _ => null,
         };
@@ -161,4 +162,5 @@ public sealed record MapInstantiationBody(
     [property: Description(ParameterDescriptions.TileResolution)] JsonElement? TileResolution = null,
     [property: Description(ParameterDescriptions.Filters)] JsonElement? Filters = null,
     [property: Description(ParameterDescriptions.AggregationExp)] string? AggregationExp = null,
-    [property: Description(ParameterDescriptions.AggregationResLevel)] JsonElement? AggregationResLevel = null);
+    [property: Description(ParameterDescriptions.AggregationResLevel)] JsonElement? AggregationResLevel = null,
+    [property: Description(ParameterDescriptions.FeatureBbox)] JsonElement? FeatureBbox = null);

@@ -41,6 +41,9 @@ internal static class ParameterDescriptions
     public const string Filters = "CARTO's filters, JSON (`{column: {in|between|closed_open|time|stringSearch: {values}}}`), ANDed: the " +
         "TileJSON, its tiles and statistics hold only the rows they keep.";
 
+    public const string FeatureBbox = "`true` to give every polygon of the tiles its bounding box, `_carto_bbox` (\"west,south,east,north\" of the " +
+        "whole polygon, in degrees), as deck.gl's labels want it (`prepareLabels`); `false` by default.";
+
     public const string Page = "The page, from 1.";
 
     public const string PageSize = "Jobs per page, 1 to 100.";

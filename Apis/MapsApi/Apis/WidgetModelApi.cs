@@ -9,13 +9,16 @@ namespace CartoSelfHosted.MapsApi.Apis;
 
 /// <summary>
 /// CARTO's widget model API, what <c>widgetSource</c> of <c>@carto/api-client</c> calls: formula, category, histogram,
-/// range, scatterplot, table, timeseries and aggregations over a table or a query source, with its filters and spatial filters.
+/// range, scatterplot, table, timeseries and aggregations over a table or a query source, with its filters and spatial
+/// filters, and pick (the rows of features found in tiles, by their <c>_carto_feature_id</c>).
 /// GET answers are cached like the SQL API's (per token, purged when the organization's data changes); POST (sent for
 /// long requests) never.
 /// </summary>
 public static class WidgetModelApi
 {
-    private const string Model = "formula, category, histogram, range, scatterplot, table, timeseries or aggregations.";
+    internal const string SpatialDataColumn = "The source's geometry column (`geom` when absent), whose geometry makes each row's `_carto_feature_id`.";
+
+    private const string Model = "formula, category, histogram, range, scatterplot, table, timeseries, aggregations or pick.";
 
     public static IEndpointRouteBuilder MapWidgetModelApi(this IEndpointRouteBuilder app)
     {
@@ -24,7 +27,8 @@ public static class WidgetModelApi
         api.MapGet("", ModelByGet)
             .WithSummary("Compute a widget's model")
             .WithDescription("The model's rows over the source with its filters, as `@carto/api-client` parses them. " +
-                "`params`, `queryParameters`, `filters` and `spatialFilters` are JSON.")
+                "`params`, `queryParameters`, `filters` and `spatialFilters` are JSON. `params.featureIds` (tiles' `_carto_feature_id`, " +
+                "at most 1,000, with `geometryType`) keeps only those features' rows; `pick` answers them: `{rows, metadata: {total}}`.")
             .WithModelAnswers();
         api.MapPost("", ModelByPost)
             .WithSummary("Compute a widget's model, sent in the body")
@@ -49,13 +53,13 @@ public static class WidgetModelApi
         [Description("CARTO's filters, JSON: `{column: {in|between|closed_open|time|stringSearch: {values}}}`.")] string? filters,
         [Description("`and` (the default) or `or`: how the columns' filters combine.")] string? filtersLogicalOperator,
         [Description("`{geometry column: GeoJSON Polygon or MultiPolygon}`, JSON.")] string? spatialFilters,
-        HttpContext httpContext, WidgetService widgets, CancellationToken cancellationToken)
+        [Description(SpatialDataColumn)] string? spatialDataColumn, HttpContext httpContext, WidgetService widgets, CancellationToken cancellationToken)
     {
         try
         {
             var modelParameters = Json(@params, "params") ?? default;
             var request = new WidgetRequest(type, source, Json(queryParameters, "queryParameters"),
-                Json(filters, "filters"), filtersLogicalOperator, Json(spatialFilters, "spatialFilters"));
+                Json(filters, "filters"), filtersLogicalOperator, Json(spatialFilters, "spatialFilters"), spatialDataColumn);
             return widgets.RunAsync(httpContext, connection, request, sql => WidgetModels.Statement(model, sql, modelParameters),
                 cacheable: true, cancellationToken);
         }
@@ -72,7 +76,7 @@ public static class WidgetModelApi
             new WidgetRequest(body.Type, body.Source,
                 // The client sends an empty string when the source has no parameters.
                 body.QueryParameters is { ValueKind: JsonValueKind.String } ? null : body.QueryParameters,
-                body.Filters, body.FiltersLogicalOperator, body.SpatialFilters),
+                body.Filters, body.FiltersLogicalOperator, body.SpatialFilters, body.SpatialDataColumn),
             sql => WidgetModels.Statement(model, sql, body.Params ?? default), cacheable: false, cancellationToken);
 
     internal static JsonElement? Json(string? text, string name) =>
@@ -87,4 +91,5 @@ public sealed record WidgetModelBody(
     [property: Description(ParameterDescriptions.QueryParametersInBody)] JsonElement? QueryParameters = null,
     [property: Description("CARTO's filters.")] JsonElement? Filters = null,
     [property: Description("`and` (the default) or `or`.")] string? FiltersLogicalOperator = null,
-    [property: Description("A geometry column and its GeoJSON polygon.")] JsonElement? SpatialFilters = null);
+    [property: Description("A geometry column and its GeoJSON polygon.")] JsonElement? SpatialFilters = null,
+    [property: Description(WidgetModelApi.SpatialDataColumn)] string? SpatialDataColumn = null);

@@ -35,8 +35,8 @@ public sealed record QuadbinAggregation(string Expression, int ResolutionLevel, 
 
 /// <summary>
 /// What a map instantiation resolved: a table (by catalog name) or a query of an organization, the columns its
-/// features carry and its geometry column. Kept in the metadata database under <see cref="Id"/>, a hash of all of it,
-/// so TileJSON and tile requests name it by id.
+/// features carry and its geometry column, and whether its polygons carry their bounding box (<see cref="FeatureBbox"/>).
+/// Kept in the metadata database under <see cref="Id"/>, a hash of all of it, so TileJSON and tile requests name it by id.
 /// </summary>
 public sealed record MapSource(
     string Kind,
@@ -52,7 +52,8 @@ public sealed record MapSource(
     IReadOnlyList<SourceTable> ReadsTables,
     string? Filters = null,
     IReadOnlyList<SourceColumn>? FilterColumns = null,
-    QuadbinAggregation? Quadbin = null)
+    QuadbinAggregation? Quadbin = null,
+    bool FeatureBbox = false)
 {
     public const string TableKind = "table";
     public const string QueryKind = "query";
@@ -61,7 +62,8 @@ public sealed record MapSource(
     /// Computed on every read, not kept: a source is made by <c>with</c> from its draft, which would copy a kept id made
     /// before its columns and filters were known.
     /// </summary>
-    public string Id => ComputeId(Kind, Connection, OrganizationId, Table, Query, QueryParameters, Columns, SpatialColumn, TileResolution, Filters, Quadbin);
+    public string Id => ComputeId(Kind, Connection, OrganizationId, Table, Query, QueryParameters, Columns, SpatialColumn, TileResolution, Filters, Quadbin,
+        FeatureBbox);
 
     /// <summary>The columns its features (or cells) carry besides the spatial one.</summary>
     public IEnumerable<SourceColumn> Attributes => Columns.Where(column => column.Name != SpatialColumn);
@@ -124,9 +126,9 @@ public sealed record MapSource(
 
     private static string ComputeId(string kind, string connection, Guid organizationId, SourceTable? table, string? query,
         string? queryParameters, IReadOnlyList<SourceColumn> columns, string spatialColumn, double tileResolution, string? filters,
-        QuadbinAggregation? quadbin)
+        QuadbinAggregation? quadbin, bool featureBbox)
     {
-        var definition = JsonSerializer.Serialize(new { kind, connection, organizationId, table, query, queryParameters, columns, spatialColumn, tileResolution, filters, quadbin });
+        var definition = JsonSerializer.Serialize(new { kind, connection, organizationId, table, query, queryParameters, columns, spatialColumn, tileResolution, filters, quadbin, featureBbox });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(definition)), 0, 16);
     }
 }

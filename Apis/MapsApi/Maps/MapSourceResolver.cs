@@ -16,7 +16,7 @@ namespace CartoSelfHosted.MapsApi.Maps;
 /// <summary>A map instantiation's parameters, from the query string or the JSON body alike (CARTO's names).</summary>
 public sealed record MapRequest(string? Name, string? Q, JsonElement? QueryParameters, string? Columns, string? SpatialDataColumn,
     string? SpatialDataType, string? TileResolution, JsonElement? Filters = null, string? AggregationExp = null,
-    string? AggregationResLevel = null);
+    string? AggregationResLevel = null, string? FeatureBbox = null);
 
 /// <summary>
 /// Turns a map instantiation into a <see cref="MapSource"/>: the table is looked up in the connection's catalog as the
@@ -64,6 +64,11 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
         {
             return (null, ProblemResults.BadRequest("Invalid tileResolution", "tileResolution is one of 0.25, 0.5, 1, 2 and 4."));
         }
+        var featureBbox = false;
+        if (request.FeatureBbox is { Length: > 0 } featureBboxText && !bool.TryParse(featureBboxText, out featureBbox))
+        {
+            return (null, ProblemResults.BadRequest("Invalid featureBbox", "featureBbox is true or false."));
+        }
         var (parameters, parametersError) = QueryParameters.Parse(request.QueryParameters);
         if (parameters is null)
         {
@@ -107,7 +112,7 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
         var draft = new MapSource(kind, connection.Name, user.GetOrganizationId(), user.GetOrganizationSlug(), table, query,
             request.QueryParameters is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } raw ? raw.GetRawText() : null,
             [], request.SpatialDataColumn is { Length: > 0 } spatial ? spatial : isQuadbin ? DefaultQuadbinColumn : DefaultSpatialColumn,
-            tileResolution, [], Quadbin: quadbin.Aggregation);
+            tileResolution, [], Quadbin: quadbin.Aggregation, FeatureBbox: featureBbox);
         try
         {
             var described = await DescribeAsync(warehouse, draft.FromClause, parameters, options.Value.StatementTimeout, cancellationToken);
@@ -302,16 +307,21 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
         }
         else
         {
-            var names = requested.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
+            // The platform's own properties are no columns, yet naming one is no error: CARTO's Builder names _carto_feature_id,
+            // which every feature carries anyway.
+            var names = requested.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct()
+                .Where(name => !TileFeatureProperties.Names.Contains(name)).ToList();
             if (names.FirstOrDefault(name => !byName.ContainsKey(name)) is { } unknown)
             {
                 return (null, ProblemResults.BadRequest("Unknown column", $"The source has no column '{unknown}' (named in columns)."));
             }
             chosen = names.Where(name => name != source.SpatialColumn).Select(name => byName[name]);
         }
-        // A table's features come from its prepared copy, whose own columns have these names.
+        // A table's features come from its prepared copy, whose own columns have these names; and every feature carries
+        // the platform's properties, whatever columns of those names the source has.
         var columns = chosen
-            .Where(column => column.Kind != ColumnKind.Geometry && (source.TileTable is null || !PreparedTileTables.ReservedColumns.Contains(column.Name)))
+            .Where(column => column.Kind != ColumnKind.Geometry && !TileFeatureProperties.Names.Contains(column.Name) &&
+                (source.TileTable is null || !PreparedTileTables.ReservedColumns.Contains(column.Name)))
             .Select(column => new SourceColumn(column.Name, column.SchemaType))
             .Append(new SourceColumn(source.SpatialColumn, spatial.SchemaType))
             .ToList();

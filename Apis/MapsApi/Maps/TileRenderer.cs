@@ -48,9 +48,10 @@ public sealed class TileRenderer(TileDataSource tiles, PreparedTileTables prepar
             {
                 return await RenderTableAsync(source, table, z, x, y, format, cancellationToken);
             }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn)
             {
-                // The copy is made at instantiation; it is gone when the table was dropped (and perhaps made again) since.
+                // The copy is made at instantiation; it is gone when the table was dropped (and perhaps made again) since,
+                // and lacks columns when an older maps-api made it (EnsureAsync makes it again in the current layout).
                 if (await prepared.EnsureAsync(table, cancellationToken) is null)
                 {
                     return null;
@@ -63,10 +64,12 @@ public sealed class TileRenderer(TileDataSource tiles, PreparedTileTables prepar
 
     /// <summary>
     /// The statement for a table's tile, on its prepared copy (which keeps every column of the table, so the source's
-    /// filters read it as they would the table); $1, $2, $3 are z, x and y, the filters' values come after.
+    /// filters read it as they would the table, and each feature's id and bounding box); $1, $2, $3 are z, x and y, the
+    /// filters' values come after.
     /// </summary>
     public static string TableTileSql(MapSource source, TileTableSource table, TileFormat format, string filterCondition = "true") =>
-        TileSql(source, $"{PreparedTileTables.SchemaName}.{SqlIdentifier.Quote(table.PreparedName)}", "source._carto_geom",
+        TileSql(source, $"{PreparedTileTables.SchemaName}.{SqlIdentifier.Quote(table.PreparedName)}",
+            $"source.{TileFeatureProperties.FeatureId}, " + (source.FeatureBbox ? $"source.{TileFeatureProperties.Bbox}, " : ""), "source._carto_geom",
             "source._carto_geom && ST_TileEnvelope($1, $2, $3, margin => " + TilePyramid.Literal(BufferFraction) + ")" +
             $" AND source._carto_zmin <= $1 AND source._carto_zmax >= $1 AND ({filterCondition})", format, 1);
 
@@ -97,7 +100,8 @@ public sealed class TileRenderer(TileDataSource tiles, PreparedTileTables prepar
         parameters.Add(new NpgsqlParameter<int> { TypedValue = x });
         parameters.Add(new NpgsqlParameter<int> { TypedValue = y });
         var filter = source.FilterCondition(parameters);
-        var command = new NpgsqlBatchCommand(TileSql(source, source.FromClause, $"ST_Transform({geometry}, 3857)",
+        var command = new NpgsqlBatchCommand(TileSql(source, source.FromClause, FeatureProperties(source, withBbox: source.FeatureBbox),
+            $"ST_Transform({geometry}, 3857)",
             $"{geometry} && ST_Transform(ST_TileEnvelope({zp}, {xp}, {yp}, margin => {TilePyramid.Literal(BufferFraction)}), 4326) AND ({filter})",
             format, first));
         command.Parameters.AddRange(parameters.ToArray());
@@ -122,7 +126,7 @@ public sealed class TileRenderer(TileDataSource tiles, PreparedTileTables prepar
              SELECT CASE WHEN count(*) > {maxFeatures} THEN NULL
                          ELSE convert_to(json_build_object('type', 'FeatureCollection', 'features',
                                   coalesce(json_agg(ST_AsGeoJSON(feature.*, '{TileGeometry}', 7)::json), '[]'::json))::text, 'UTF8') END
-             FROM (SELECT {Attributes(source)}{source.GeometryInDegreesSql} AS {TileGeometry}
+             FROM (SELECT {FeatureProperties(source, withBbox: false)}{Attributes(source)}{source.GeometryInDegreesSql} AS {TileGeometry}
                    FROM {source.FromClause} AS source
                    WHERE {filter}
                    LIMIT {maxFeatures + 1}) AS feature
@@ -136,14 +140,16 @@ public sealed class TileRenderer(TileDataSource tiles, PreparedTileTables prepar
     }
 
     /// <summary>
-    /// One tile's statement: the rows of <paramref name="from"/> that <paramref name="filter"/> keeps, their geometry
-    /// (<paramref name="webMercator"/>, in EPSG:3857) cut to the tile, encoded as MVT or as a GeoJSON FeatureCollection;
-    /// z, x and y are the parameters from <paramref name="firstTileParameter"/> on.
+    /// One tile's statement: the rows of <paramref name="from"/> that <paramref name="filter"/> keeps, their
+    /// <paramref name="featureProperties"/> (<see cref="TileFeatureProperties"/>, each followed by a comma) and columns,
+    /// their geometry (<paramref name="webMercator"/>, in EPSG:3857) cut to the tile, encoded as MVT or as a GeoJSON
+    /// FeatureCollection; z, x and y are the parameters from <paramref name="firstTileParameter"/> on.
     /// </summary>
-    private static string TileSql(MapSource source, string from, string webMercator, string filter, TileFormat format, int firstTileParameter)
+    private static string TileSql(MapSource source, string from, string featureProperties, string webMercator, string filter, TileFormat format,
+        int firstTileParameter)
     {
         var (z, x, y) = ($"${firstTileParameter}", $"${firstTileParameter + 1}", $"${firstTileParameter + 2}");
-        var attributes = Attributes(source);
+        var attributes = featureProperties + Attributes(source);
         var extent = source.TileExtent;
         var buffer = (int)(extent * BufferFraction);
         var (geometry, encode) = format == TileFormat.Mvt
@@ -160,6 +166,14 @@ public sealed class TileRenderer(TileDataSource tiles, PreparedTileTables prepar
                       LIMIT {TilePyramid.MaxFeaturesPerTile}) AS tile
                 """;
     }
+
+    /// <summary>
+    /// Each feature's id and, <paramref name="withBbox"/>, its bounding box, computed from the source's geometry, each
+    /// followed by a comma: what a table's prepared copy holds, for what is made from the source itself.
+    /// </summary>
+    private static string FeatureProperties(MapSource source, bool withBbox) =>
+        $"{TileFeatureProperties.FeatureIdSql(source.GeometrySql)} AS {TileFeatureProperties.FeatureId}, " +
+        (withBbox ? $"{TileFeatureProperties.BboxSql(source.GeometryInDegreesSql)} AS {TileFeatureProperties.Bbox}, " : "");
 
     /// <summary>The source's attribute columns, each followed by a comma. MVT carries numbers, booleans and strings; other types travel as their text.</summary>
     private static string Attributes(MapSource source) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Tiles;
 
 namespace CartoSelfHosted.MapsApi.Widgets;
 
@@ -13,11 +14,24 @@ public static class WidgetModels
     /// <summary>As CARTO's maps-api: the client asks for 500 and keeps in sync with it.</summary>
     public const int ScatterplotLimit = 500;
 
+    /// <summary>The most rows a page of <c>table</c> or <c>pick</c> holds.</summary>
     public const int TableLimit = 1000;
 
-    public static readonly string[] Names = ["formula", "category", "histogram", "range", "scatterplot", "table", "timeseries", "aggregations"];
+    /// <summary>The most feature ids a request names, as CARTO's client sends at most.</summary>
+    public const int MaxFeatureIds = 1000;
 
-    public static string Statement(string model, WidgetSql sql, JsonElement parameters) => model switch
+    public static readonly string[] Names = ["formula", "category", "histogram", "range", "scatterplot", "table", "timeseries", "aggregations", "pick"];
+
+    public static string Statement(string model, WidgetSql sql, JsonElement parameters)
+    {
+        if (model != "pick")
+        {
+            SelectFeatures(sql, parameters);
+        }
+        return Model(model, sql, parameters);
+    }
+
+    private static string Model(string model, WidgetSql sql, JsonElement parameters) => model switch
     {
         "formula" => Formula(sql, parameters),
         "category" => Category(sql, parameters),
@@ -27,8 +41,86 @@ public static class WidgetModels
         "table" => Table(sql, parameters),
         "timeseries" => TimeSeries(sql, parameters),
         "aggregations" => Aggregations(sql, parameters),
+        "pick" => Pick(sql, parameters),
         _ => throw new WidgetError(WidgetError.InvalidParameters, $"'{model}' is not a widget model: {string.Join(", ", Names)} are."),
     };
+
+    /// <summary>
+    /// CARTO's selection of features for every model but <c>pick</c>: with <c>featureIds</c> (ids of tiles' features,
+    /// <see cref="TileFeatureProperties.FeatureId"/>) and their <c>geometryType</c>, the model reads only those features'
+    /// rows. An empty list is no selection (the client sends none then).
+    /// </summary>
+    private static void SelectFeatures(WidgetSql sql, JsonElement parameters)
+    {
+        if (FeatureIds(parameters) is not { Count: > 0 } ids)
+        {
+            return;
+        }
+        CheckTopology(parameters, "geometryType");
+        sql.Conditions.Add($"{sql.FeatureId} = ANY ({sql.Bind(ids.ToArray())})");
+    }
+
+    /// <summary>
+    /// The rows of the features a client found in tiles, by <c>featureIds</c> (their <see cref="TileFeatureProperties.FeatureId"/>),
+    /// in the order of the ids — rows of one geometry share an id, so there may be more rows than ids — with
+    /// <c>columns</c> (<c>_carto_feature_id</c> among them if asked, to match rows to ids), a page of them (<c>limit</c>,
+    /// 1,000 by default, and <c>offset</c>) and their <c>metadata.total</c>. Keys are the columns' names as they are.
+    /// CARTO asks for <c>z</c> and <c>tileResolution</c>, it seems to find ids of points snapped to a tile's grid again;
+    /// ours are of the whole geometry, the same at every zoom and grid, so <c>dataType</c>, <c>z</c> and
+    /// <c>tileResolution</c> are checked and change nothing.
+    /// </summary>
+    private static string Pick(WidgetSql sql, JsonElement parameters)
+    {
+        var ids = FeatureIds(parameters) ?? throw new WidgetError(WidgetError.InvalidParameters,
+            $"params.featureIds is the array of the features' ids ({TileFeatureProperties.FeatureId}), at most {MaxFeatureIds}.");
+        CheckTopology(parameters, "dataType");
+        if (WidgetSql.Number(parameters, "z") < 0 || WidgetSql.Number(parameters, "tileResolution") <= 0)
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, "params.z is 0 or more, and params.tileResolution more than 0.");
+        }
+        var names = WidgetSql.Texts(parameters, "columns") is { Count: > 0 } given
+            ? given.Distinct().ToList()
+            : throw new WidgetError(WidgetError.InvalidParameters, "params.columns is the array of columns to return.");
+        var featureId = sql.FeatureId;
+        var columns = string.Join(", ", names.Select(name =>
+            name == TileFeatureProperties.FeatureId ? $"{featureId} AS {TileFeatureProperties.FeatureId}" : sql.Column(name)));
+        var limit = WidgetSql.Integer(parameters, "limit") ?? TableLimit;
+        var offset = WidgetSql.Integer(parameters, "offset") ?? 0;
+        if (limit is < 0 or > TableLimit || offset < 0)
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, $"params.limit is 0 to {TableLimit}, and params.offset 0 or more.");
+        }
+        var wanted = sql.Bind(ids.ToArray());
+        // One scan hashes the rows' geometries; the page and the total read what it kept. The place of its id orders a
+        // row, and is taken out of it again.
+        return $"""
+                WITH picked AS MATERIALIZED (
+                  SELECT {columns}, array_position({wanted}, {featureId}) AS _carto_pick_place
+                  FROM {sql.From} WHERE {sql.Where} AND {featureId} = ANY ({wanted}))
+                SELECT json_build_object(
+                  'rows', coalesce((SELECT json_agg(to_jsonb(page) - '_carto_pick_place' ORDER BY page._carto_pick_place)
+                                    FROM (SELECT * FROM picked ORDER BY _carto_pick_place LIMIT {limit} OFFSET {offset}) AS page), '[]'::json),
+                  'metadata', json_build_object('total', (SELECT count(*) FROM picked)))::text
+                """;
+    }
+
+    /// <summary><c>featureIds</c> of the request's <c>params</c>, at most <see cref="MaxFeatureIds"/>; null when absent.</summary>
+    private static List<string>? FeatureIds(JsonElement parameters)
+    {
+        var ids = WidgetSql.Texts(parameters, "featureIds");
+        return ids is { Count: > MaxFeatureIds }
+            ? throw new WidgetError(WidgetError.InvalidParameters, $"params.featureIds names at most {MaxFeatureIds} features.")
+            : ids;
+    }
+
+    /// <summary>The features' topology, as CARTO's clients name it (required: CARTO's ids depend on it).</summary>
+    private static void CheckTopology(JsonElement parameters, string name)
+    {
+        if (WidgetSql.Text(parameters, name) is not ("points" or "lines" or "polygons"))
+        {
+            throw new WidgetError(WidgetError.InvalidParameters, $"params.{name} is points, lines or polygons.");
+        }
+    }
 
     private static string Formula(WidgetSql sql, JsonElement parameters)
     {
@@ -115,9 +207,8 @@ public static class WidgetModels
     /// <summary>A page of rows (<c>column</c>: the columns, <c>sortBy</c>, <c>sortDirection</c>, <c>limit</c>, <c>offset</c>) and the total.</summary>
     private static string Table(WidgetSql sql, JsonElement parameters)
     {
-        var names = parameters.TryGetProperty("column", out var given) && given.ValueKind == JsonValueKind.Array &&
-            given.EnumerateArray().All(name => name.ValueKind == JsonValueKind.String) && given.GetArrayLength() > 0
-            ? given.EnumerateArray().Select(name => name.GetString()!).Distinct().ToList()
+        var names = WidgetSql.Texts(parameters, "column") is { Count: > 0 } given
+            ? given.Distinct().ToList()
             : throw new WidgetError(WidgetError.InvalidParameters, "params.column is the array of columns to return.");
         var columns = string.Join(", ", names.Select(name => sql.Column(name)));
         var direction = (WidgetSql.Text(parameters, "sortDirection") ?? "asc").ToLowerInvariant() switch

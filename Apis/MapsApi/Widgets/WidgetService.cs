@@ -13,7 +13,7 @@ namespace CartoSelfHosted.MapsApi.Widgets;
 
 /// <summary>
 /// The source a widget or a statistic reads, as <c>@carto/api-client</c> sends it (by GET, JSON members as query
-/// strings, or POST): a table or a query with its parameters, and the filters that apply.
+/// strings, or POST): a table or a query with its parameters, the filters that apply, and its geometry column.
 /// </summary>
 public sealed record WidgetRequest(
     string? Type,
@@ -21,7 +21,8 @@ public sealed record WidgetRequest(
     JsonElement? QueryParameters,
     JsonElement? Filters,
     string? FiltersLogicalOperator,
-    JsonElement? SpatialFilters);
+    JsonElement? SpatialFilters,
+    string? SpatialDataColumn = null);
 
 /// <summary>
 /// Runs one statement over a table or query source on a connection the caller may use — a widget model, a column's
@@ -80,7 +81,10 @@ public sealed class WidgetService(DataConnections connections, IOptions<SqlApiOp
                 from = $"({request.Source}\n)";
             }
             var columns = await MapSourceResolver.DescribeAsync(warehouse, from, parameters, options.Value.StatementTimeout, cancellationToken);
-            var sql = new WidgetSql(from, columns, parameters);
+            var sql = new WidgetSql(from, columns, parameters)
+            {
+                SpatialColumn = request.SpatialDataColumn is { Length: > 0 } spatial ? spatial : MapSourceResolver.DefaultSpatialColumn,
+            };
             WidgetFilters.Apply(sql, request.Filters, request.FiltersLogicalOperator, request.SpatialFilters);
             var statement = new NpgsqlBatchCommand(statementOf(sql));
             statement.Parameters.AddRange(sql.Parameters.ToArray());

@@ -1,14 +1,18 @@
+using System.Globalization;
 using System.Text.Json;
+using CartoSelfHosted.MapsApi.Maps;
 using CartoSelfHosted.MapsApi.Sql;
 using CartoSelfHosted.Platform.Postgres;
+using CartoSelfHosted.Platform.Tiles;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace CartoSelfHosted.MapsApi.Widgets;
 
 /// <summary>
-/// The pieces of one widget statement over a source: its columns (as described by PostgreSQL), the parameters bound so
-/// far (the source's own <c>queryParameters</c> first, as <c>$1…</c>), and the WHERE clause its filters make.
+/// The pieces of one widget statement over a source: its columns (as described by PostgreSQL), its geometry column (the
+/// request's <c>spatialDataColumn</c>), the parameters bound so far (the source's own <c>queryParameters</c> first, as
+/// <c>$1…</c>), and the WHERE clause its filters make.
 /// </summary>
 public sealed class WidgetSql(string fromClause, IReadOnlyList<QueryColumn> columns, List<NpgsqlParameter> parameters)
 {
@@ -20,6 +24,8 @@ public sealed class WidgetSql(string fromClause, IReadOnlyList<QueryColumn> colu
     public IReadOnlySet<string> ColumnNames { get; } = columns.Select(column => column.Name).ToHashSet();
 
     public List<NpgsqlParameter> Parameters { get; } = parameters;
+
+    public string SpatialColumn { get; init; } = MapSourceResolver.DefaultSpatialColumn;
 
     /// <summary>Conditions ANDed into every statement of the request (filters, spatial filters, the model's own).</summary>
     public List<string> Conditions { get; } = [];
@@ -33,6 +39,22 @@ public sealed class WidgetSql(string fromClause, IReadOnlyList<QueryColumn> colu
         name is not null && _columns.TryGetValue(name, out var column)
             ? (column, "source." + SqlIdentifier.Quote(column.Name))
             : throw new WidgetError(WidgetError.ColumnNotFound, name ?? "");
+
+    /// <summary>
+    /// Each row's <see cref="TileFeatureProperties.FeatureId"/>, as the source's tiles carry it: computed the same way from
+    /// the same geometry column.
+    /// </summary>
+    public string FeatureId
+    {
+        get
+        {
+            var (column, reference) = ColumnOf(SpatialColumn);
+            return column.Kind == ColumnKind.Geometry
+                ? TileFeatureProperties.FeatureIdSql($"{reference}::geometry")
+                : throw new WidgetError(WidgetError.InvalidParameters,
+                    $"spatialDataColumn '{SpatialColumn}' is of type {column.DatabaseType}, not a geometry: features are told apart by their geometry.");
+        }
+    }
 
     /// <summary>A geometry (or geography) column's value in EPSG:4326; a geometry without SRID is taken as already in it.</summary>
     public static string InDegrees(string reference) =>
@@ -74,6 +96,21 @@ public sealed class WidgetSql(string fromClause, IReadOnlyList<QueryColumn> colu
                 JsonValueKind.Null => null,
                 _ => throw new WidgetError(WidgetError.InvalidParameters, $"params.{name} is a string."),
             }
+            : null;
+
+    /// <summary>A JSON array of strings of the request's <c>params</c>; null when absent.</summary>
+    public static List<string>? Texts(JsonElement parameters, string name) =>
+        parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+            ? value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(item => item.ValueKind == JsonValueKind.String)
+                ? value.EnumerateArray().Select(item => item.GetString()!).ToList()
+                : throw new WidgetError(WidgetError.InvalidParameters, $"params.{name} is an array of strings.")
+            : null;
+
+    public static double? Number(JsonElement parameters, string name) =>
+        parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+            ? value.ValueKind == JsonValueKind.Number ? value.GetDouble()
+            : value.ValueKind == JsonValueKind.String && double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed
+            : throw new WidgetError(WidgetError.InvalidParameters, $"params.{name} is a number.")
             : null;
 
     public static int? Integer(JsonElement parameters, string name) =>

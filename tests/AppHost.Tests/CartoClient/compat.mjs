@@ -56,8 +56,20 @@ const widgetAnswers = {
   extent: await filtered.widgetSource.getExtent(),
   badColumn,
 };
+// Picking, as an app does on a click: the ids of features in a tile, then their rows (Quito first, as asked).
+const z0 = await featuresOf(table, 0, 0, 0);
+const idOf = (name) => z0.find((feature) => feature.properties.name === name).properties._carto_feature_id;
+widgetAnswers.picked = await widgets.getFeatures({
+  featureIds: [idOf('Quito'), idOf('Lisbon')], columns: ['name', 'population', '_carto_feature_id'], dataType: 'points', z: 0,
+});
+// Labels: polygons (a degree around each city) of a source with prepareLabels carry the bbox of the whole.
+const labelled = await vectorQuerySource({
+  apiBaseUrl, accessToken, connectionName, prepareLabels: true,
+  sqlQuery: `SELECT name, ST_Buffer(geom, 1) AS geom FROM ${tableName}`,
+});
 console.log(JSON.stringify({
-  table: {...summary(table), z0: await featuresOf(table, 0, 0, 0)},
+  table: {...summary(table), z0},
+  labelled: {z0: await featuresOf(labelled, 0, 0, 0)},
   query: {...summary(query), z0: await featuresOf(query, 0, 0, 0)},
   missing,
   widgets: widgetAnswers,

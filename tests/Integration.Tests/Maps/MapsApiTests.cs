@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CartoSelfHosted.Integration.Tests.Sql;
 using CartoSelfHosted.Platform.Caching;
+using CartoSelfHosted.Platform.Tiles;
 using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.Integration.Tests.Maps;
@@ -128,6 +129,13 @@ public abstract class MapsApiTests(SqlEnvironment environment)
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         var byPost = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
         Assert.Equal(byGet.GetProperty("id").GetString(), byPost.GetProperty("id").GetString());
+
+        // featureBbox as the client posts it, a JSON true.
+        var withBboxByGet = await InstantiateAsync(client, "table", "name=cities&featureBbox=true");
+        var withBbox = await client.PostAsJsonAsync("/api/v3/maps/carto_dw/table", new { name = "cities", featureBbox = true }, Cancellation);
+        Assert.Equal(HttpStatusCode.OK, withBbox.StatusCode);
+        Assert.Equal(withBboxByGet.GetProperty("id").GetString(), (await withBbox.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("id").GetString());
+        Assert.NotEqual(byGet.GetProperty("id").GetString(), withBboxByGet.GetProperty("id").GetString());
     }
 
     [Fact]
@@ -196,6 +204,110 @@ public abstract class MapsApiTests(SqlEnvironment environment)
         Assert.Contains("bowtie", deep.Select(feature => (string)feature.Properties["name"]));
     }
 
+    [Theory]
+    [InlineData("table")]
+    [InlineData("query")]
+    public async Task EveryFeatureCarriesTheIdOfItsWholeGeometryInEveryTileAndZoom(string kind)
+    {
+        var table = await ShapesAsync();
+        using var client = environment.ClientOf(environment.A);
+        // CARTO's Builder names _carto_feature_id among the columns: not a column, yet no error.
+        var template = await TemplateAsync(client, kind, SourceOf(kind, table) + "&columns=name," + TileFeatureProperties.FeatureId);
+
+        var z0 = await TileFeaturesAsync(client, template, 0, 0, 0);
+        var ids = z0.ToDictionary(feature => (string)feature.Properties["name"], feature => (string)feature.Properties[TileFeatureProperties.FeatureId]);
+        Assert.Equal(["road", "town", "wide"], ids.Keys.Order());
+        Assert.Equal(3, ids.Values.Distinct().Count());
+        Assert.All(ids.Values, id => Assert.Matches("^[0-9a-f]{16}$", id));
+        // The polygon lies across the four tiles of z1: each holds a part of it, with the one id of the whole.
+        var parts = await QuarterPartsAsync(client, template, "wide");
+        Assert.Equal(4, parts.Count);
+        Assert.All(parts, part => Assert.Equal(ids["wide"], part.Properties[TileFeatureProperties.FeatureId]));
+        // Every source of the same rows gives them the same ids: the table's, its query's.
+        var other = await TemplateAsync(client, kind == "table" ? "query" : "table", SourceOf(kind == "table" ? "query" : "table", table));
+        Assert.Equal(ids.OrderBy(pair => pair.Key), (await TileFeaturesAsync(client, other, 0, 0, 0))
+            .ToDictionary(feature => (string)feature.Properties["name"], feature => (string)feature.Properties[TileFeatureProperties.FeatureId])
+            .OrderBy(pair => pair.Key));
+    }
+
+    [Theory]
+    [InlineData("table")]
+    [InlineData("query")]
+    public async Task WithFeatureBboxEveryPartOfAPolygonCarriesTheBboxOfTheWholeAndNothingElseDoes(string kind)
+    {
+        var table = await ShapesAsync();
+        using var client = environment.ClientOf(environment.A);
+        var map = await InstantiateAsync(client, kind, SourceOf(kind, table) + "&featureBbox=true");
+        var tileJson = await client.GetFromJsonAsync<JsonElement>(map.GetProperty("tilejson").GetProperty("url")[0].GetString()!, Cancellation);
+        var template = tileJson.GetProperty("tiles")[0].GetString()!;
+
+        var parts = await QuarterPartsAsync(client, template, "wide");
+        Assert.Equal(4, parts.Count);
+        Assert.All(parts, part => Assert.Equal("-20.5,-10.25,20.125,10", part.Properties[TileFeatureProperties.Bbox]));
+        // Points and lines have none: deck.gl labels them from the tile's own geometry.
+        var z0 = await TileFeaturesAsync(client, template, 0, 0, 0);
+        Assert.Equal(["wide"], z0.Where(feature => feature.Properties.ContainsKey(TileFeatureProperties.Bbox)).Select(feature => (string)feature.Properties["name"]));
+
+        // Without it, no feature carries one, and the source is another.
+        var plain = await InstantiateAsync(client, kind, SourceOf(kind, table));
+        Assert.NotEqual(map.GetProperty("id").GetString(), plain.GetProperty("id").GetString());
+        var plainTileJson = await client.GetFromJsonAsync<JsonElement>(plain.GetProperty("tilejson").GetProperty("url")[0].GetString()!, Cancellation);
+        Assert.All(await QuarterPartsAsync(client, plainTileJson.GetProperty("tiles")[0].GetString()!, "wide"),
+            part => Assert.False(part.Properties.ContainsKey(TileFeatureProperties.Bbox)));
+    }
+
+    [Fact]
+    public async Task ACopyPreparedByAnOlderMapsApiIsMadeAgainInTheCurrentLayout()
+    {
+        var table = await ShapesAsync();
+        using var client = environment.ClientOf(environment.A);
+        var template = await TemplateAsync(client, "table", "name=" + table);
+        // What a copy made before features carried their id and bbox is like.
+        var copy = $"{PreparedTileTables.SchemaName}.{new TileTableSource(environment.A.Schema, table, "geom", environment.A.Schema).PreparedName}";
+        await environment.WarehouseScalarAsync<int>($"""
+            ALTER TABLE {copy} DROP COLUMN {TileFeatureProperties.FeatureId}, DROP COLUMN {TileFeatureProperties.Bbox};
+            UPDATE {PreparedTileTables.SchemaName}.prepared SET layout = 1 WHERE source_table = '{table}';
+            SELECT 1;
+            """);
+
+        // A tile of a source instantiated before finds the copy lacking, and has it made again.
+        var features = await TileFeaturesAsync(client, template, 0, 0, 0);
+        Assert.Equal(3, features.Count);
+        Assert.All(features, feature => Assert.True(feature.Properties.ContainsKey(TileFeatureProperties.FeatureId)));
+        Assert.Equal(2, await environment.WarehouseScalarAsync<int>(
+            $"SELECT layout FROM {PreparedTileTables.SchemaName}.prepared WHERE source_table = '{table}'"));
+    }
+
+    /// <summary>
+    /// A table of the organization A of a polygon across the equator and the prime meridian (its bounds need every digit),
+    /// a line and a point.
+    /// </summary>
+    private async Task<string> ShapesAsync()
+    {
+        var table = "labels_" + Guid.NewGuid().ToString("N")[..8];
+        await environment.AsOrganizationAsync(environment.A, $"""
+            CREATE TABLE {table} (name text, geom geometry(Geometry, 4326));
+            INSERT INTO {table} VALUES
+                ('wide', 'SRID=4326;POLYGON((-20.5 -10.25, 20.125 -10.25, 20.125 10, -20.5 10, -20.5 -10.25))'),
+                ('road', 'SRID=4326;LINESTRING(-30 50, 30 50)'),
+                ('town', 'SRID=4326;POINT(1 1)');
+            """);
+        return table;
+    }
+
+    private static string SourceOf(string kind, string table) => kind == "table" ? "name=" + table : "q=" + Uri.EscapeDataString($"SELECT * FROM {table}");
+
+    /// <summary>The features named <paramref name="name"/> in the four tiles of z1.</summary>
+    private static async Task<List<VectorTileFeature>> QuarterPartsAsync(HttpClient client, string template, string name)
+    {
+        var parts = new List<VectorTileFeature>();
+        foreach (var (x, y) in new[] { (0, 0), (1, 0), (0, 1), (1, 1) })
+        {
+            parts.AddRange((await TileFeaturesAsync(client, template, 1, x, y)).Where(feature => (string)feature.Properties["name"] == name));
+        }
+        return parts;
+    }
+
     [Fact]
     public async Task AViewIsReadAsItsOrganizationNeverAsTheAdministrator()
     {
@@ -251,6 +363,7 @@ public abstract class MapsApiTests(SqlEnvironment environment)
     [InlineData("query", "q=SELECT%20*%20FROM%20cities%20WHERE%20population%20%3E%20%241", 400, "parameters")]
     [InlineData("table", "name=cities&tileResolution=3", 400, "tileResolution")]
     [InlineData("table", "name=cities&spatialDataType=h3", 400, "spatialDataType")]
+    [InlineData("table", "name=cities&featureBbox=yes", 400, "featureBbox")]
     public async Task BadInstantiationsAreProblemsAndChangeNothing(string kind, string query, int status, string detail)
     {
         using var client = environment.ClientOf(environment.A);

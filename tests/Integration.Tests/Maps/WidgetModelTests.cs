@@ -158,6 +158,110 @@ public sealed class WidgetModelTests(SqlEnvironment environment) : IClassFixture
     }
 
     [Fact]
+    public async Task PickAnswersTheRowsOfATilesFeaturesInTheOrderOfTheirIds()
+    {
+        var ids = await CityIdsAsync();
+        var pick = new
+        {
+            columns = new[] { "name", "population", "_carto_feature_id" }, dataType = "points", featureIds = new[] { ids["Quito"], ids["Lisbon"] },
+            z = 0, limit = 1000, tileResolution = 0.5,
+        };
+        var answer = await AnswerAsync("pick", pick);
+        Assert.Equal(2, answer.GetProperty("metadata").GetProperty("total").GetInt64());
+        var rows = answer.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(["Quito", "Lisbon"], rows.Select(row => row.GetProperty("name").GetString()));
+        Assert.Equal([ids["Quito"], ids["Lisbon"]], rows.Select(row => row.GetProperty("_carto_feature_id").GetString()));
+        foreach (var row in rows)
+        {
+            Assert.Equal(await environment.WarehouseScalarAsync<int>(
+                    $"SELECT population FROM {environment.A.Schema}.cities WHERE name = '{row.GetProperty("name").GetString()}'"),
+                row.GetProperty("population").GetInt32());
+        }
+
+        // A page of them, and the total of all.
+        var second = await AnswerAsync("pick", new { pick.columns, pick.dataType, pick.featureIds, pick.z, limit = 1, offset = 1 });
+        Assert.Equal(["Lisbon"], second.GetProperty("rows").EnumerateArray().Select(row => row.GetProperty("name").GetString()));
+        Assert.Equal(2, second.GetProperty("metadata").GetProperty("total").GetInt64());
+        // Filters and spatial filters apply as to every model.
+        var filtered = await AnswerAsync("pick", pick, """{"name": {"in": {"values": ["Lisbon", "Madrid"]}}}""");
+        Assert.Equal(["Lisbon"], filtered.GetProperty("rows").EnumerateArray().Select(row => row.GetProperty("name").GetString()));
+        Assert.Equal(1, filtered.GetProperty("metadata").GetProperty("total").GetInt64());
+        const string iberia = """{"type": "Polygon", "coordinates": [[[-10, 36], [4, 36], [4, 44], [-10, 44], [-10, 36]]]}""";
+        var inIberia = await AnswerAsync("pick", pick, spatialFilters: $$"""{"geom": {{iberia}}}""");
+        Assert.Equal(["Lisbon"], inIberia.GetProperty("rows").EnumerateArray().Select(row => row.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task PickFindsATablesFeaturesInAQueryOfItsRowsAndKeepsItsColumnsNames()
+    {
+        var ids = await CityIdsAsync();
+        using var client = environment.ClientOf(environment.A);
+        var response = await client.PostAsJsonAsync("/api/v3/sql/carto_dw/model/pick", new
+        {
+            type = "query", client = "deck-gl-carto", source = """SELECT name AS "CityName", geom AS "Where" FROM cities WHERE population > $1""",
+            queryParameters = new[] { 1000000 }, spatialDataColumn = "Where", filters = new { }, filtersLogicalOperator = "and",
+            @params = new { columns = new[] { "CityName" }, dataType = "points", featureIds = new[] { ids["Madrid"], ids["Lisbon"] }, z = 3 },
+        }, Cancellation);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Cancellation));
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+        // Lisbon has fewer people than the query keeps.
+        var row = Assert.Single(answer.GetProperty("rows").EnumerateArray());
+        Assert.Equal("Madrid", row.GetProperty("CityName").GetString());
+        Assert.Equal(1, answer.GetProperty("metadata").GetProperty("total").GetInt64());
+    }
+
+    [Fact]
+    public async Task FeatureIdsKeepOnlyThoseFeaturesRowsInEveryModel()
+    {
+        var ids = await CityIdsAsync();
+        var selected = new { column = "population", operation = "sum", featureIds = new[] { ids["Madrid"], ids["Quito"] }, geometryType = "points" };
+        Assert.Equal(3300000 + 2800000, (await RowsAsync("formula", selected))[0].GetProperty("value").GetInt64());
+        var categories = await RowsAsync("category", new { column = "name", operation = "count", selected.featureIds, selected.geometryType });
+        Assert.Equal(["Madrid", "Quito"], categories.Select(row => row.GetProperty("name").GetString()).Order());
+    }
+
+    [Theory]
+    [InlineData("pick", """{"columns": ["name"], "dataType": "points", "featureIds": "abc"}""", "featureIds")]
+    [InlineData("pick", """{"columns": ["name"], "dataType": "points", "featureIds": [1, 2]}""", "featureIds")]
+    [InlineData("pick", """{"columns": ["name"], "dataType": "points"}""", "featureIds")]
+    [InlineData("pick", """{"columns": ["name"], "dataType": "hexagons", "featureIds": ["a"]}""", "dataType")]
+    [InlineData("pick", """{"columns": ["name"], "featureIds": ["a"]}""", "dataType")]
+    [InlineData("pick", """{"dataType": "points", "featureIds": ["a"]}""", "columns")]
+    [InlineData("pick", """{"columns": ["no_such_column"], "dataType": "points", "featureIds": ["a"]}""", "Column not found")]
+    [InlineData("pick", """{"columns": ["name"], "dataType": "points", "featureIds": ["a"], "limit": 5000}""", "limit")]
+    [InlineData("pick", """{"columns": ["name"], "dataType": "points", "featureIds": ["a"], "z": "deep"}""", "z")]
+    [InlineData("formula", """{"column": "*", "featureIds": ["a"]}""", "geometryType")]
+    public async Task BadFeatureSelectionsAreProblems(string model, string parameters, string detail)
+    {
+        var response = await GetAsync(model, JsonDocument.Parse(parameters).RootElement);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(detail, await response.Content.ReadAsStringAsync(Cancellation));
+    }
+
+    [Fact]
+    public async Task AThousandAndOneFeatureIdsOrAGeometryColumnThatIsNoneAreProblems()
+    {
+        var tooMany = await GetAsync("pick", new { columns = new[] { "name" }, dataType = "points", featureIds = Enumerable.Range(0, 1001).Select(i => $"{i:x}") });
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        Assert.Contains("at most 1000", await tooMany.Content.ReadAsStringAsync(Cancellation));
+
+        using var client = environment.ClientOf(environment.A);
+        var notGeometry = await client.GetAsync("/api/v3/sql/carto_dw/model/pick?type=table&source=cities&spatialDataColumn=name&filters=%7B%7D&params=" +
+            Uri.EscapeDataString("""{"columns": ["name"], "dataType": "points", "featureIds": ["a"]}"""), Cancellation);
+        Assert.Equal(HttpStatusCode.BadRequest, notGeometry.StatusCode);
+        Assert.Contains("not a geometry", await notGeometry.Content.ReadAsStringAsync(Cancellation));
+    }
+
+    /// <summary>The cities' <c>_carto_feature_id</c>s, by name, as the z0 tile of their table source carries them.</summary>
+    private async Task<Dictionary<string, string>> CityIdsAsync()
+    {
+        using var client = environment.ClientOf(environment.A);
+        var template = await MapsApiTests.TemplateAsync(client, "table", "name=cities");
+        return (await MapsApiTests.TileFeaturesAsync(client, template, 0, 0, 0))
+            .ToDictionary(feature => (string)feature.Properties["name"], feature => (string)feature.Properties["_carto_feature_id"]);
+    }
+
+    [Fact]
     public async Task AnUnknownColumnIsCartosColumnNotFound()
     {
         var response = await GetAsync("formula", new { column = "no_such_column", operation = "sum" });

@@ -48,6 +48,32 @@ public sealed class ConnectionsApiTests(ConnectionsEnvironment environment) : IC
     }
 
     [Fact]
+    public async Task AConnectionsPolygonsCarryTheirBboxAndPickFindsTheirRowsByTheIdsOfItsTiles()
+    {
+        var name = await CreateAsync(environment.AdminA);
+        using var maps = environment.Maps.CreateClient(environment.AdminA);
+
+        // No prepared copy here: each tile computes them from the table's own geometry.
+        var template = await MapsApiTests.TemplateAsync(maps, "table", "name=gis.parks&featureBbox=true", name);
+        var parks = (await MapsApiTests.TileFeaturesAsync(maps, template, 0, 0, 0)).ToDictionary(feature => (string)feature.Properties["name"]);
+        Assert.Equal("-10,38,-8,40", parks["Monsanto"].Properties["_carto_bbox"]);
+        Assert.Equal("-4,40,-3,41", parks["Retiro"].Properties["_carto_bbox"]);
+
+        using var pick = await maps.PostAsJsonAsync($"/api/v3/sql/{name}/model/pick", new
+        {
+            type = "table", source = "gis.parks", filters = new { },
+            @params = new
+            {
+                columns = new[] { "name", "area_ha" }, dataType = "polygons",
+                featureIds = new[] { parks["Retiro"].Properties["_carto_feature_id"], parks["Monsanto"].Properties["_carto_feature_id"] },
+            },
+        }, Cancellation);
+        Assert.True(pick.IsSuccessStatusCode, await pick.Content.ReadAsStringAsync(Cancellation));
+        var rows = (await pick.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(["Retiro:125", "Monsanto:1000"], rows.Select(row => $"{row.GetProperty("name").GetString()}:{row.GetProperty("area_ha").GetDouble()}"));
+    }
+
+    [Fact]
     public async Task TheDatabasesOwnPermissionsDecideWhatCanBeRead()
     {
         var name = await CreateAsync(environment.AdminA);
