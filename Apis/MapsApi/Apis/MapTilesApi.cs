@@ -110,97 +110,76 @@ public static class MapTilesApi
     private static byte[] VectorTileJson(HttpRequest request, MapSource source, SourceStats stats, PreparedTileTable? prepared, string tileCache)
     {
         var geometryType = stats.GeometryTypes.Select(SourceStats.GeoJsonGeometryType).Distinct().ToList() is [var single] ? single : "Geometry";
-        var attributes = source.Attributes.ToList();
-        var bounds = stats.Bounds ?? [-180, -85.0511287798, 180, 85.0511287798];
-        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+        var tileJson = CommonTileJson(source, stats, "xyz", $"{SourceUrl(request, source)}/{{z}}/{{x}}/{{y}}?cache={tileCache}&formatTiles=mvt",
+            TilePyramid.MaxZoom, geometryType);
+        // No properties_tiles: deck.gl's VectorTileLayer fetches them whenever the field is there, even empty, and then
+        // fails every tile. They belong to boundary sources only.
+        tileJson["tileResolution"] = source.TileResolution;
+        tileJson["vector_layers"] = new[]
         {
-            ["tilejson"] = "3.0.0",
-            ["name"] = source.Table is { } table ? $"{table.Schema}.{table.Table}" : source.Kind,
-            ["description"] = "",
-            ["version"] = "1.0.0",
-            ["attribution"] = "",
-            ["scheme"] = "xyz",
-            ["tiles"] = new[] { $"{SourceUrl(request, source)}/{{z}}/{{x}}/{{y}}?cache={tileCache}&formatTiles=mvt" },
-            ["minzoom"] = 0,
-            ["maxzoom"] = TilePyramid.MaxZoom,
-            ["minresolution"] = 0,
-            ["maxresolution"] = TilePyramid.MaxZoom,
-            ["bounds"] = bounds,
-            ["center"] = new[] { (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 0 },
-            // No properties_tiles: deck.gl's VectorTileLayer fetches them whenever the field is there, even empty, and
-            // then fails every tile. They belong to boundary sources only.
-            ["tileResolution"] = source.TileResolution,
-            ["vector_layers"] = new[]
+            new
             {
-                new
-                {
-                    id = TileRenderer.LayerName,
-                    minzoom = 0,
-                    maxzoom = TilePyramid.MaxZoom,
-                    fields = attributes.ToDictionary(column => column.Name, column => SourceStats.TileStatsType(column.Type)),
-                    geometry_type = geometryType,
-                },
+                id = TileRenderer.LayerName,
+                minzoom = 0,
+                maxzoom = TilePyramid.MaxZoom,
+                fields = source.Attributes.ToDictionary(column => column.Name, column => SourceStats.TileStatsType(column.Type)),
+                geometry_type = geometryType,
             },
-            ["tilestats"] = new
-            {
-                layerCount = 1,
-                layers = new[]
-                {
-                    new
-                    {
-                        layer = TileRenderer.LayerName,
-                        count = stats.Count,
-                        attributeCount = attributes.Count,
-                        attributes = stats.Attributes.Select(attribute => AttributeJson(attribute)),
-                        geometry = geometryType,
-                    },
-                },
-            },
-            ["fraction_dropped_per_zoom"] = prepared?.FractionDroppedPerZoom ?? [],
-        });
+        };
+        tileJson["fraction_dropped_per_zoom"] = prepared?.FractionDroppedPerZoom ?? [];
+        return JsonSerializer.SerializeToUtf8Bytes(tileJson);
     }
 
     /// <summary>
     /// A quadbin source's TileJSON, as deck.gl's spatial-index layers read it: tiles by cell (<c>{i}</c>), the
-    /// <c>quadbin</c> scheme, and <c>maxresolution</c>, the deepest tile they ask for.
+    /// <c>quadbin</c> scheme, and <c>maxresolution</c>, the deepest tile they ask for. Its tilestats are of the source's
+    /// rows (its columns), not of the cells' aggregates, which depend on the zoom.
     /// </summary>
     private static byte[] QuadbinTileJson(HttpRequest request, MapSource source, QuadbinAggregation quadbin, SourceStats stats, string tileCache)
     {
+        var tileJson = CommonTileJson(source, stats, "quadbin", $"{SourceUrl(request, source)}/{{i}}?cache={tileCache}",
+            quadbin.MaxTileResolution, geometryType: null);
+        tileJson["dataresolution"] = quadbin.DataResolution;
+        tileJson["aggregationResLevel"] = quadbin.ResolutionLevel;
+        return JsonSerializer.SerializeToUtf8Bytes(tileJson);
+    }
+
+    /// <summary>
+    /// What every source's TileJSON 3.0.0 has: its tiles' URL template, zooms (as resolutions too, which the
+    /// spatial-index layers read), bounds, centre, and CARTO's tilestats (with the geometry type, for a vector source).
+    /// </summary>
+    private static Dictionary<string, object?> CommonTileJson(MapSource source, SourceStats stats, string scheme, string tiles, int maxZoom,
+        string? geometryType)
+    {
         var bounds = stats.Bounds ?? [-180, -85.0511287798, 180, 85.0511287798];
-        var attributes = source.Attributes.ToList();
-        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+        var layerStats = new Dictionary<string, object?>
+        {
+            ["layer"] = TileRenderer.LayerName,
+            ["count"] = stats.Count,
+            ["attributeCount"] = source.Attributes.Count(),
+            ["attributes"] = stats.Attributes.Select(attribute => AttributeJson(attribute)),
+        };
+        if (geometryType is not null)
+        {
+            layerStats["geometry"] = geometryType;
+        }
+        return new Dictionary<string, object?>
         {
             ["tilejson"] = "3.0.0",
             ["name"] = source.Table is { } table ? $"{table.Schema}.{table.Table}" : source.Kind,
             ["description"] = "",
             ["version"] = "1.0.0",
             ["attribution"] = "",
-            ["scheme"] = "quadbin",
-            ["tiles"] = new[] { $"{SourceUrl(request, source)}/{{i}}?cache={tileCache}" },
+            ["scheme"] = scheme,
+            ["tiles"] = new[] { tiles },
             ["minzoom"] = 0,
-            ["maxzoom"] = quadbin.MaxTileResolution,
+            ["maxzoom"] = maxZoom,
             ["minresolution"] = 0,
-            ["maxresolution"] = quadbin.MaxTileResolution,
-            ["dataresolution"] = quadbin.DataResolution,
-            ["aggregationResLevel"] = quadbin.ResolutionLevel,
+            ["maxresolution"] = maxZoom,
             ["bounds"] = bounds,
             ["center"] = new[] { (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 0 },
-            // The statistics are of the source's rows (its columns), not of the cells' aggregates, which depend on the zoom.
-            ["tilestats"] = new
-            {
-                layerCount = 1,
-                layers = new[]
-                {
-                    new
-                    {
-                        layer = TileRenderer.LayerName,
-                        count = stats.Count,
-                        attributeCount = attributes.Count,
-                        attributes = stats.Attributes.Select(attribute => AttributeJson(attribute)),
-                    },
-                },
-            },
-        });
+            ["tilestats"] = new { layerCount = 1, layers = new[] { layerStats } },
+        };
     }
 
     public static async Task<IResult> Tile([Description(ParameterDescriptions.Connection)] string connection,
