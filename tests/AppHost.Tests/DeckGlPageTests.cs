@@ -10,7 +10,8 @@ namespace CartoSelfHosted.AppHost.Tests;
 
 /// <summary>
 /// Map pages as CARTO's users write them — deck.gl 9.4's <c>VectorTileLayer</c> over <c>@carto/api-client</c>'s
-/// <c>vectorTableSource</c>, and its <c>QuadbinTileLayer</c> over a <c>quadbinTableSource</c> that bins the same points
+/// <c>vectorTableSource</c>, and its <c>QuadbinTileLayer</c>, <c>ClusterTileLayer</c> and <c>HeatmapTileLayer</c> over a
+/// <c>quadbinTableSource</c> that bins the same points
 /// (tests/AppHost.Tests/DeckGlPage), bundled here and served from a loopback origin — drawing a table imported through
 /// the platform, in headless chromium with nothing but loopback reachable.
 /// </summary>
@@ -39,11 +40,17 @@ public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<Run
         AssertDrawnOverEuropeAndNotOverTheOcean(drawing.Drawn);
     }
 
-    [Fact]
-    public async Task AQuadbinTileLayerOverADynamicQuadbinSourceDrawsTheSamePointsAsCells()
+    [Theory]
+    // Cells as squares; clusters as dots (of 6 px) at the weighted centre of the cells five levels up, one for Europe, so
+    // looked for further around Paris and covering less of the canvas; a heatmap of the cells' counts.
+    [InlineData("quadbin", 20, 0.01)]
+    [InlineData("clusters", 80, 0.003)]
+    [InlineData("heatmap", 20, 0.01)]
+    public async Task ASpatialIndexLayerOverADynamicQuadbinSourceDrawsTheSamePointsFromItsCells(string layer, int probeHalfSize,
+        double shareOfCanvas)
     {
         var table = await ImportCitiesAsync();
-        var drawing = await DrawAsync("drawQuadbin", table, "deckgl-cities-quadbin.png");
+        var drawing = await DrawAsync("drawCells", table, $"deckgl-cities-{layer}.png", layer, probeHalfSize);
 
         // The viewport's tiles are quadbin cells (deck.gl asks for them by {i}), each a CARTO spatial tile of cells whose
         // counts add up to the cities: at zoom 1, the world's, every one of the 135k, once.
@@ -53,7 +60,7 @@ public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<Run
         Assert.All(drawing.Tiles, tile => Assert.Equal("application/vnd.carto-spatial-tile", tile.Headers["content-type"]));
         Assert.True(drawing.Drawn.GetProperty("cells").GetInt32() > 1000, $"{drawing.Drawn.GetProperty("cells")} cells in the viewport's tiles");
         Assert.True(drawing.Drawn.GetProperty("points").GetInt32() > 100_000, $"{drawing.Drawn.GetProperty("points")} cities counted by the cells");
-        AssertDrawnOverEuropeAndNotOverTheOcean(drawing.Drawn);
+        AssertDrawnOverEuropeAndNotOverTheOcean(drawing.Drawn, shareOfCanvas);
     }
 
     /// <summary>What one page drew, and the tile answers it got.</summary>
@@ -76,7 +83,7 @@ public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<Run
     /// <c>window.<paramref name="function"/></c>, keeps a screenshot, and asserts nothing failed on the way: no request
     /// off loopback, no error answer, no console or page error, no tile error.
     /// </summary>
-    private async Task<Drawing> DrawAsync(string function, string table, string screenshotName)
+    private async Task<Drawing> DrawAsync(string function, string table, string screenshotName, string? layer = null, int probeHalfSize = 20)
     {
         var bundle = await BundleAsync(Path.Combine(Platform.DataDirectory, "deckgl-page.js"));
         await using var site = await LoopbackSite.StartAsync(app =>
@@ -123,9 +130,11 @@ public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<Run
         await tab.GotoAsync(site.Origin);
         var drawn = await tab.EvaluateAsync<JsonElement>($"options => window.{function}(options)", new
         {
+            layer,
             apiBaseUrl = new Uri(Platform.Router, "/api").ToString(),
             accessToken = Platform.DevToken,
             tableName = table,
+            probeHalfSize,
             probes = new Dictionary<string, double[]>
             {
                 ["paris"] = [2.35, 48.85],
@@ -142,13 +151,13 @@ public sealed class DeckGlPageTests(RunningPlatform running) : IClassFixture<Run
         return new Drawing(drawn, tiles);
     }
 
-    /// <summary>The layer's colour over Europe's cities, none in the empty ocean, a fair share of the canvas.</summary>
-    private static void AssertDrawnOverEuropeAndNotOverTheOcean(JsonElement drawn)
+    /// <summary>The layer drew over Europe's cities, nothing over the empty ocean, and a fair share of the canvas.</summary>
+    private static void AssertDrawnOverEuropeAndNotOverTheOcean(JsonElement drawn, double shareOfCanvas = 0.01)
     {
         var around = drawn.GetProperty("around");
         Assert.True(around.GetProperty("paris").GetInt32() > 100, $"{around.GetProperty("paris")} pixels of cities around Paris");
         Assert.Equal(0, around.GetProperty("southPacific").GetInt32());
-        Assert.True(drawn.GetProperty("filledPixels").GetInt32() > drawn.GetProperty("pixels").GetInt32() / 100,
+        Assert.True(drawn.GetProperty("filledPixels").GetInt32() > drawn.GetProperty("pixels").GetInt32() * shareOfCanvas,
             $"{drawn.GetProperty("filledPixels")} of {drawn.GetProperty("pixels")} pixels drawn");
     }
 

@@ -1,14 +1,15 @@
 // Maps as CARTO's users write them: deck.gl's VectorTileLayer over @carto/api-client's vectorTableSource, and its
-// QuadbinTileLayer over a quadbinTableSource binning a table's points into cells, with only apiBaseUrl pointing at the
-// platform. The test calls window.drawTable or window.drawQuadbin and reads what it resolves to.
+// spatial-index layers (QuadbinTileLayer, ClusterTileLayer, HeatmapTileLayer) over a quadbinTableSource binning a
+// table's points into cells, with only apiBaseUrl pointing at the platform. The test calls window.drawTable or
+// window.drawCells and reads what it resolves to.
 import { Deck } from '@deck.gl/core';
-import { QuadbinTileLayer, VectorTileLayer } from '@deck.gl/carto';
+import { ClusterTileLayer, HeatmapTileLayer, QuadbinTileLayer, VectorTileLayer } from '@deck.gl/carto';
 import { quadbinTableSource, vectorTableSource } from '@carto/api-client';
 import { MVTLoader } from '@loaders.gl/mvt';
 
 const fill = [220, 20, 60];
 
-window.drawTable = ({ apiBaseUrl, accessToken, tableName, probes }) => draw(probes, (errors, onViewportLoad) => new VectorTileLayer({
+window.drawTable = ({ apiBaseUrl, accessToken, tableName, probes, probeHalfSize }) => draw({ probes, probeHalfSize }, (errors, onViewportLoad) => new VectorTileLayer({
   id: 'table',
   data: source(vectorTableSource({ apiBaseUrl, accessToken, connectionName: 'carto_dw', tableName }), errors),
   getFillColor: fill,
@@ -22,28 +23,41 @@ window.drawTable = ({ apiBaseUrl, accessToken, tableName, probes }) => draw(prob
   onViewportLoad,
 }));
 
-window.drawQuadbin = ({ apiBaseUrl, accessToken, tableName, probes }) => draw(probes, (errors, onViewportLoad) => new QuadbinTileLayer({
-  id: 'quadbin',
+// The layers of cells, each as its docs show it, all over the same source; the heatmap has no colour of its own to look
+// for, so what it drew is every pixel it painted.
+const cellLayers = {
+  quadbin: (props) => new QuadbinTileLayer({ ...props, getFillColor: fill }),
+  clusters: (props) => new ClusterTileLayer({
+    ...props,
+    getWeight: (cell) => cell.properties.count,
+    getFillColor: fill,
+    pointRadiusUnits: 'pixels',
+    getPointRadius: 6,
+  }),
+  heatmap: (props) => new HeatmapTileLayer({ ...props, getWeight: (cell) => cell.properties.count }),
+};
+
+window.drawCells = ({ layer, apiBaseUrl, accessToken, tableName, probes, probeHalfSize }) => draw({ probes, probeHalfSize }, (errors, onViewportLoad) => cellLayers[layer]({
+  id: layer,
   data: source(quadbinTableSource({
     apiBaseUrl, accessToken, connectionName: 'carto_dw', tableName,
     // A geometry column: the platform bins its points into cells as it makes each tile.
     spatialDataColumn: 'geom',
     aggregationExp: 'count(*) AS count',
   }), errors),
-  getFillColor: fill,
   // The spatial tiles' loader runs on the main thread too (its worker would come from a CDN).
   loadOptions: { worker: false },
   onTileError: (error) => errors.push(`tile: ${error?.message ?? error}`),
   onViewportLoad,
-}));
+}), layer === 'heatmap' ? anyColour : fillColour);
 
 function source(promise, errors) {
   promise.catch((error) => errors.push(`source: ${error.message}`));
   return promise;
 }
 
-// One layer over the world at zoom 1, measured once its viewport's tiles are drawn.
-function draw(probes, makeLayer) {
+// One layer over the world at zoom 1, measured (where: its probes and their size) once its viewport's tiles are drawn.
+function draw(where, makeLayer, isDrawn = fillColour) {
   return new Promise((resolve) => {
     const errors = [];
     const deck = new Deck({
@@ -54,7 +68,7 @@ function draw(probes, makeLayer) {
       layers: [
         makeLayer(errors, (tiles) => {
           // The tiles are drawn on the next frame; the drawing buffer is kept (deck's default), so it can be read then.
-          requestAnimationFrame(() => requestAnimationFrame(() => resolve(measure(deck, tiles, errors, probes))));
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve(measure(deck, tiles, errors, where, isDrawn))));
         }),
       ],
       onError: (error) => errors.push(`deck: ${error.message}`),
@@ -62,9 +76,18 @@ function draw(probes, makeLayer) {
   });
 }
 
-// What was drawn: the points the viewport's tiles hold, and the pixels of the layer's colour, over the whole canvas and
-// around each probe (a longitude and latitude).
-function measure(deck, tiles, errors, probes) {
+// Whether a pixel (red, green, blue, alpha) is the layer's: of its colour, or of any.
+function fillColour(r, g, b, a) {
+  return a > 0 && Math.abs(r - fill[0]) < 40 && g < 80 && b < 120;
+}
+
+function anyColour(r, g, b, a) {
+  return a > 0;
+}
+
+// What was drawn: the points the viewport's tiles hold, and the pixels the layer drew (isDrawn), over the whole canvas
+// and within probeHalfSize CSS pixels of each probe (a longitude and latitude).
+function measure(deck, tiles, errors, { probes, probeHalfSize }, isDrawn) {
   const canvas = document.querySelector('#map canvas');
   const copy = document.createElement('canvas');
   copy.width = canvas.width;
@@ -75,7 +98,7 @@ function measure(deck, tiles, errors, probes) {
   const ratio = canvas.width / canvas.clientWidth;
   const isFill = (x, y) => {
     const i = (y * copy.width + x) * 4;
-    return pixels[i + 3] > 0 && Math.abs(pixels[i] - fill[0]) < 40 && pixels[i + 1] < 80 && pixels[i + 2] < 120;
+    return isDrawn(pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]);
   };
   const count = (left, top, right, bottom) => {
     let n = 0;
@@ -87,7 +110,7 @@ function measure(deck, tiles, errors, probes) {
   const viewport = deck.getViewports()[0];
   const around = Object.fromEntries(Object.entries(probes).map(([name, lngLat]) => {
     const [x, y] = viewport.project(lngLat).map((v) => Math.round(v * ratio));
-    const half = Math.round(20 * ratio);
+    const half = Math.round(probeHalfSize * ratio);
     return [name, count(x - half, y - half, x + half, y + half)];
   }));
   // A vector tile's points, or the rows a spatial tile's cells count.
