@@ -81,6 +81,20 @@ public static class Quadbin
     public static string AncestorSql(string cellSql, int resolution) =>
         $"(({cellSql} & ({~ResolutionBits})::bigint) | {(long)resolution << 52}::bigint | {Padding(resolution)}::bigint)";
 
+    /// <summary>
+    /// SQL for the Web Mercator envelope (EPSG:3857, <c>ST_TileEnvelope</c>) of the cell <paramref name="cellSql"/> (a
+    /// bigint of any resolution), its x and y taken back out of the interleaved bits one by one.
+    /// </summary>
+    public static string EnvelopeSql(string cellSql)
+    {
+        var z = $"least(({cellSql} >> 52) & 31, {MaxResolution})";
+        var path = $"(({cellSql} & {IndexBits}::bigint) >> (52 - 2 * {z}::int))";
+        // Bit i of x is bit 2i of the path, bit i of y bit 2i + 1.
+        string Coordinate(int offset) =>
+            "(" + string.Join(" | ", Enumerable.Range(0, MaxResolution).Select(i => $"(({path} >> {i + offset}) & {1L << i})")) + ")";
+        return $"ST_TileEnvelope({z}::int, {Coordinate(0)}::int, {Coordinate(1)}::int)";
+    }
+
     private static long Padding(int z) => IndexBits >> (2 * z);
 
     /// <summary>A 32-bit number's bits spread to the even bits of a 64-bit one.</summary>

@@ -16,6 +16,12 @@ namespace CartoSelfHosted.MapsApi.Apis;
 /// </summary>
 public static class WidgetModelApi
 {
+    internal const string SpatialDataType = "`geo` (the default: `spatialFilters` name a geometry column) or `quadbin` (they name a column " +
+        "of quadbin cells, with a polygon or `{\"indexes\": [cells in hexadecimal], \"type\": \"quadbin\"}`).";
+
+    internal const string SpatialFiltersMode = "For a `quadbin` spatial filter's polygon: the cells whose centre it covers (`center`), " +
+        "that it touches (`intersects`, the default) or that it holds whole (`contains`).";
+
     internal const string SpatialDataColumn = "The source's geometry column (`geom` when absent), whose geometry makes each row's `_carto_feature_id`.";
 
     private const string Model = "formula, category, histogram, range, scatterplot, table, timeseries, aggregations or pick.";
@@ -53,13 +59,16 @@ public static class WidgetModelApi
         [Description("CARTO's filters, JSON: `{column: {in|between|closed_open|time|stringSearch: {values}}}`.")] string? filters,
         [Description("`and` (the default) or `or`: how the columns' filters combine.")] string? filtersLogicalOperator,
         [Description("`{geometry column: GeoJSON Polygon or MultiPolygon}`, JSON.")] string? spatialFilters,
-        [Description(SpatialDataColumn)] string? spatialDataColumn, HttpContext httpContext, WidgetService widgets, CancellationToken cancellationToken)
+        [Description(SpatialDataColumn)] string? spatialDataColumn, [Description(SpatialDataType)] string? spatialDataType,
+        [Description(SpatialFiltersMode)] string? spatialFiltersMode, HttpContext httpContext, WidgetService widgets,
+        CancellationToken cancellationToken)
     {
         try
         {
             var modelParameters = Json(@params, "params") ?? default;
             var request = new WidgetRequest(type, source, Json(queryParameters, "queryParameters"),
-                Json(filters, "filters"), filtersLogicalOperator, Json(spatialFilters, "spatialFilters"), spatialDataColumn);
+                Json(filters, "filters"), filtersLogicalOperator, Json(spatialFilters, "spatialFilters"), spatialDataColumn, spatialDataType,
+                spatialFiltersMode);
             return widgets.RunAsync(httpContext, connection, request, sql => WidgetModels.Statement(model, sql, modelParameters),
                 cacheable: true, cancellationToken);
         }
@@ -76,7 +85,8 @@ public static class WidgetModelApi
             new WidgetRequest(body.Type, body.Source,
                 // The client sends an empty string when the source has no parameters.
                 body.QueryParameters is { ValueKind: JsonValueKind.String } ? null : body.QueryParameters,
-                body.Filters, body.FiltersLogicalOperator, body.SpatialFilters, body.SpatialDataColumn),
+                body.Filters, body.FiltersLogicalOperator, body.SpatialFilters, body.SpatialDataColumn, body.SpatialDataType,
+                body.SpatialFiltersMode),
             sql => WidgetModels.Statement(model, sql, body.Params ?? default), cacheable: false, cancellationToken);
 
     internal static JsonElement? Json(string? text, string name) =>
@@ -92,4 +102,6 @@ public sealed record WidgetModelBody(
     [property: Description("CARTO's filters.")] JsonElement? Filters = null,
     [property: Description("`and` (the default) or `or`.")] string? FiltersLogicalOperator = null,
     [property: Description("A geometry column and its GeoJSON polygon.")] JsonElement? SpatialFilters = null,
-    [property: Description(WidgetModelApi.SpatialDataColumn)] string? SpatialDataColumn = null);
+    [property: Description(WidgetModelApi.SpatialDataColumn)] string? SpatialDataColumn = null,
+    [property: Description(WidgetModelApi.SpatialDataType)] string? SpatialDataType = null,
+    [property: Description(WidgetModelApi.SpatialFiltersMode)] string? SpatialFiltersMode = null);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using CartoSelfHosted.MapsApi.Sql;
+using CartoSelfHosted.Platform.Tiles;
 using NpgsqlTypes;
 
 namespace CartoSelfHosted.MapsApi.Widgets;
@@ -8,12 +9,14 @@ namespace CartoSelfHosted.MapsApi.Widgets;
 /// <summary>
 /// CARTO's <c>filters</c> (<c>{"column": {"in"|"between"|"closed_open"|"time"|"stringSearch": {"values": …}}}</c>: several
 /// types on one column ANDed, columns combined by <c>filtersLogicalOperator</c>) and <c>spatialFilters</c> (a GeoJSON
-/// Polygon or MultiPolygon in degrees per geometry column), as SQL conditions with every value bound. A NULL value fails
-/// its filter, as in CARTO.
+/// Polygon or MultiPolygon in degrees per geometry column; for a column of quadbin cells, <c>spatialDataType=quadbin</c>,
+/// the polygon with <c>spatialFiltersMode</c>, or a selection of cells), as SQL conditions with every value bound. A NULL
+/// value fails its filter, as in CARTO.
 /// </summary>
 public static class WidgetFilters
 {
-    public static void Apply(WidgetSql sql, JsonElement? filters, string? logicalOperator, JsonElement? spatialFilters)
+    public static void Apply(WidgetSql sql, JsonElement? filters, string? logicalOperator, JsonElement? spatialFilters,
+        string? spatialDataType = null, string? spatialFiltersMode = null)
     {
         var combine = (logicalOperator ?? "and").ToLowerInvariant() switch
         {
@@ -41,7 +44,13 @@ public static class WidgetFilters
             }
             foreach (var column in spatial.EnumerateObject())
             {
-                sql.Conditions.Add(SpatialCondition(sql, column.Name, column.Value));
+                sql.Conditions.Add(spatialDataType switch
+                {
+                    null or "" or "geo" => SpatialCondition(sql, column.Name, column.Value),
+                    "quadbin" => QuadbinCondition(sql, column.Name, column.Value, spatialFiltersMode),
+                    var other => throw new WidgetError(WidgetError.InvalidFilters,
+                        $"spatialDataType is 'geo' (a geometry column) or 'quadbin' (a column of quadbin cells); '{other}' is not one here."),
+                });
             }
         }
     }
@@ -176,6 +185,47 @@ public static class WidgetFilters
         {
             throw new WidgetError(WidgetError.InvalidFilters, $"spatialFilters names '{name}', which is not a geometry column.");
         }
+        // The polygon is in degrees; the column keeps its own SRID (a geography is read as geometry).
+        return $"ST_Intersects({WidgetSql.InDegrees(reference)}, {PolygonInDegrees(sql, geometry)})";
+    }
+
+    /// <summary>
+    /// A spatial filter on a column of quadbin cells: a selection (<c>{"indexes": [cells in hexadecimal], "type":
+    /// "quadbin"}</c>) keeps those cells; a polygon keeps the cells whose centre it covers (<c>center</c>), that it touches
+    /// (<c>intersects</c>, the default) or that it holds whole (<c>contains</c>), as CARTO's polyfill modes, each cell's
+    /// square taken in Web Mercator as its tile is.
+    /// </summary>
+    private static string QuadbinCondition(WidgetSql sql, string name, JsonElement filter, string? mode)
+    {
+        var (column, reference) = sql.ColumnOf(name);
+        if (column.Kind != ColumnKind.BigInteger)
+        {
+            throw new WidgetError(WidgetError.InvalidFilters, $"spatialFilters names '{name}', which is not a column of quadbin cells (bigint).");
+        }
+        if (filter.ValueKind == JsonValueKind.Object && filter.TryGetProperty("indexes", out var indexes))
+        {
+            var cells = indexes.ValueKind == JsonValueKind.Array
+                ? indexes.EnumerateArray().Select(index => index.ValueKind == JsonValueKind.String && Quadbin.TryParseHex(index.GetString()!, out var cell)
+                    ? cell
+                    : throw new WidgetError(WidgetError.InvalidFilters, $"indexes holds quadbin cells in hexadecimal; {index.GetRawText()} is not one.")).ToArray()
+                : throw new WidgetError(WidgetError.InvalidFilters, "indexes is an array of quadbin cells in hexadecimal.");
+            return $"{reference} = ANY ({sql.Bind(cells)})";
+        }
+        var polygon = $"ST_Transform(ST_ClipByBox2D({PolygonInDegrees(sql, filter)}, ST_MakeEnvelope(-180, -85.0511287798, 180, 85.0511287798, 4326)), 3857)";
+        var cellSquare = Quadbin.EnvelopeSql(reference);
+        return (mode ?? "intersects") switch
+        {
+            "center" => $"ST_Intersects(ST_Centroid({cellSquare}), {polygon})",
+            "intersects" => $"ST_Intersects({cellSquare}, {polygon})",
+            "contains" => $"ST_Contains({polygon}, {cellSquare})",
+            var other => throw new WidgetError(WidgetError.InvalidFilters,
+                $"spatialFiltersMode is 'center', 'intersects' or 'contains'; '{other}' is not one."),
+        };
+    }
+
+    /// <summary>A spatial filter's GeoJSON Polygon or MultiPolygon, checked, bound, as SQL in EPSG:4326.</summary>
+    private static string PolygonInDegrees(WidgetSql sql, JsonElement geometry)
+    {
         var type = geometry.ValueKind == JsonValueKind.Object && geometry.TryGetProperty("type", out var found) ? found.GetString() : null;
         var coordinates = geometry.ValueKind == JsonValueKind.Object && geometry.TryGetProperty("coordinates", out var given) ? given : default;
         var valid = type switch
@@ -190,8 +240,6 @@ public static class WidgetFilters
             throw new WidgetError(WidgetError.InvalidFilters,
                 "A spatial filter is a GeoJSON Polygon or MultiPolygon geometry: rings of at least four [longitude, latitude] positions.");
         }
-        // The polygon is in degrees; the column keeps its own SRID (a geography is read as geometry).
-        var shape = $"ST_SetSRID(ST_GeomFromGeoJSON({sql.Bind(geometry.GetRawText(), NpgsqlDbType.Text)}), 4326)";
-        return $"ST_Intersects({WidgetSql.InDegrees(reference)}, {shape})";
+        return $"ST_SetSRID(ST_GeomFromGeoJSON({sql.Bind(geometry.GetRawText(), NpgsqlDbType.Text)}), 4326)";
     }
 }

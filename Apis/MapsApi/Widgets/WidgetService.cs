@@ -22,7 +22,9 @@ public sealed record WidgetRequest(
     JsonElement? Filters,
     string? FiltersLogicalOperator,
     JsonElement? SpatialFilters,
-    string? SpatialDataColumn = null);
+    string? SpatialDataColumn = null,
+    string? SpatialDataType = null,
+    string? SpatialFiltersMode = null);
 
 /// <summary>
 /// Runs one statement over a table or query source on a connection the caller may use — a widget model, a column's
@@ -85,7 +87,8 @@ public sealed class WidgetService(DataConnections connections, IOptions<SqlApiOp
             {
                 SpatialColumn = request.SpatialDataColumn is { Length: > 0 } spatial ? spatial : MapSourceResolver.DefaultSpatialColumn,
             };
-            WidgetFilters.Apply(sql, request.Filters, request.FiltersLogicalOperator, request.SpatialFilters);
+            WidgetFilters.Apply(sql, request.Filters, request.FiltersLogicalOperator, request.SpatialFilters, request.SpatialDataType,
+                request.SpatialFiltersMode);
             var statement = new NpgsqlBatchCommand(statementOf(sql));
             statement.Parameters.AddRange(sql.Parameters.ToArray());
             await using var batch = ReadOnlyBatch.Create(warehouse, options.Value.StatementTimeout, statement);

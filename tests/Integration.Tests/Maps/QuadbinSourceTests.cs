@@ -102,6 +102,58 @@ public sealed class QuadbinSourceTests(SqlEnvironment environment) : IClassFixtu
             .Replace("/tilejson?", "/geojson?"), Cancellation), 400, "GeoJSON");
     }
 
+    [Theory]
+    [InlineData("center")]
+    [InlineData("intersects")]
+    [InlineData("contains")]
+    public async Task AWidgetOverAColumnOfCellsKeepsTheCellsItsPolygonTakesAsItsModeSays(string mode)
+    {
+        // Cells of resolution 4 (22.5° wide), and a box whose edges cut through them: each mode keeps other cells.
+        var (table, rows) = await CellsTableAsync(4);
+        var (west, south, east, north) = (-30.0, -10.0, 50.0, 40.0);
+        var box = $$"""{"type": "Polygon", "coordinates": [[[{{west}}, {{south}}], [{{east}}, {{south}}], [{{east}}, {{north}}], [{{west}}, {{north}}], [{{west}}, {{south}}]]]}""";
+        var kept = rows.Where(row =>
+        {
+            // In Web Mercator, as fractions of the world from the west and the north: the cell's square and the box's.
+            var (z, x, y) = Quadbin.ToTile(row.Cell);
+            var (left, right, top, bottom) = (x / Math.Pow(2, z), (x + 1) / Math.Pow(2, z), y / Math.Pow(2, z), (y + 1) / Math.Pow(2, z));
+            var (boxLeft, boxRight, boxTop, boxBottom) = ((west + 180) / 360, (east + 180) / 360, MercatorY(north), MercatorY(south));
+            return mode switch
+            {
+                "center" => (left + right) / 2 > boxLeft && (left + right) / 2 < boxRight && (top + bottom) / 2 > boxTop && (top + bottom) / 2 < boxBottom,
+                "intersects" => left < boxRight && right > boxLeft && top < boxBottom && bottom > boxTop,
+                _ => left >= boxLeft && right <= boxRight && top >= boxTop && bottom <= boxBottom,
+            };
+        }).ToList();
+        Assert.NotEmpty(kept);
+
+        var formula = await WidgetAsync(table, $$"""{"quadbin": {{box}}}""", mode);
+        Assert.Equal(kept.Sum(row => row.Value), formula.GetProperty("rows")[0].GetProperty("value").GetInt64());
+    }
+
+    [Fact]
+    public async Task AWidgetOverAColumnOfCellsKeepsTheCellsSelectedAndRefusesWhatIsNoSelection()
+    {
+        var (table, rows) = await CellsTableAsync(6);
+        var chosen = rows.Select(row => row.Cell).Distinct().Take(3).ToList();
+        var selection = JsonSerializer.Serialize(new { quadbin = new { indexes = chosen.Select(Quadbin.ToHex), type = "quadbin" } });
+        var formula = await WidgetAsync(table, selection, mode: null);
+        Assert.Equal(rows.Where(row => chosen.Contains(row.Cell)).Sum(row => row.Value), formula.GetProperty("rows")[0].GetProperty("value").GetInt64());
+
+        using var client = environment.ClientOf(environment.A);
+        foreach (var (spatialFilters, mode, detail) in new[]
+        {
+            ("""{"quadbin": {"indexes": ["not a cell"], "type": "quadbin"}}""", "", "not a cell"),
+            ("""{"quadbin": {"indexes": "480fffffffffffff", "type": "quadbin"}}""", "", "array"),
+            ("""{"value": {"indexes": ["480fffffffffffff"], "type": "quadbin"}}""", "", "quadbin cells"),
+            ("""{"quadbin": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}""", "&spatialFiltersMode=nearby", "nearby"),
+        })
+        {
+            var response = await client.GetAsync(WidgetUrl(table, spatialFilters) + mode, Cancellation);
+            await AssertProblemAsync(response, 400, detail);
+        }
+    }
+
     [Fact]
     public async Task FiltersOfAQuadbinSourceKeepOnlyTheirRowsInItsCells()
     {
@@ -164,6 +216,39 @@ public sealed class QuadbinSourceTests(SqlEnvironment environment) : IClassFixtu
         await AssertProblemAsync(await client.GetAsync($"{sourceUrl}/{World}", Cancellation), 400, "vector tiles");
     }
 
+    /// <summary>A table of the points' cells at <paramref name="resolution"/> (column "quadbin"), each with the point's value.</summary>
+    private async Task<(string Table, List<(long Cell, int Value)> Rows)> CellsTableAsync(int resolution)
+    {
+        var table = "cells_" + Guid.NewGuid().ToString("N")[..8];
+        var rows = Points.Select(point => (Cell: PointCell(point, resolution), point.Value)).ToList();
+        await environment.AsOrganizationAsync(environment.A, $"""
+            CREATE TABLE {table} (quadbin bigint, value int);
+            INSERT INTO {table} VALUES {string.Join(", ", rows.Select(row => $"({row.Cell}, {row.Value})"))};
+            """);
+        return (table, rows);
+    }
+
+    /// <summary>The URL of a formula widget (the sum of value) over a table of cells, as the client asks for a quadbin source.</summary>
+    private static string WidgetUrl(string table, string spatialFilters) =>
+        $"/api/v3/sql/carto_dw/model/formula?type=table&client=deck-gl-carto&source={table}" +
+        $"&params={Uri.EscapeDataString("""{"column": "value", "operation": "sum"}""")}&queryParameters=&filters=%7B%7D" +
+        $"&spatialDataType=quadbin&spatialDataColumn=quadbin&spatialFilters={Uri.EscapeDataString(spatialFilters)}";
+
+    private async Task<JsonElement> WidgetAsync(string table, string spatialFilters, string? mode)
+    {
+        using var client = environment.ClientOf(environment.A);
+        var response = await client.GetAsync(WidgetUrl(table, spatialFilters) + (mode is null ? "" : "&spatialFiltersMode=" + mode), Cancellation);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Cancellation));
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+    }
+
+    /// <summary>Web Mercator's y of a latitude, as a fraction of the world from the north.</summary>
+    private static double MercatorY(double latitude)
+    {
+        var sin = Math.Sin(latitude * Math.PI / 180);
+        return 0.5 - 0.25 * Math.Log((1 + sin) / (1 - sin)) / Math.PI;
+    }
+
     private async Task<string> PointsTableAsync()
     {
         var table = "points_" + Guid.NewGuid().ToString("N")[..8];
@@ -180,9 +265,8 @@ public sealed class QuadbinSourceTests(SqlEnvironment environment) : IClassFixtu
     private static long PointCell((double Lon, double Lat, int Value) point, int resolution)
     {
         var size = Math.Pow(2, resolution);
-        var sin = Math.Sin(point.Lat * Math.PI / 180);
         var x = (long)Math.Floor(size * (point.Lon / 360 + 0.5));
-        var y = (long)Math.Floor(size * (0.5 - 0.25 * Math.Log((1 + sin) / (1 - sin)) / Math.PI));
+        var y = (long)Math.Floor(size * MercatorY(point.Lat));
         return Quadbin.FromTile(resolution, x, y);
     }
 
