@@ -32,7 +32,7 @@ public sealed class ServiceDefaultsTests
     }
 
     [Fact]
-    public async Task HealthProbesAreNotTracedAndASampledEndpointIsRecordedOnlySometimes()
+    public async Task HealthProbesAreNotTracedAndASampledEndpointIsRecordedOnlySometimesUnlessItsCallerTracedIt()
     {
         var recorded = new ConcurrentBag<string>();
         using var listener = new ActivityListener
@@ -50,7 +50,8 @@ public sealed class ServiceDefaultsTests
         };
         ActivitySource.AddActivityListener(listener);
         await using var service = await StartServiceAsync("maps-api", new Dictionary<string, string?>());
-        using var client = new HttpClient { BaseAddress = service.Address };
+        // A caller with no trace of its own, as a browser: the test's own activity is not sent along.
+        using var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = service.Address };
 
         for (var i = 0; i < 200; i++)
         {
@@ -65,6 +66,18 @@ public sealed class ServiceDefaultsTests
         Assert.DoesNotContain("/alive", recorded);
         // One in ten of 200: far fewer than all, and (but for a chance of 1 in 10^9) more than none.
         Assert.InRange(recorded.Count(path => path == "/tile"), 1, 60);
+
+        // A caller that traced its request (router-http samples the same routes) has it traced here too, every time.
+        var before = recorded.Count(path => path == "/tile");
+        for (var i = 0; i < 20; i++)
+        {
+            using var traced = new HttpRequestMessage(HttpMethod.Get, new Uri("/tile", UriKind.Relative));
+            traced.Headers.Add("traceparent", $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01");
+            (await client.SendAsync(traced, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        }
+        // A request's activity stops just after its answer is sent.
+        await Eventually.WaitUntilAsync(() => Task.FromResult(recorded.Count(path => path == "/tile") == before + 20), TimeSpan.FromSeconds(5),
+            "the 20 traced requests recorded", TestContext.Current.CancellationToken);
     }
 
     [Fact]

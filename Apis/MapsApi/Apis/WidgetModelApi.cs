@@ -3,6 +3,7 @@ using System.Text.Json;
 using CartoSelfHosted.MapsApi.Widgets;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.ServiceDefaults.Problems;
+using CartoSelfHosted.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CartoSelfHosted.MapsApi.Apis;
@@ -29,7 +30,10 @@ public static class WidgetModelApi
     public static IEndpointRouteBuilder MapWidgetModelApi(this IEndpointRouteBuilder app)
     {
         // CARTO's clients mint tokens for maps with ["sql", "maps"]: either lets a token's widgets run.
-        var api = app.MapGroup("/api/v3/sql/{connection}/model/{model}").WithTags("Widgets").AcceptsApiAccessTokens(CartoApis.Maps, CartoApis.Sql);
+        // Widgets come by the dozen with every move of a map, and tracing one costs a fair part of answering it (the spans of
+        // the request and its statements, exported and taken in by the dashboard): one in ten is traced.
+        var api = app.MapGroup("/api/v3/sql/{connection}/model/{model}").WithTags("Widgets").AcceptsApiAccessTokens(CartoApis.Maps, CartoApis.Sql)
+            .WithMetadata(new SampledTracing(10));
         api.MapGet("", ModelByGet)
             .WithSummary("Compute a widget's model")
             .WithDescription("The model's rows over the source with its filters, as `@carto/api-client` parses them. " +
