@@ -22,9 +22,9 @@ public sealed record SourceColumn(string Name, string Type);
 /// most, at <see cref="ResolutionLevel"/> below the tile's own resolution (CARTO's <c>aggregationResLevel</c>) but never
 /// deeper than <see cref="DataResolution"/>, each with the aggregates of <see cref="Expression"/> (<c>aggregationExp</c>)
 /// over the rows in it. The rows' cells are the spatial column's bigints, or the cells of its geometries' points
-/// (<see cref="FromGeometry"/>: binned as the tile is made).
+/// (<see cref="MapSource.HasGeometry"/>: binned as the tile is made).
 /// </summary>
-public sealed record QuadbinAggregation(string Expression, int ResolutionLevel, int DataResolution, bool FromGeometry)
+public sealed record QuadbinAggregation(string Expression, int ResolutionLevel, int DataResolution)
 {
     /// <summary>The deepest tile deck.gl asks for (TileJSON's <c>maxresolution</c>): deeper ones would hold the same cells.</summary>
     public int MaxTileResolution => Math.Max(0, DataResolution - ResolutionLevel);
@@ -69,7 +69,7 @@ public sealed record MapSource(
     public IEnumerable<SourceColumn> Attributes => Columns.Where(column => column.Name != SpatialColumn);
 
     /// <summary>Whether its spatial column is a geometry: the source's own, or one whose points a quadbin source bins.</summary>
-    public bool HasGeometry => Quadbin is not { FromGeometry: false };
+    public bool HasGeometry => Columns.Any(column => column.Name == SpatialColumn && column.Type == "geometry");
 
     /// <summary>
     /// The grid of the source's vector tiles, as CARTO's <c>tileResolution</c> sets it: 0.25, 0.5 (the client's default),

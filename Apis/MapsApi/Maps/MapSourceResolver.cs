@@ -39,21 +39,14 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
     public async Task<(MapSource? Source, IResult? Problem)> ResolveAsync(string kind, DataConnection connection, MapRequest request,
         ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        var isQuadbin = false;
-        switch (request.SpatialDataType)
+        if (request.SpatialDataType is not (null or "" or "geo" or "quadbin"))
         {
-            case null or "" or "geo":
-                break;
-            case "quadbin":
-                isQuadbin = true;
-                break;
-            default:
-                return (null, ProblemResults.BadRequest("Unsupported spatialDataType",
-                    $"spatialDataType '{request.SpatialDataType}' is not supported here: 'geo' (a geometry column) and 'quadbin' (a column of " +
-                    "quadbin cells, or a geometry column whose points are binned into cells) are. H3 needs the h3 extension in the warehouse."));
+            return (null, ProblemResults.BadRequest("Unsupported spatialDataType",
+                $"spatialDataType '{request.SpatialDataType}' is not supported here: 'geo' (a geometry column) and 'quadbin' (a column of " +
+                "quadbin cells, or a geometry column whose points are binned into cells) are. H3 needs the h3 extension in the warehouse."));
         }
-        var quadbin = isQuadbin ? ParseQuadbinAggregation(request) : (null, null);
-        if (quadbin.Problem is { } quadbinProblem)
+        var (quadbin, quadbinProblem) = request.SpatialDataType == "quadbin" ? ParseQuadbinAggregation(request) : (null, null);
+        if (quadbinProblem is not null)
         {
             return (null, quadbinProblem);
         }
@@ -111,13 +104,13 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
 
         var draft = new MapSource(kind, connection.Name, user.GetOrganizationId(), user.GetOrganizationSlug(), table, query,
             request.QueryParameters is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } raw ? raw.GetRawText() : null,
-            [], request.SpatialDataColumn is { Length: > 0 } spatial ? spatial : isQuadbin ? DefaultQuadbinColumn : DefaultSpatialColumn,
-            tileResolution, [], Quadbin: quadbin.Aggregation, FeatureBbox: featureBbox);
+            [], request.SpatialDataColumn is { Length: > 0 } spatial ? spatial : quadbin is not null ? DefaultQuadbinColumn : DefaultSpatialColumn,
+            tileResolution, [], Quadbin: quadbin, FeatureBbox: featureBbox);
         try
         {
             var described = await DescribeAsync(warehouse, draft.FromClause, parameters, options.Value.StatementTimeout, cancellationToken);
             // A quadbin source's cells carry its aggregates, over any of its columns: it takes no columns, as CARTO's.
-            var (columns, columnsProblem) = ChooseColumns(described, draft, isQuadbin ? null : request.Columns);
+            var (columns, columnsProblem) = ChooseColumns(described, draft, quadbin is not null ? null : request.Columns);
             if (columns is null)
             {
                 return (null, columnsProblem);
@@ -129,17 +122,14 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
             {
                 // Refuses what is not aggregates over the source's columns now, rather than in every tile.
                 AggregateExpression.ParseList(aggregation.Expression, resolved.Columns.Select(column => column.Name).ToHashSet());
-                var fromGeometry = columns.Single(column => column.Name == resolved.SpatialColumn).Type == "geometry";
-                resolved = resolved with
+                // Points binned as tiles are made go as deep as cells do; a column of cells is as deep as its cells are.
+                if (!resolved.HasGeometry)
                 {
-                    Quadbin = aggregation with
+                    resolved = resolved with
                     {
-                        FromGeometry = fromGeometry,
-                        DataResolution = fromGeometry
-                            ? Quadbin.MaxResolution
-                            : await DataResolutionAsync(warehouse, resolved, parameters, cancellationToken),
-                    },
-                };
+                        Quadbin = aggregation with { DataResolution = await DataResolutionAsync(warehouse, resolved, parameters, cancellationToken) },
+                    };
+                }
             }
             return (resolved, null);
         }
@@ -154,8 +144,9 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
     }
 
     /// <summary>
-    /// A quadbin source's <c>aggregationExp</c> (required, as CARTO's) and <c>aggregationResLevel</c> (6 by default); its
-    /// data resolution is known once the source is described.
+    /// A quadbin source's <c>aggregationExp</c> (required, as CARTO's) and <c>aggregationResLevel</c> (6 by default), with
+    /// the deepest data resolution, that of points binned as tiles are made; a column of cells has its own, read once the
+    /// source is described.
     /// </summary>
     private static (QuadbinAggregation? Aggregation, IResult? Problem) ParseQuadbinAggregation(MapRequest request)
     {
@@ -171,7 +162,7 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
             return (null, ProblemResults.BadRequest("Invalid aggregationResLevel",
                 $"aggregationResLevel is a whole number from 0 to {MaxResolutionLevel}: how many levels below a tile its cells are."));
         }
-        return (new QuadbinAggregation(request.AggregationExp, level, Quadbin.MaxResolution, FromGeometry: true), null);
+        return (new QuadbinAggregation(request.AggregationExp, level, Quadbin.MaxResolution), null);
     }
 
     /// <summary>

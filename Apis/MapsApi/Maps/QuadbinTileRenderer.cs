@@ -44,7 +44,7 @@ public sealed class QuadbinTileRenderer(IOptions<MapsApiOptions> options)
 
         var sql = new WidgetSql(source.FromClause, [], parameters);
         string statement;
-        if (aggregation.FromGeometry)
+        if (source.HasGeometry)
         {
             var cellsPerSide = 1L << resolution;
             var first = (x << (resolution - z), y << (resolution - z));
@@ -88,13 +88,13 @@ public sealed class QuadbinTileRenderer(IOptions<MapsApiOptions> options)
         await using var transaction = await session.BeginTransactionAsync(cancellationToken);
         await using var batch = ReadOnlyBatch.Create(session, options.Value.TileStatementTimeout, command);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var valuesFrom = aggregation.FromGeometry ? 2 : 1;
+        var valuesFrom = source.HasGeometry ? 2 : 1;
         var cells = new List<long>();
         var numbers = aggregates.Select((_, i) => IsNumber(reader.GetFieldType(valuesFrom + i)) ? new List<double>() : null).ToList();
         var texts = new List<Properties>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            cells.Add(aggregation.FromGeometry ? Quadbin.FromTile(resolution, reader.GetInt64(0), reader.GetInt64(1)) : reader.GetInt64(0));
+            cells.Add(source.HasGeometry ? Quadbin.FromTile(resolution, reader.GetInt64(0), reader.GetInt64(1)) : reader.GetInt64(0));
             var properties = new Properties();
             for (var i = 0; i < aggregates.Count; i++)
             {
