@@ -23,6 +23,7 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        CoalescedHealthCheckService.Register(builder.Services);
 
         builder.Services.AddPlatformProblemDetails();
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using CartoSelfHosted.ServiceDefaults.Health;
 using CartoSelfHosted.ServiceDefaults.Telemetry;
 using CartoSelfHosted.TestSupport;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -120,13 +122,42 @@ public sealed class ServiceDefaultsTests
         Assert.Contains(exports, export => export.Path == "/v1/logs" && export.Body.AsSpan().IndexOf(lastWords) >= 0);
     }
 
-    private static async Task<RunningService> StartServiceAsync(string name, Dictionary<string, string?> configuration)
+    [Fact]
+    public async Task ABurstOfHealthRequestsRunsTheChecksOnceAndALaterOneRunsThemAgain()
+    {
+        var runs = 0;
+        await using var service = await StartServiceAsync("maps-api", new Dictionary<string, string?>(), services => services.AddHealthChecks()
+            .AddAsyncCheck("database", async cancellationToken =>
+            {
+                Interlocked.Increment(ref runs);
+                // As long as a check that opens a connection under load: every caller of the burst arrives meanwhile.
+                await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);
+                return HealthCheckResult.Healthy();
+            }));
+        using var client = new HttpClient { BaseAddress = service.Address };
+
+        var burst = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ =>
+            client.GetAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken)));
+        Assert.All(burst, answer => Assert.Equal(HttpStatusCode.OK, answer.StatusCode));
+        Assert.Equal(1, runs);
+        // Liveness runs only the process's own check, and is not held back by readiness's report.
+        (await client.GetAsync(new Uri("/alive", UriKind.Relative), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        Assert.Equal(1, runs);
+
+        await Task.Delay(CoalescedHealthCheckService.ReuseFor + TimeSpan.FromMilliseconds(100), TestContext.Current.CancellationToken);
+        (await client.GetAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        Assert.Equal(2, runs);
+    }
+
+    private static async Task<RunningService> StartServiceAsync(string name, Dictionary<string, string?> configuration,
+        Action<IServiceCollection>? services = null)
     {
         var port = LoopbackPorts.Free();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.AddServiceDefaults();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapGet("/whoami", () => name);
