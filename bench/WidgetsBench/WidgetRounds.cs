@@ -45,8 +45,12 @@ public static class WidgetRounds
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
         var authorization = new AuthenticationHeaderValue("Bearer", options.Get("token"));
 
+        // --only formula,tiles: just those pairs (the models and "tiles"); all of them by default.
+        var only = options.Find("only")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        bool Wanted(string label) => only is null || only.Contains(label);
+
         var pairs = new List<Pair>();
-        foreach (var widget in Widget.All)
+        foreach (var widget in Widget.All.Where(widget => Wanted(widget.Model)))
         {
             var url = new Uri($"{options.Get("router").TrimEnd('/')}/api/v3/sql/carto_dw/model/{widget.Model}");
             var body = widget.Body(table);
@@ -63,8 +67,11 @@ public static class WidgetRounds
             Console.WriteLine($"{widget.Model}: {Encoding.UTF8.GetByteCount(fromApi)} bytes of answer, the same from both");
             pairs.Add(new Pair(widget.Model, api, direct, Goal));
         }
-        var (quadbin, vector) = await SameAreaTiles.CreateAsync(client, options.Get("router"), authorization, table);
-        pairs.Add(new Pair("tiles", quadbin, vector, Goal: null));
+        if (Wanted("tiles"))
+        {
+            var (quadbin, vector) = await SameAreaTiles.CreateAsync(client, options.Get("router"), authorization, table);
+            pairs.Add(new Pair("tiles", quadbin, vector, Goal: null));
+        }
 
         Console.WriteLine($"\n{requests} requests a pass, {concurrency} in flight; milliseconds");
         Console.WriteLine($"{"round",-8}{"model",-12}{"side",-8}{"p50",9}{"p99",9}{"req/s",9}");
