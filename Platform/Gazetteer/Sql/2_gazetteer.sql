@@ -79,9 +79,16 @@ BEGIN
 END
 $$;
 
+-- A candidate of lds.geocode, and whether it lies where the address's context says (its region or its country).
+CREATE TYPE lds.candidate AS (id bigint, name text, admin1 text, admin2 text, country_code text, country_name text,
+    latitude double precision, longitude double precision, population integer, relevance double precision, match_type text,
+    in_context boolean);
+
 -- Geocodes a place-level address, "name[, region][, country]": the candidates, best first. Each is scored by how well
 -- its name matches, its population, and whether it lies in the region and the country the address names; only in
--- country (ISO 3166-1 alpha-2) when given. Nothing matches: no row.
+-- country (ISO 3166-1 alpha-2) when given. The stages of lds.matching_names are tried in turn until one finds a place
+-- where the address says (or, when it says nothing, any place); failing that, the first that found any. Nothing
+-- matches: no row.
 CREATE FUNCTION lds.geocode(address text, country text DEFAULT NULL, max_results integer DEFAULT 1)
 RETURNS TABLE (id bigint, name text, admin1 text, admin2 text, country_code text, country_name text, latitude double precision,
     longitude double precision, population integer, relevance double precision, match_type text)
@@ -96,6 +103,8 @@ DECLARE
     context text[];
     context_countries text[];
     stage integer;
+    found_now lds.candidate[];
+    first_found lds.candidate[] := '{}';
 BEGIN
     IF wanted IS NULL OR wanted = '' THEN
         RETURN;
@@ -104,40 +113,44 @@ BEGIN
         FROM (SELECT lds.normalize(part) AS part FROM unnest(parts[2:]) part) parts;
     SELECT coalesce(array_agg(DISTINCT c.country), '{}') INTO context_countries FROM lds.country_names c WHERE c.name_key = ANY(context);
 
-    -- The exact name, unless the address says where and no place of that name is there. Otherwise similar names: when
-    -- the address says where, the less similar too (stage 3), since what it says ranks them; "Natere, Rajshahi" is Natore
-    -- there, not Naters in Switzerland.
-    IF EXISTS (SELECT FROM lds.place_names n JOIN lds.places p ON p.id = n.place_id
-               WHERE n.name_key = wanted AND (only_country IS NULL OR p.country = only_country)
-                   AND (cardinality(context) = 0 OR p.country = ANY(context_countries) OR lds.in_context(p, context))) THEN
-        stage := 1;
-    ELSIF cardinality(context) = 0 THEN
-        stage := 2;
-    ELSE
-        stage := 3;
-    END IF;
+    -- With no exact name, similar names: when the address says where, the less similar too (stage 3), since what it
+    -- says ranks them; "Natere, Rajshahi" is Natore there, not Naters in Switzerland.
+    stage := CASE WHEN EXISTS (SELECT FROM lds.place_names n WHERE n.name_key = wanted) THEN 1
+                  WHEN cardinality(context) = 0 THEN 2 ELSE 3 END;
     LOOP
-        RETURN QUERY
-        SELECT p.id, p.name, p.admin1, p.admin2, p.country, p.country_name, p.latitude, p.longitude, p.population,
-            round(((best.similarity + 0.15 * log(greatest(p.population, 1)) / 7
-                + CASE WHEN lds.in_context(p, context) THEN 0.35 ELSE 0 END
-                + CASE WHEN p.country = ANY(context_countries) THEN 0.25 ELSE 0 END) / 1.75)::numeric, 4)::double precision,
-            CASE WHEN stage > 1 THEN 'fuzzy' WHEN best.is_primary THEN 'exact' ELSE 'alternate_name' END
-        FROM (SELECT DISTINCT ON (m.place_id) m.place_id, m.similarity, m.is_primary
-              FROM lds.matching_names(wanted, stage, CASE WHEN only_country IS NULL THEN context_countries ELSE ARRAY[only_country] END) m
-              ORDER BY m.place_id, m.similarity DESC, m.is_primary DESC) best
-        JOIN lds.places p ON p.id = best.place_id
-        WHERE only_country IS NULL OR p.country = only_country
-        ORDER BY 10 DESC, p.population DESC, p.id
-        LIMIT max_results;
-        EXIT WHEN FOUND OR stage = 4;
-        stage := stage + 1;
+        found_now := ARRAY(
+            SELECT ROW(p.id, p.name, p.admin1, p.admin2, p.country, p.country_name, p.latitude, p.longitude, p.population,
+                round(((best.similarity + 0.15 * log(greatest(p.population, 1)) / 7
+                    + CASE WHEN lds.in_context(p, context) THEN 0.35 ELSE 0 END
+                    + CASE WHEN p.country = ANY(context_countries) THEN 0.25 ELSE 0 END) / 1.75)::numeric, 4)::double precision,
+                CASE WHEN stage > 1 THEN 'fuzzy' WHEN best.is_primary THEN 'exact' ELSE 'alternate_name' END,
+                p.country = ANY(context_countries) OR lds.in_context(p, context))::lds.candidate
+            FROM (SELECT DISTINCT ON (m.place_id) m.place_id, m.similarity, m.is_primary
+                  FROM lds.matching_names(wanted, stage, CASE WHEN only_country IS NULL THEN context_countries ELSE ARRAY[only_country] END) m
+                  ORDER BY m.place_id, m.similarity DESC, m.is_primary DESC) best
+            JOIN lds.places p ON p.id = best.place_id
+            WHERE only_country IS NULL OR p.country = only_country);
+        IF cardinality(found_now) > 0 THEN
+            found_now := ARRAY(SELECT c FROM unnest(found_now) c ORDER BY c.relevance DESC, c.population DESC, c.id LIMIT max_results);
+            EXIT WHEN cardinality(context) = 0 OR found_now[1].in_context;
+            IF cardinality(first_found) = 0 THEN
+                first_found := found_now;
+            END IF;
+        END IF;
+        IF stage = 4 THEN
+            found_now := first_found;
+            EXIT;
+        END IF;
+        stage := CASE WHEN stage = 1 AND cardinality(context) > 0 THEN 3 ELSE stage + 1 END;
     END LOOP;
+    RETURN QUERY SELECT c.id, c.name, c.admin1, c.admin2, c.country_code, c.country_name, c.latitude, c.longitude, c.population,
+        c.relevance, c.match_type FROM unnest(found_now) c;
 END
 $$;
 
 -- The place a point is at: the Natural Earth region that holds it, and the nearest populated place of that region's
--- country, a larger one preferred to a slightly nearer village. Away from any region and 50 km from any place: no row.
+-- country, a larger one preferred to a slightly nearer village, and a town to a section of a city (GeoNames' PPLX,
+-- "Chicago Loop"). Away from any region and 50 km from any place: no row.
 CREATE FUNCTION lds.reverse_geocode(lat double precision, lon double precision)
 RETURNS TABLE (id bigint, name text, admin1 text, admin2 text, country_code text, country_name text, latitude double precision,
     longitude double precision, population integer, region text, region_code text, distance_m double precision)
@@ -152,12 +165,12 @@ AS $$
         FROM point, LATERAL (
             SELECT p.* FROM lds.places p
             WHERE NOT EXISTS (SELECT FROM region WHERE region.country ~ '^[A-Z]{2}$') OR p.country = (SELECT region.country FROM region)
-            ORDER BY p.geom <-> point.geom LIMIT 10) p)
+            ORDER BY p.geom <-> point.geom LIMIT 30) p)
     SELECT n.id, n.name, n.admin1, n.admin2, n.country, n.country_name, n.latitude, n.longitude, n.population, region.name,
         region.code, round(n.distance_m::numeric, 1)::double precision
     FROM nearby n LEFT JOIN region ON true
     WHERE region.code IS NOT NULL OR n.distance_m < 50000
-    ORDER BY n.distance_m * (1.5 - log(greatest(n.population, 1000)) / 14)
+    ORDER BY n.distance_m * (1.5 - log(greatest(n.population, 1000)) / 14) * CASE WHEN n.feature_code = 'PPLX' THEN 10 ELSE 1 END
     LIMIT 1
 $$;
 
