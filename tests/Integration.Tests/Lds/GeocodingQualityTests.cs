@@ -1,0 +1,55 @@
+namespace CartoSelfHosted.Integration.Tests.Lds;
+
+/// <summary>
+/// How well the gazetteer geocodes what people write: 200 of its places (of 15,000 people or more, a fixed sample)
+/// written differently — lower case with the country, without accents, with region and country, with one letter wrong —
+/// found within 10 km in 95% of cases or more.
+/// </summary>
+[Collection(LdsEnvironment.Collection)]
+public sealed class GeocodingQualityTests(LdsEnvironment environment)
+{
+    private const int SampleSize = 200;
+
+    [Fact]
+    public async Task TwoHundredPlacesWrittenDifferentlyAreFoundWithinTenKilometres()
+    {
+        var places = await environment.WarehouseRowsAsync($"""
+            SELECT name, public.unaccent(name), coalesce(admin1, ''), country_name, latitude, longitude
+            FROM lds.places WHERE population >= 15000 ORDER BY md5(id::text) LIMIT {SampleSize}
+            """, reader => (Name: reader.GetString(0), Unaccented: reader.GetString(1), Admin1: reader.GetString(2),
+                Country: reader.GetString(3), Latitude: reader.GetDouble(4), Longitude: reader.GetDouble(5)));
+        Assert.Equal(SampleSize, places.Count);
+
+        var misses = new List<string>();
+        for (var index = 0; index < places.Count; index++)
+        {
+            var place = places[index];
+            var address = (index % 4) switch
+            {
+                0 => $"{place.Name.ToLowerInvariant()}, {place.Country.ToLowerInvariant()}",
+                1 => $"{place.Unaccented}, {place.Country}",
+                2 => $"{place.Name}, {place.Admin1}, {place.Country}",
+                _ => $"{OneTypo(place.Name)}, {place.Admin1}",
+            };
+            var candidates = await environment.CandidatesAsync($"/api/v3/lds/geocoding/geocode?address={Uri.EscapeDataString(address)}");
+            var found = candidates.FirstOrDefault();
+            if (found.ValueKind == System.Text.Json.JsonValueKind.Undefined ||
+                LdsEnvironment.DistanceKm(place.Latitude, place.Longitude, found.GetProperty("latitude").GetDouble(),
+                    found.GetProperty("longitude").GetDouble()) > 10)
+            {
+                misses.Add($"{address} → {(candidates.Length == 0 ? "nothing" : found.GetProperty("address").GetString())}");
+            }
+        }
+        var found95 = 100.0 * (places.Count - misses.Count) / places.Count;
+        TestContext.Current.TestOutputHelper?.WriteLine($"gazetteer loaded in {environment.LoadTime.TotalSeconds:F1} s; {found95:F1}% within 10 km; missed: {string.Join("; ", misses)}");
+        Assert.True(found95 >= 95, $"{found95:F1}% within 10 km; missed: {string.Join("; ", misses)}");
+    }
+
+    /// <summary>One letter of the middle of the name replaced by another.</summary>
+    private static string OneTypo(string name)
+    {
+        var middle = name.Length / 2;
+        var wrong = name[middle] == 'e' ? 'a' : 'e';
+        return string.Concat(name.AsSpan(0, middle), wrong.ToString(), name.AsSpan(middle + 1));
+    }
+}
