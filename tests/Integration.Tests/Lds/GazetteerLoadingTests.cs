@@ -1,0 +1,56 @@
+extern alias LdsApi;
+
+using System.Net;
+using CartoSelfHosted.TestSupport;
+using Npgsql;
+
+namespace CartoSelfHosted.Integration.Tests.Lds;
+
+/// <summary>
+/// The first start of lds-api on a warehouse without a gazetteer: it answers at once (geocoding a 503 problem with
+/// Retry-After while it loads), geocodes once loaded, and a second start finds the gazetteer loaded and keeps it.
+/// </summary>
+public sealed class GazetteerLoadingTests
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task TheFirstStartLoadsTheGazetteerInTheBackgroundAndTheNextKeepsIt()
+    {
+        var databases = await TenantDatabases.CreateAsync("lds_load");
+        var settings = databases.PlatformSettings();
+        await using (var lds = await ApiFactory<LdsApi::Program>.StartAsync("lds_load", settings))
+        {
+            using var client = lds.CreateClient(databases.A.Token);
+            using var loading = await client.GetAsync("/api/v3/lds/geocoding/geocode?address=Paris", Cancellation);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, loading.StatusCode);
+            Assert.Equal("application/problem+json", loading.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(loading.Headers.RetryAfter);
+
+            await Eventually.WaitUntilAsync(async () =>
+            {
+                using var response = await client.GetAsync("/api/v3/lds/geocoding/geocode?address=Paris", Cancellation);
+                return response.StatusCode == HttpStatusCode.OK;
+            }, TimeSpan.FromMinutes(3), "the gazetteer to load", Cancellation);
+        }
+        var loadedAt = await LoadedAtAsync(databases.Warehouse);
+
+        await using (var again = await ApiFactory<LdsApi::Program>.StartAsync("lds_load", settings))
+        {
+            using var client = again.CreateClient(databases.A.Token);
+            await Eventually.WaitUntilAsync(async () =>
+            {
+                using var response = await client.GetAsync("/api/v3/lds/geocoding/reverse?lat=48.85&lon=2.35", Cancellation);
+                return response.StatusCode == HttpStatusCode.OK;
+            }, TimeSpan.FromSeconds(30), "the loaded gazetteer to be found", Cancellation);
+        }
+        Assert.Equal(loadedAt, await LoadedAtAsync(databases.Warehouse));
+    }
+
+    private static async Task<DateTime> LoadedAtAsync(string warehouse)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(warehouse);
+        await using var command = dataSource.CreateCommand("SELECT loaded_at FROM lds.gazetteer");
+        return (DateTime)(await command.ExecuteScalarAsync(Cancellation))!;
+    }
+}
