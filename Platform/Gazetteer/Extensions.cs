@@ -52,6 +52,19 @@ internal sealed class GazetteerLoadingService(GazetteerLoader loader, GazetteerS
                 state.Failed(ex.Message);
                 return;
             }
+            catch (PostgresException ex)
+            {
+                // PostgreSQL refused the load itself: trying again would only be refused again. An older gazetteer, when
+                // there is one, is still there (the load's transaction rolled back), and serves meanwhile.
+                logger.LogError(ex, "Loading the gazetteer failed");
+                if (await loader.LoadedVersionAsync(stoppingToken) is null)
+                {
+                    state.Failed($"The gazetteer failed to load: {ex.MessageText}");
+                    return;
+                }
+                state.Ready();
+                return;
+            }
             catch (NpgsqlException ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(ex, "Loading the gazetteer failed; trying again in {Delay}", RetryDelay);

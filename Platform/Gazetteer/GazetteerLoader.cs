@@ -63,7 +63,13 @@ public sealed class GazetteerLoader(WarehouseDatabase warehouse, ILogger<Gazette
     }
 
     /// <summary>The version the warehouse's gazetteer was made from; null before the first load.</summary>
-    public static async Task<string?> LoadedVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+    public async Task<string?> LoadedVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken);
+        return await LoadedVersionAsync(connection, cancellationToken);
+    }
+
+    private static async Task<string?> LoadedVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
         await connection.ReadSingleAsync("SELECT to_regclass('lds.gazetteer') IS NOT NULL", reader => reader.GetBoolean(0), cancellationToken)
             ? await connection.ReadSingleOrDefaultAsync("SELECT version FROM lds.gazetteer", reader => reader.GetString(0), cancellationToken)
             : null;

@@ -4,6 +4,23 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
 CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
 CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public;
 
+-- Making it again drops the old one, and with it whatever depends on it: refused while an organization's view reads
+-- it, so that an upgrade never takes anyone's view away (the old gazetteer stays, and the loader says which views).
+DO $$
+DECLARE
+    dependents text;
+BEGIN
+    SELECT string_agg(DISTINCT view.oid::regclass::text, ', ') INTO dependents
+    FROM pg_depend dependency
+    JOIN pg_rewrite rule ON rule.oid = dependency.objid
+    JOIN pg_class view ON view.oid = rule.ev_class
+    JOIN pg_class gazetteer ON gazetteer.oid = dependency.refobjid
+    WHERE gazetteer.relnamespace = to_regnamespace('lds') AND view.relnamespace <> gazetteer.relnamespace;
+    IF dependents IS NOT NULL THEN
+        RAISE EXCEPTION 'These views read the gazetteer, which cannot be made again while they do: %', dependents;
+    END IF;
+END
+$$;
 DROP SCHEMA IF EXISTS lds CASCADE;
 CREATE SCHEMA lds;
 

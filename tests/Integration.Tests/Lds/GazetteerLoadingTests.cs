@@ -8,14 +8,15 @@ namespace CartoSelfHosted.Integration.Tests.Lds;
 
 /// <summary>
 /// The first start of lds-api on a warehouse without a gazetteer: it answers at once (geocoding a 503 problem with
-/// Retry-After while it loads), geocodes once loaded, and a second start finds the gazetteer loaded and keeps it.
+/// Retry-After while it loads), geocodes once loaded, and a second start finds the gazetteer loaded and keeps it; an
+/// outdated one that an organization's view reads is kept too, and serves.
 /// </summary>
 public sealed class GazetteerLoadingTests
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task TheFirstStartLoadsTheGazetteerInTheBackgroundAndTheNextKeepsIt()
+    public async Task TheFirstStartLoadsTheGazetteerInTheBackgroundAndTheNextOnesKeepIt()
     {
         var databases = await TenantDatabases.CreateAsync("lds_load");
         var settings = databases.PlatformSettings();
@@ -45,6 +46,26 @@ public sealed class GazetteerLoadingTests
             }, TimeSpan.FromSeconds(30), "the loaded gazetteer to be found", Cancellation);
         }
         Assert.Equal(loadedAt, await LoadedAtAsync(databases.Warehouse));
+
+        // An outdated gazetteer that an organization's view reads is not made again (that would drop the view): the old
+        // one serves on.
+        await databases.AsOrganizationAsync(databases.A, "CREATE VIEW big_places AS SELECT name FROM lds.places WHERE population > 5000000");
+        await using (var warehouse = NpgsqlDataSource.Create(databases.Warehouse))
+        await using (var outdate = warehouse.CreateCommand("UPDATE lds.gazetteer SET version = 'outdated'"))
+        {
+            await outdate.ExecuteNonQueryAsync(Cancellation);
+        }
+        await using (var upgraded = await ApiFactory<LdsApi::Program>.StartAsync("lds_load", settings))
+        {
+            using var client = upgraded.CreateClient(databases.A.Token);
+            await Eventually.WaitUntilAsync(async () =>
+            {
+                using var response = await client.GetAsync("/api/v3/lds/geocoding/geocode?address=Paris", Cancellation);
+                return response.StatusCode == HttpStatusCode.OK;
+            }, TimeSpan.FromSeconds(30), "the old gazetteer to serve", Cancellation);
+        }
+        Assert.Equal(loadedAt, await LoadedAtAsync(databases.Warehouse));
+        Assert.True(await databases.WarehouseScalarAsync<long>($"SELECT count(*) FROM {databases.A.Schema}.big_places") > 10);
     }
 
     private static async Task<DateTime> LoadedAtAsync(string warehouse)
