@@ -21,8 +21,6 @@ public static class GeocodingApi
     public const int MaxAddressLength = 300;
     public const string AttributionHeader = "X-Data-Attribution";
 
-    private const string CountryDescription = "ISO 3166-1 alpha-2: only places of that country (`ES`).";
-
     public static IEndpointRouteBuilder MapGeocodingApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v3/lds/geocoding").WithTags("Geocoding").AcceptsApiAccessTokens(CartoApis.Lds)
@@ -41,12 +39,26 @@ public static class GeocodingApi
             .WithProblem(StatusCodes.Status400BadRequest, $"No `address`, one longer than {MaxAddressLength} characters, a `country` " +
                 $"that is not two letters, or a `limit` outside 1 to {MaxLimit}.")
             .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
+        api.MapPost("/geocode", GeocodeByPost)
+            .WithSummary("Geocode an address, the parameters in the body")
+            .WithDescription("The same as the GET, for a client that sends its parameters as JSON: `{\"address\", \"country\", \"limit\"}`.")
+            .Accepts<GeocodeRequest>("application/json")
+            .Produces<GeocodeResult<GeocodeCandidate>[]>()
+            .WithProblem(StatusCodes.Status400BadRequest, "No JSON body, or what the GET refuses.")
+            .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
         api.MapGet("/reverse", Reverse)
             .WithSummary("Reverse geocode a point")
             .WithDescription("The place a point is at: the Natural Earth admin-1 region holding it, and the nearest populated place of " +
                 "its country, as `[{\"value\": [candidate]}]`. At sea and far from any place, an empty `value`.")
             .Produces<GeocodeResult<ReverseCandidate>[]>()
             .WithProblem(StatusCodes.Status400BadRequest, "No `lat` or `lon`, one that is not a number, or one out of range.")
+            .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
+        api.MapPost("/reverse", ReverseByPost)
+            .WithSummary("Reverse geocode a point, the parameters in the body")
+            .WithDescription("The same as the GET, for a client that sends its parameters as JSON: `{\"lat\", \"lon\"}`.")
+            .Accepts<ReverseRequest>("application/json")
+            .Produces<GeocodeResult<ReverseCandidate>[]>()
+            .WithProblem(StatusCodes.Status400BadRequest, "No JSON body, or what the GET refuses.")
             .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
         api.MapPost("/batch", Batch)
             .WithSummary("Geocode addresses in a batch")
@@ -61,10 +73,17 @@ public static class GeocodingApi
         return app;
     }
 
-    public static async Task<IResult> Geocode(
-        [Description("The address: a place's name, optionally followed by its region and country, comma-separated.")] string? address,
-        [Description(CountryDescription)] string? country,
-        [Description("Candidates to return, 1 to 10 (1 by default).")] int? limit,
+    public static Task<IResult> GeocodeByPost([FromBody] GeocodeRequest request, GazetteerState gazetteer, Geocoder geocoder,
+        HttpResponse response, CancellationToken cancellationToken) =>
+        Geocode(request.Address, request.Country, request.Limit, gazetteer, geocoder, response, cancellationToken);
+
+    public static Task<IResult> ReverseByPost([FromBody] ReverseRequest request, GazetteerState gazetteer, Geocoder geocoder,
+        HttpResponse response, CancellationToken cancellationToken) =>
+        Reverse(request.Lat, request.Lon, request.Language, gazetteer, geocoder, response, cancellationToken);
+
+    public static async Task<IResult> Geocode([Description(GeocodeRequest.AddressDescription)] string? address,
+        [Description(GeocodeRequest.CountryDescription)] string? country,
+        [Description(GeocodeRequest.LimitDescription)] int? limit,
         GazetteerState gazetteer, Geocoder geocoder, HttpResponse response, CancellationToken cancellationToken)
     {
         if (Unavailable(gazetteer, response) is { } unavailable)
@@ -83,9 +102,9 @@ public static class GeocodingApi
         return TypedResults.Ok(new[] { new GeocodeResult<GeocodeCandidate>(candidates, GazetteerSources.Attribution) });
     }
 
-    public static async Task<IResult> Reverse([Description("Latitude, -90 to 90.")] double? lat,
-        [Description("Longitude, -180 to 180.")] double? lon,
-        [Description("Accepted for CARTO's clients; names are GeoNames' and Natural Earth's English ones.")] string? language,
+    public static async Task<IResult> Reverse([Description(ReverseRequest.LatDescription)] double? lat,
+        [Description(ReverseRequest.LonDescription)] double? lon,
+        [Description(ReverseRequest.LanguageDescription)] string? language,
         GazetteerState gazetteer, Geocoder geocoder, HttpResponse response, CancellationToken cancellationToken)
     {
         if (Unavailable(gazetteer, response) is { } unavailable)

@@ -55,9 +55,31 @@ public sealed record BatchGeocodeEntry(
     [property: Description("Why this entry was not geocoded; the other entries are.")]
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
 
+/// <summary>What a geocoding takes, by query string or, POSTed, as JSON.</summary>
+public sealed record GeocodeRequest(
+    [property: Description(GeocodeRequest.AddressDescription)] string? Address = null,
+    [property: Description(GeocodeRequest.CountryDescription)] string? Country = null,
+    [property: Description(GeocodeRequest.LimitDescription)] int? Limit = null)
+{
+    public const string AddressDescription = "The address: a place's name, optionally followed by its region and country, comma-separated.";
+    public const string CountryDescription = "ISO 3166-1 alpha-2: only places of that country (`ES`).";
+    public const string LimitDescription = "Candidates to return, 1 to 10 (1 by default).";
+}
+
+/// <summary>What a reverse geocoding takes, by query string or, POSTed, as JSON.</summary>
+public sealed record ReverseRequest(
+    [property: Description(ReverseRequest.LatDescription)] double? Lat = null,
+    [property: Description(ReverseRequest.LonDescription)] double? Lon = null,
+    [property: Description(ReverseRequest.LanguageDescription)] string? Language = null)
+{
+    public const string LatDescription = "Latitude, -90 to 90.";
+    public const string LonDescription = "Longitude, -180 to 180.";
+    public const string LanguageDescription = "Accepted for CARTO's clients; names are GeoNames' and Natural Earth's English ones.";
+}
+
 /// <summary>What a batch geocoding takes.</summary>
 public sealed record BatchGeocodeRequest(
     [property: Description("Up to 10,000 addresses: each a string, or an object `{\"address\": …, \"country\": …}`.")]
     JsonElement? Addresses = null,
     [property: Description("ISO 3166-1 alpha-2 country for the entries that name none.")] string? Country = null,
-    [property: Description("Candidates per address, 1 to 10 (1 by default).")] int? Limit = null);
+    [property: Description(GeocodeRequest.LimitDescription)] int? Limit = null);

@@ -63,6 +63,23 @@ public sealed class GeocodingApiTests(LdsEnvironment environment)
             .GetProperty("match_type").GetString());
     }
 
+    [Fact]
+    public async Task ParametersMayComeAsAJsonBody()
+    {
+        using var client = environment.Client();
+        using var geocode = await client.PostAsJsonAsync("/api/v3/lds/geocoding/geocode", new { address = "paris", country = "US", limit = 2 }, Cancellation);
+        var candidates = Assert.Single((await geocode.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).EnumerateArray()).GetProperty("value");
+        Assert.Equal(2, candidates.GetArrayLength());
+        Assert.All(candidates.EnumerateArray(), candidate => Assert.Equal("US", candidate.GetProperty("country_code").GetString()));
+
+        using var reverse = await client.PostAsJsonAsync("/api/v3/lds/geocoding/reverse", new { lat = 48.137, lon = 11.575 }, Cancellation);
+        Assert.Equal("DE-BY", Assert.Single((await reverse.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).EnumerateArray())
+            .GetProperty("value")[0].GetProperty("region_code").GetString());
+
+        await AssertProblemAsync(await client.PostAsJsonAsync("/api/v3/lds/geocoding/geocode", new { country = "FR" }, Cancellation), "address");
+        await AssertProblemAsync(await client.PostAsJsonAsync("/api/v3/lds/geocoding/reverse", new { lat = 100, lon = 0 }, Cancellation), "lat");
+    }
+
     [Theory]
     [InlineData("qzxqv wbkjh")]
     [InlineData("qzxqv wbkjh, nowhere land")]
