@@ -5,6 +5,7 @@ using CartoSelfHosted.LdsApi.Geocoding;
 using CartoSelfHosted.Platform.Gazetteer;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.ServiceDefaults.Problems;
+using CartoSelfHosted.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CartoSelfHosted.LdsApi.Apis;
@@ -21,6 +22,12 @@ public static class GeocodingApi
     public const int MaxAddressLength = 300;
     public const string AttributionHeader = "X-Data-Attribution";
 
+    /// <summary>
+    /// A single geocode is a millisecond of SQL, called as often as tiles are: tracing each would cost the dashboard more
+    /// than the call (router-http samples the same routes). A batch is traced whole.
+    /// </summary>
+    private const int OneGeocodeTracedIn = 10;
+
     public static IEndpointRouteBuilder MapGeocodingApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v3/lds/geocoding").WithTags("Geocoding").AcceptsApiAccessTokens(CartoApis.Lds)
@@ -29,7 +36,7 @@ public static class GeocodingApi
                 context.HttpContext.Response.Headers[AttributionHeader] = GazetteerSources.Attribution;
                 return await next(context);
             });
-        api.MapGet("/geocode", Geocode)
+        api.MapGet("/geocode", Geocode).WithMetadata(new SampledTracing(OneGeocodeTracedIn))
             .WithSummary("Geocode an address")
             .WithDescription("A place-level address, `name[, region][, country]` (no street or house number), as CARTO's answer: " +
                 "`[{\"value\": [candidates]}]`, best first. Case, accents and punctuation do not matter, and one misspelling is " +
@@ -39,21 +46,21 @@ public static class GeocodingApi
             .WithProblem(StatusCodes.Status400BadRequest, $"No `address`, one longer than {MaxAddressLength} characters, a `country` " +
                 $"that is not two letters, or a `limit` outside 1 to {MaxLimit}.")
             .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
-        api.MapPost("/geocode", GeocodeByPost)
+        api.MapPost("/geocode", GeocodeByPost).WithMetadata(new SampledTracing(OneGeocodeTracedIn))
             .WithSummary("Geocode an address, the parameters in the body")
             .WithDescription("The same as the GET, for a client that sends its parameters as JSON: `{\"address\", \"country\", \"limit\"}`.")
             .Accepts<GeocodeRequest>("application/json")
             .Produces<GeocodeResult<GeocodeCandidate>[]>()
             .WithProblem(StatusCodes.Status400BadRequest, "No JSON body, or what the GET refuses.")
             .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
-        api.MapGet("/reverse", Reverse)
+        api.MapGet("/reverse", Reverse).WithMetadata(new SampledTracing(OneGeocodeTracedIn))
             .WithSummary("Reverse geocode a point")
             .WithDescription("The place a point is at: the Natural Earth admin-1 region holding it, and the nearest populated place of " +
                 "its country, as `[{\"value\": [candidate]}]`. At sea and far from any place, an empty `value`.")
             .Produces<GeocodeResult<ReverseCandidate>[]>()
             .WithProblem(StatusCodes.Status400BadRequest, "No `lat` or `lon`, one that is not a number, or one out of range.")
             .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
-        api.MapPost("/reverse", ReverseByPost)
+        api.MapPost("/reverse", ReverseByPost).WithMetadata(new SampledTracing(OneGeocodeTracedIn))
             .WithSummary("Reverse geocode a point, the parameters in the body")
             .WithDescription("The same as the GET, for a client that sends its parameters as JSON: `{\"lat\", \"lon\"}`.")
             .Accepts<ReverseRequest>("application/json")
