@@ -101,17 +101,8 @@ public static class LdsRounds
         Console.WriteLine($"{"call",-10}{"side",-8}{"p50 ms",24}{"p99 ms",24}{"req/s",9}");
         foreach (var pair in pairs)
         {
-            foreach (var side in new[] { pair.Api.Name, pair.Pool.Name })
-            {
-                var list = passes[(pair.Label, side)];
-                Console.WriteLine($"{pair.Label,-10}{side,-8}{ClosedLoop.Spread(list.Select(pass => pass.P50)),24}" +
-                    $"{ClosedLoop.Spread(list.Select(pass => pass.P99)),24}{ClosedLoop.Median(list.Select(pass => pass.PerSecond)),9:F0}");
-            }
-            var api = passes[(pair.Label, pair.Api.Name)];
-            var direct = passes[(pair.Label, pair.Pool.Name)];
-            var p50 = ClosedLoop.Median(api.Select(pass => pass.P50)) / ClosedLoop.Median(direct.Select(pass => pass.P50));
-            var p99 = ClosedLoop.Median(api.Select(pass => pass.P99)) / ClosedLoop.Median(direct.Select(pass => pass.P99));
-            Console.WriteLine($"{pair.Label,-10}{"ratio",-8}{p50,23:F2}×{p99,23:F2}×  {(p50 <= Goal && p99 <= Goal ? "PASS" : "MISS")}");
+            ClosedLoop.PrintPair(pair.Label, 10, (pair.Api.Name, passes[(pair.Label, pair.Api.Name)]),
+                (pair.Pool.Name, passes[(pair.Label, pair.Pool.Name)]), Goal);
         }
         var batchRatio = ClosedLoop.Median(batches["pool"]) / ClosedLoop.Median(batches["router"]);
         Console.WriteLine($"{"batch",-10}{"router",-8}{ClosedLoop.Spread(batches["router"], "F0") + " addresses/s",48}");

@@ -45,28 +45,28 @@ public static class GeocodingApi
             .Produces<GeocodeResult<GeocodeCandidate>[]>()
             .WithProblem(StatusCodes.Status400BadRequest, $"No `address`, one longer than {MaxAddressLength} characters, a `country` " +
                 $"that is not two letters, or a `limit` outside 1 to {MaxLimit}.")
-            .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
+            .WithGazetteerUnavailable();
         api.MapPost("/geocode", GeocodeByPost).WithMetadata(new SampledTracing(OneGeocodeTracedIn))
             .WithSummary("Geocode an address, the parameters in the body")
             .WithDescription("The same as the GET, for a client that sends its parameters as JSON: `{\"address\", \"country\", \"limit\"}`.")
             .Accepts<GeocodeRequest>("application/json")
             .Produces<GeocodeResult<GeocodeCandidate>[]>()
             .WithProblem(StatusCodes.Status400BadRequest, "No JSON body, or what the GET refuses.")
-            .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
+            .WithGazetteerUnavailable();
         api.MapGet("/reverse", Reverse).WithMetadata(new SampledTracing(OneGeocodeTracedIn))
             .WithSummary("Reverse geocode a point")
             .WithDescription("The place a point is at: the Natural Earth admin-1 region holding it, and the nearest populated place of " +
                 "its country, as `[{\"value\": [candidate]}]`. At sea and far from any place, an empty `value`.")
             .Produces<GeocodeResult<ReverseCandidate>[]>()
             .WithProblem(StatusCodes.Status400BadRequest, "No `lat` or `lon`, one that is not a number, or one out of range.")
-            .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
+            .WithGazetteerUnavailable();
         api.MapPost("/reverse", ReverseByPost).WithMetadata(new SampledTracing(OneGeocodeTracedIn))
             .WithSummary("Reverse geocode a point, the parameters in the body")
             .WithDescription("The same as the GET, for a client that sends its parameters as JSON: `{\"lat\", \"lon\"}`.")
             .Accepts<ReverseRequest>("application/json")
             .Produces<GeocodeResult<ReverseCandidate>[]>()
             .WithProblem(StatusCodes.Status400BadRequest, "No JSON body, or what the GET refuses.")
-            .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
+            .WithGazetteerUnavailable();
         api.MapPost("/batch", Batch)
             .WithSummary("Geocode addresses in a batch")
             .WithDescription($"Up to {MaxBatchAddresses:N0} addresses in one request, answered in their order: for each `{{\"value\": " +
@@ -76,9 +76,12 @@ public static class GeocodingApi
             .Produces<BatchGeocodeEntry[]>()
             .WithProblem(StatusCodes.Status400BadRequest, $"No JSON body, no `addresses` array, more than {MaxBatchAddresses:N0} of them, " +
                 $"or a `country` or `limit` as the single geocoding refuses them.")
-            .WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
+            .WithGazetteerUnavailable();
         return app;
     }
+
+    private static RouteHandlerBuilder WithGazetteerUnavailable(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
 
     public static Task<IResult> GeocodeByPost([FromBody] GeocodeRequest request, GazetteerState gazetteer, Geocoder geocoder,
         HttpResponse response, CancellationToken cancellationToken) =>

@@ -28,22 +28,14 @@ public sealed class GazetteerLoadingTests
             Assert.Equal("application/problem+json", loading.Content.Headers.ContentType?.MediaType);
             Assert.NotNull(loading.Headers.RetryAfter);
 
-            await Eventually.WaitUntilAsync(async () =>
-            {
-                using var response = await client.GetAsync("/api/v3/lds/geocoding/geocode?address=Paris", Cancellation);
-                return response.StatusCode == HttpStatusCode.OK;
-            }, TimeSpan.FromMinutes(3), "the gazetteer to load", Cancellation);
+            await AnswersAsync(client, "/api/v3/lds/geocoding/geocode?address=Paris", TimeSpan.FromMinutes(3), "the gazetteer to load");
         }
         var loadedAt = await LoadedAtAsync(databases.Warehouse);
 
         await using (var again = await ApiFactory<LdsApi::Program>.StartAsync("lds_load", settings))
         {
             using var client = again.CreateClient(databases.A.Token);
-            await Eventually.WaitUntilAsync(async () =>
-            {
-                using var response = await client.GetAsync("/api/v3/lds/geocoding/reverse?lat=48.85&lon=2.35", Cancellation);
-                return response.StatusCode == HttpStatusCode.OK;
-            }, TimeSpan.FromSeconds(30), "the loaded gazetteer to be found", Cancellation);
+            await AnswersAsync(client, "/api/v3/lds/geocoding/reverse?lat=48.85&lon=2.35", TimeSpan.FromSeconds(30), "the loaded gazetteer to be found");
         }
         Assert.Equal(loadedAt, await LoadedAtAsync(databases.Warehouse));
 
@@ -58,15 +50,19 @@ public sealed class GazetteerLoadingTests
         await using (var upgraded = await ApiFactory<LdsApi::Program>.StartAsync("lds_load", settings))
         {
             using var client = upgraded.CreateClient(databases.A.Token);
-            await Eventually.WaitUntilAsync(async () =>
-            {
-                using var response = await client.GetAsync("/api/v3/lds/geocoding/geocode?address=Paris", Cancellation);
-                return response.StatusCode == HttpStatusCode.OK;
-            }, TimeSpan.FromSeconds(30), "the old gazetteer to serve", Cancellation);
+            await AnswersAsync(client, "/api/v3/lds/geocoding/geocode?address=Paris", TimeSpan.FromSeconds(30), "the old gazetteer to serve");
         }
         Assert.Equal(loadedAt, await LoadedAtAsync(databases.Warehouse));
         Assert.True(await databases.WarehouseScalarAsync<long>($"SELECT count(*) FROM {databases.A.Schema}.big_places") > 10);
     }
+
+    /// <summary>Waits until <c>GET url</c> answers 200.</summary>
+    private static Task AnswersAsync(HttpClient client, string url, TimeSpan timeout, string what) =>
+        Eventually.WaitUntilAsync(async () =>
+        {
+            using var response = await client.GetAsync(url, Cancellation);
+            return response.StatusCode == HttpStatusCode.OK;
+        }, timeout, what, Cancellation);
 
     private static async Task<DateTime> LoadedAtAsync(string warehouse)
     {

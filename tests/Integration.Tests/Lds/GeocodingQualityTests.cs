@@ -13,11 +13,7 @@ public sealed class GeocodingQualityTests(LdsEnvironment environment)
     [Fact]
     public async Task TwoHundredPlacesWrittenDifferentlyAreFoundWithinTenKilometres()
     {
-        var places = await environment.WarehouseRowsAsync($"""
-            SELECT name, public.unaccent(name), coalesce(admin1, ''), country_name, latitude, longitude
-            FROM lds.places WHERE population >= 15000 ORDER BY md5(id::text) LIMIT {SampleSize}
-            """, reader => (Name: reader.GetString(0), Unaccented: reader.GetString(1), Admin1: reader.GetString(2),
-                Country: reader.GetString(3), Latitude: reader.GetDouble(4), Longitude: reader.GetDouble(5)));
+        var places = await environment.SamplePlacesAsync(SampleSize, minPopulation: 15_000);
         Assert.Equal(SampleSize, places.Count);
 
         var misses = new List<string>();
@@ -33,9 +29,7 @@ public sealed class GeocodingQualityTests(LdsEnvironment environment)
             };
             var candidates = await environment.CandidatesAsync($"/api/v3/lds/geocoding/geocode?address={Uri.EscapeDataString(address)}");
             var found = candidates.FirstOrDefault();
-            if (found.ValueKind == System.Text.Json.JsonValueKind.Undefined ||
-                LdsEnvironment.DistanceKm(place.Latitude, place.Longitude, found.GetProperty("latitude").GetDouble(),
-                    found.GetProperty("longitude").GetDouble()) > 10)
+            if (found.ValueKind == System.Text.Json.JsonValueKind.Undefined || !LdsEnvironment.IsNear(place, found))
             {
                 misses.Add($"{address} → {(candidates.Length == 0 ? "nothing" : found.GetProperty("address").GetString())}");
             }

@@ -65,6 +65,21 @@ public sealed class LdsEnvironment : IAsyncLifetime
         return JsonDocument.Parse(text).RootElement.EnumerateArray().ToArray();
     }
 
+    /// <summary>
+    /// <paramref name="count"/> places of the gazetteer of <paramref name="minPopulation"/> people or more, in a fixed
+    /// order that has nothing to do with their names or sizes (the md5 of their ids).
+    /// </summary>
+    public Task<List<GazetteerPlace>> SamplePlacesAsync(int count, int minPopulation = 0) => WarehouseRowsAsync($"""
+        SELECT name, public.unaccent(name), coalesce(admin1, ''), country_name, latitude, longitude
+        FROM lds.places WHERE population >= {minPopulation} ORDER BY md5(id::text) LIMIT {count}
+        """, reader => new GazetteerPlace(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+            reader.GetDouble(4), reader.GetDouble(5)));
+
+    /// <summary>Whether a candidate's point is within <paramref name="kilometres"/> of the place.</summary>
+    public static bool IsNear(GazetteerPlace place, JsonElement candidate, double kilometres = 10) =>
+        DistanceKm(place.Latitude, place.Longitude, candidate.GetProperty("latitude").GetDouble(), candidate.GetProperty("longitude").GetDouble())
+            <= kilometres;
+
     /// <summary>Rows of a query on the warehouse, as the administrator.</summary>
     public async Task<List<T>> WarehouseRowsAsync<T>(string sql, Func<NpgsqlDataReader, T> read)
     {
@@ -80,7 +95,7 @@ public sealed class LdsEnvironment : IAsyncLifetime
     }
 
     /// <summary>Great-circle distance in kilometres.</summary>
-    public static double DistanceKm(double latitude1, double longitude1, double latitude2, double longitude2)
+    private static double DistanceKm(double latitude1, double longitude1, double latitude2, double longitude2)
     {
         static double Radians(double degrees) => degrees * Math.PI / 180;
         var a = Math.Pow(Math.Sin(Radians(latitude2 - latitude1) / 2), 2) +
@@ -88,6 +103,9 @@ public sealed class LdsEnvironment : IAsyncLifetime
         return 6371 * 2 * Math.Asin(Math.Sqrt(a));
     }
 }
+
+/// <summary>A place of the gazetteer as the tests write it: its name (and without accents), admin1, country and position.</summary>
+public sealed record GazetteerPlace(string Name, string Unaccented, string Admin1, string Country, double Latitude, double Longitude);
 
 [CollectionDefinition(LdsEnvironment.Collection)]
 public sealed class LdsCollection : ICollectionFixture<LdsEnvironment>;
