@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the platform runs on, when they are missing. Idempotent; needs root or sudo.
+# Installs the Debian packages the platform runs on, when they are missing, and the open data lds-api loads (npm).
+# Idempotent; needs root or sudo.
 # Arguments name more packages (a benchmark's tools, for instance) to install the same way.
 set -euo pipefail
 
