@@ -38,10 +38,17 @@ CREATE INDEX ON lds.place_names (name_key);
 
 -- Natural Earth's admin-1 regions; the few invalid polygons made valid, so that a point is found in them.
 CREATE TABLE lds.regions AS
-SELECT country, code, name, group_name,
-    ST_Multi(CASE WHEN ST_IsValid(geom) THEN geom ELSE ST_CollectionExtract(ST_MakeValid(geom), 3) END)::geometry(MultiPolygon, 4326) AS geom
-FROM (SELECT country, code, name, group_name, ST_SetSRID(ST_GeomFromGeoJSON(geojson), 4326) AS geom FROM staging_regions) regions;
+SELECT row_number() OVER (ORDER BY code)::integer AS id, country, code, name, group_name, geom, ST_Area(geom) AS area
+FROM (SELECT country, code, name, group_name,
+          ST_Multi(CASE WHEN ST_IsValid(geom) THEN geom ELSE ST_CollectionExtract(ST_MakeValid(geom), 3) END)::geometry(MultiPolygon, 4326) AS geom
+      FROM (SELECT country, code, name, group_name, ST_SetSRID(ST_GeomFromGeoJSON(geojson), 4326) AS geom FROM staging_regions) source) regions;
+ALTER TABLE lds.regions ADD PRIMARY KEY (id);
 CREATE INDEX ON lds.regions USING gist (geom);
+
+-- The regions cut into pieces of at most 128 vertices: a point is tested against one small piece, not a whole
+-- region of thousands of vertices (a point in Moscow: 1.8 ms against the whole region, 0.05 ms against its pieces).
+CREATE TABLE lds.region_parts AS SELECT id AS region_id, ST_Subdivide(geom, 128) AS geom FROM lds.regions;
+CREATE INDEX ON lds.region_parts USING gist (geom);
 
 -- Whether a place lies in what an address's context names: its admin1 or admin2 by name (a misspelling tolerated), or a
 -- short context (3 characters or fewer) as its admin1 code: "Springfield, IL".
@@ -158,8 +165,9 @@ LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     WITH point AS (SELECT ST_SetSRID(ST_MakePoint($2, $1), 4326) AS geom),
     region AS (
-        SELECT r.country, r.code, r.name FROM lds.regions r, point WHERE ST_Intersects(r.geom, point.geom)
-        ORDER BY ST_Area(r.geom) LIMIT 1),
+        SELECT r.country, r.code, r.name FROM point, lds.region_parts part JOIN lds.regions r ON r.id = part.region_id
+        WHERE ST_Intersects(part.geom, point.geom)
+        ORDER BY r.area LIMIT 1),
     nearby AS (
         SELECT p.*, ST_Distance(p.geom::geography, point.geom::geography) AS distance_m
         FROM point, LATERAL (
@@ -186,4 +194,5 @@ GRANT SELECT ON ALL TABLES IN SCHEMA lds TO PUBLIC;
 ANALYZE lds.places;
 ANALYZE lds.place_names;
 ANALYZE lds.regions;
+ANALYZE lds.region_parts;
 ANALYZE lds.country_names;
