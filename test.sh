@@ -5,12 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Node.js may come from elsewhere than Debian (whose npm package would conflict with it): only what is missing.
-# Chromium: the browser tests drive Debian's own (headless, through Playwright).
-test_packages=(chromium)
-command -v node >/dev/null || test_packages+=(nodejs)
-command -v npm >/dev/null || test_packages+=(npm)
-scripts/install-dependencies.sh "${test_packages[@]}"
+# Chromium: the browser tests drive Debian's own (headless, through Playwright). Node.js and npm come with the
+# platform's own dependencies (the gazetteer's data is installed with npm).
+scripts/install-dependencies.sh chromium
 # CARTO's own JS client, which the compatibility test drives, the deck.gl page the browser test bundles, the open
 # data the import tests upload, and the SMTP server the accounts tests send links to (versions pinned by their
 # package-lock.json files).

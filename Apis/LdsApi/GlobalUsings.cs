@@ -1,1 +1,2 @@
+global using CartoSelfHosted.LdsApi.Apis;
 global using CartoSelfHosted.LdsApi.Extensions;

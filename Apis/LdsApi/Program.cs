@@ -3,12 +3,14 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 builder.AddApiDocument("lds-api",
-    "Location data services: geocoding, reverse geocoding, routing and isolines. None is served yet: they come with their issue.");
+    "Location data services from open data inside the installation: place-level geocoding (single and batch) and reverse geocoding " +
+    "on a GeoNames gazetteer with Natural Earth regions. Routing and isolines are not served yet.");
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.UseApiTokenAuthentication();
 app.MapApiDocument();
+app.MapGeocodingApi();
 
 app.Run();

@@ -46,4 +46,22 @@ public static class ClosedLoop
     }
 
     public static string Ms(double value, string format = "F1") => value.ToString(format, CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A pair's rounds, a line a side (the medians of p50, p99 and calls a second, with their spread), then measured ÷
+    /// reference for p50 and p99, against the goal where there is one (PASS or MISS).
+    /// </summary>
+    public static void PrintPair(string label, int labelWidth, (string Name, List<Pass> Passes) measured,
+        (string Name, List<Pass> Passes) reference, double? goal)
+    {
+        foreach (var (name, passes) in new[] { measured, reference })
+        {
+            Console.WriteLine($"{label.PadRight(labelWidth)}{name,-8}{Spread(passes.Select(pass => pass.P50)),24}" +
+                $"{Spread(passes.Select(pass => pass.P99)),24}{Median(passes.Select(pass => pass.PerSecond)),9:F0}");
+        }
+        var p50 = Median(measured.Passes.Select(pass => pass.P50)) / Median(reference.Passes.Select(pass => pass.P50));
+        var p99 = Median(measured.Passes.Select(pass => pass.P99)) / Median(reference.Passes.Select(pass => pass.P99));
+        var verdict = goal is { } bar ? p50 <= bar && p99 <= bar ? "PASS" : "MISS" : "";
+        Console.WriteLine($"{label.PadRight(labelWidth)}{"ratio",-8}{p50,23:F2}×{p99,23:F2}×  {verdict}");
+    }
 }

@@ -98,18 +98,8 @@ public static class WidgetRounds
         Console.WriteLine($"{"model",-12}{"side",-8}{"p50",24}{"p99",24}{"req/s",9}");
         foreach (var pair in pairs)
         {
-            foreach (var side in new[] { pair.Measured.Name, pair.Reference.Name })
-            {
-                var list = passes[(pair.Label, side)];
-                Console.WriteLine($"{pair.Label,-12}{side,-8}{ClosedLoop.Spread(list.Select(pass => pass.P50)),24}{ClosedLoop.Spread(list.Select(pass => pass.P99)),24}" +
-                    $"{ClosedLoop.Median(list.Select(pass => pass.PerSecond)),9:F0}");
-            }
-            var measured = passes[(pair.Label, pair.Measured.Name)];
-            var reference = passes[(pair.Label, pair.Reference.Name)];
-            var p50 = ClosedLoop.Median(measured.Select(pass => pass.P50)) / ClosedLoop.Median(reference.Select(pass => pass.P50));
-            var p99 = ClosedLoop.Median(measured.Select(pass => pass.P99)) / ClosedLoop.Median(reference.Select(pass => pass.P99));
-            var verdict = pair.Goal is { } goal ? p50 <= goal && p99 <= goal ? "PASS" : "MISS" : "";
-            Console.WriteLine($"{pair.Label,-12}{"ratio",-8}{p50,23:F2}×{p99,23:F2}×  {verdict}");
+            ClosedLoop.PrintPair(pair.Label, 12, (pair.Measured.Name, passes[(pair.Label, pair.Measured.Name)]),
+                (pair.Reference.Name, passes[(pair.Label, pair.Reference.Name)]), pair.Goal);
         }
         return 0;
     }

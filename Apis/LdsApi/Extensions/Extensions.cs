@@ -1,3 +1,5 @@
+using CartoSelfHosted.LdsApi.Geocoding;
+
 namespace CartoSelfHosted.LdsApi.Extensions;
 
 internal static class Extensions
@@ -5,6 +7,8 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddApiTokenAuthentication();
-        builder.AddWarehouse();
+        // The gazetteer lives in the warehouse; the first start loads it there from the npm packages' files.
+        builder.AddGazetteer();
+        builder.Services.AddSingleton<Geocoder>();
     }
 }

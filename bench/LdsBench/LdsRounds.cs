@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using CartoSelfHosted.LdsApi.Geocoding;
+using CartoSelfHosted.Platform.Warehouse;
+using CartoSelfHosted.TilesBench;
+using Npgsql;
+
+namespace CartoSelfHosted.LdsBench;
+
+/// <summary>
+/// lds-api's geocode, reverse geocode and batch through the router, each next to the statement it runs (lds-api's own
+/// <see cref="Geocoder"/>) over a plain pool, in alternating rounds; the same client measures both sides.
+/// </summary>
+public static class LdsRounds
+{
+    /// <summary>The issue's bar: the API within 1.3× of the plain SQL it wraps.</summary>
+    private const double Goal = 1.3;
+
+    private sealed record Side(string Name, Func<int, Task> Call);
+
+    private sealed record Pair(string Label, Side Api, Side Pool);
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var concurrency = options.Int("concurrency");
+        var rounds = options.Int("rounds");
+        var requests = options.Int("requests");
+        var batchSize = options.Int("batch");
+        var connectionString = new NpgsqlConnectionStringBuilder(options.Get("warehouse")) { MaxPoolSize = concurrency }.ConnectionString;
+        await using var pool = NpgsqlDataSource.Create(connectionString);
+        var geocoder = new Geocoder(new WarehouseDatabase(pool, connectionString));
+        var places = await PlacesAsync(pool, Math.Max(requests, batchSize));
+        Console.WriteLine($"{places.Count} places of the gazetteer, written \"name, admin1, country\"; points 0.01° from them");
+
+        using var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = concurrency,
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromMinutes(5) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Get("token"));
+        var lds = options.Get("router").TrimEnd('/') + "/api/v3/lds/geocoding";
+
+        Place At(int call) => places[call % places.Count];
+        var pairs = new[]
+        {
+            new Pair("geocode",
+                new Side("router", call => GetAsync(client, $"{lds}/geocode?address={Uri.EscapeDataString(At(call).Address)}")),
+                new Side("pool", call => geocoder.GeocodeAsync(At(call).Address, null, 1, CancellationToken.None))),
+            new Pair("reverse",
+                new Side("router", call => GetAsync(client, $"{lds}/reverse?lat={Number(At(call).Latitude + 0.01)}&lon={Number(At(call).Longitude + 0.01)}")),
+                new Side("pool", call => geocoder.ReverseGeocodeAsync(At(call).Latitude + 0.01, At(call).Longitude + 0.01, CancellationToken.None))),
+        };
+        var batch = places.Take(batchSize).Select(place => place.Address).ToList();
+        var batchSides = new[]
+        {
+            new Side("router", _ => PostBatchAsync(client, $"{lds}/batch", batch)),
+            new Side("pool", _ => geocoder.GeocodeBatchAsync(batch.Select(address => (address, (string?)null)).ToList(), 1, CancellationToken.None)),
+        };
+
+        Console.WriteLine($"\n{requests} requests a pass, {concurrency} in flight, milliseconds; a batch of {batchSize} addresses, addresses/s");
+        Console.WriteLine($"{"round",-8}{"call",-10}{"side",-8}{"p50",9}{"p99",9}{"req/s",9}");
+        var passes = new Dictionary<(string Call, string Side), List<Pass>>();
+        var batches = new Dictionary<string, List<double>>();
+        for (var round = 0; round <= rounds; round++)
+        {
+            var label = round == 0 ? "warm-up" : round.ToString(CultureInfo.InvariantCulture);
+            var firstTwo = round % 2 == 1;
+            foreach (var pair in pairs)
+            {
+                foreach (var side in firstTwo ? [pair.Api, pair.Pool] : new[] { pair.Pool, pair.Api })
+                {
+                    var calls = 0;
+                    var pass = await ClosedLoop.PassAsync(() => side.Call(Interlocked.Increment(ref calls)), requests, concurrency);
+                    Console.WriteLine($"{label,-8}{pair.Label,-10}{side.Name,-8}{ClosedLoop.Ms(pass.P50),9}{ClosedLoop.Ms(pass.P99),9}{pass.PerSecond,9:F0}");
+                    if (round > 0)
+                    {
+                        (passes.TryGetValue((pair.Label, side.Name), out var list) ? list : passes[(pair.Label, side.Name)] = []).Add(pass);
+                    }
+                }
+            }
+            foreach (var side in firstTwo ? batchSides : batchSides.Reverse())
+            {
+                var stopwatch = Stopwatch.StartNew();
+                await side.Call(0);
+                var perSecond = batchSize / stopwatch.Elapsed.TotalSeconds;
+                Console.WriteLine($"{label,-8}{"batch",-10}{side.Name,-8}{"",18}{perSecond,9:F0}");
+                if (round > 0)
+                {
+                    (batches.TryGetValue(side.Name, out var list) ? list : batches[side.Name] = []).Add(perSecond);
+                }
+            }
+        }
+
+        Console.WriteLine($"\nmedian of {rounds} rounds (lowest–highest); router ÷ pool; goal ≤ {Goal}×");
+        Console.WriteLine($"{"call",-10}{"side",-8}{"p50 ms",24}{"p99 ms",24}{"req/s",9}");
+        foreach (var pair in pairs)
+        {
+            ClosedLoop.PrintPair(pair.Label, 10, (pair.Api.Name, passes[(pair.Label, pair.Api.Name)]),
+                (pair.Pool.Name, passes[(pair.Label, pair.Pool.Name)]), Goal);
+        }
+        var batchRatio = ClosedLoop.Median(batches["pool"]) / ClosedLoop.Median(batches["router"]);
+        Console.WriteLine($"{"batch",-10}{"router",-8}{ClosedLoop.Spread(batches["router"], "F0") + " addresses/s",48}");
+        Console.WriteLine($"{"batch",-10}{"pool",-8}{ClosedLoop.Spread(batches["pool"], "F0") + " addresses/s",48}");
+        Console.WriteLine($"{"batch",-10}{"ratio",-8}{batchRatio,47:F2}×  {(batchRatio <= Goal ? "PASS" : "MISS")} (pool ÷ router addresses/s)");
+        return 0;
+    }
+
+    private sealed record Place(string Address, double Latitude, double Longitude);
+
+    /// <summary>Places of the gazetteer in a fixed order, each written as a user would: name, admin1, country.</summary>
+    private static async Task<List<Place>> PlacesAsync(NpgsqlDataSource pool, int count)
+    {
+        await using var command = pool.CreateCommand("""
+            SELECT concat_ws(', ', name, admin1, country_name), latitude, longitude FROM lds.places ORDER BY md5(id::text) LIMIT $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = count });
+        await using var reader = await command.ExecuteReaderAsync();
+        var places = new List<Place>();
+        while (await reader.ReadAsync())
+        {
+            places.Add(new Place(reader.GetString(0), reader.GetDouble(1), reader.GetDouble(2)));
+        }
+        return places;
+    }
+
+    private static async Task GetAsync(HttpClient client, string url)
+    {
+        using var response = await client.GetAsync(url);
+        var answer = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{(int)response.StatusCode} from {url}: {answer}");
+        }
+    }
+
+    private static async Task PostBatchAsync(HttpClient client, string url, IReadOnlyList<string> addresses)
+    {
+        using var response = await client.PostAsJsonAsync(url, new { addresses });
+        var answer = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{(int)response.StatusCode} from {url}: {answer}");
+        }
+    }
+
+    private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
+}
