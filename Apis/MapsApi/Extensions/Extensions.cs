@@ -21,6 +21,7 @@ internal static class Extensions
         builder.Services.Configure<SqlApiOptions>(builder.Configuration.GetSection("SqlApi"));
         builder.Services.AddSingleton<SqlQueryRunner>();
         builder.Services.AddSingleton<WidgetService>();
+        builder.Services.AddSingleton<TableColumns>();
 
         builder.Services.Configure<MapsApiOptions>(builder.Configuration.GetSection("MapsApi"));
         builder.Services.AddSingleton<PreparedTileTables>();

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using CartoSelfHosted.MapsApi.Sql;
 using CartoSelfHosted.MapsApi.Widgets;
 using CartoSelfHosted.Platform.Caching;
@@ -12,7 +13,12 @@ using Npgsql;
 namespace CartoSelfHosted.MapsApi.Maps;
 
 /// <summary>A warehouse table a source reads; its data-changed events change the source's <c>cache</c> value.</summary>
-public sealed record SourceTable(string Schema, string Table);
+public sealed record SourceTable(string Schema, string Table)
+{
+    /// <summary>The table as SQL names it: schema and table, quoted.</summary>
+    [JsonIgnore]
+    public string QuotedName => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Table)}";
+}
 
 /// <summary>A column a map's features carry, with its type as CARTO's clients name it (<see cref="QueryColumn.SchemaType"/>).</summary>
 public sealed record SourceColumn(string Name, string Type);
@@ -87,9 +93,7 @@ public sealed record MapSource(
         : new TileTableSource(Table.Schema, Table.Table, SpatialColumn, WarehouseDatabase.OrganizationSchema(OrganizationSlug));
 
     /// <summary>The SQL that names the source's rows: the quoted table, or the caller's query as a subquery.</summary>
-    public string FromClause => Table is not null
-        ? $"{SqlIdentifier.Quote(Table.Schema)}.{SqlIdentifier.Quote(Table.Table)}"
-        : $"({Query}\n)";
+    public string FromClause => Table is not null ? Table.QuotedName : $"({Query}\n)";
 
     /// <summary>The source's geometry as SQL on the row alias <c>source</c> (a geography column read as geometry).</summary>
     public string GeometrySql => $"source.{SqlIdentifier.Quote(SpatialColumn)}::geometry";

@@ -79,11 +79,12 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
             {
                 return (null, ProblemResults.BadRequest("No table name", "name is the table to map, as table or schema.table."));
             }
-            (table, var tableProblem) = await FindGrantedTableAsync(warehouse, user, connection, request.Name, cancellationToken);
-            if (table is null)
+            var (found, tableProblem) = await FindGrantedTableAsync(warehouse, user, connection, request.Name, cancellationToken);
+            if (found is null)
             {
                 return (null, tableProblem);
             }
+            table = found.Table;
             if (parameters.Count > 0)
             {
                 return (null, ProblemResults.BadRequest("Invalid queryParameters", "A table source takes no queryParameters."));
@@ -204,7 +205,7 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
     /// an API access token is not granted it — by the name as written, before the lookup, so a refused token learns nothing
     /// of what exists, and again by the table the name turned out to mean — and 404 when the organization has no such table.
     /// </summary>
-    internal static async Task<(SourceTable? Table, IResult? Problem)> FindGrantedTableAsync(NpgsqlConnection warehouse, ClaimsPrincipal user,
+    internal static async Task<(FoundTable? Table, IResult? Problem)> FindGrantedTableAsync(NpgsqlConnection warehouse, ClaimsPrincipal user,
         DataConnection connection, string name, CancellationToken cancellationToken)
     {
         if (SourceAccess.CheckTableName(user, connection, name) is { } refused)
@@ -217,15 +218,16 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
                 ? $"There is no table '{name}' this organization can read."
                 : $"There is no table '{name}' the connection '{connection.Name}' can read."));
         }
-        return SourceAccess.CheckTable(user, connection, table) is { } refusedTable ? (null, refusedTable) : (table, null);
+        return SourceAccess.CheckTable(user, connection, table.Table) is { } refusedTable ? (null, refusedTable) : (table, null);
     }
 
     /// <summary>
     /// The table a name means: <c>table</c> (in the connection's default schema), <c>schema.table</c>, or
     /// <c>database.schema.table</c> as CARTO's fully qualified names have it; parts may be double-quoted. An unquoted part
-    /// that matches no table is tried in lower case too, as PostgreSQL folds it.
+    /// that matches no table is tried in lower case too, as PostgreSQL folds it. With it, a version of its columns: a hash of
+    /// their names and types, which changes whenever a column is added, dropped, renamed or retyped.
     /// </summary>
-    private static async Task<SourceTable?> FindTableAsync(NpgsqlConnection warehouse, string name, string defaultSchema,
+    private static async Task<FoundTable?> FindTableAsync(NpgsqlConnection warehouse, string name, string defaultSchema,
         CancellationToken cancellationToken)
     {
         if (ParseTableName(name, defaultSchema) is not var (schema, table))
@@ -234,7 +236,9 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
         }
         await using var command = new NpgsqlCommand(
             """
-            SELECT n.nspname, c.relname
+            SELECT n.nspname, c.relname,
+                   (SELECT md5(string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum))
+                    FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = ANY ($1) AND c.relname = ANY ($2) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
               AND has_table_privilege(c.oid, 'SELECT')
@@ -249,7 +253,9 @@ public sealed class MapSourceResolver(IOptions<MapsApiOptions> options)
         // whose columns changed would fail ("cached plan must not change result type").
         await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new SourceTable(reader.GetString(0), reader.GetString(1)) : null;
+        return await reader.ReadAsync(cancellationToken)
+            ? new FoundTable(new SourceTable(reader.GetString(0), reader.GetString(1)), reader.IsDBNull(2) ? "" : reader.GetString(2))
+            : null;
     }
 
     /// <summary>The schema and table a name means (<see cref="FindTableAsync"/>), as written; null when it is no table's name.</summary>

@@ -44,18 +44,4 @@ public static class ReadOnlyBatch
         }
         return batch;
     }
-
-    /// <summary>
-    /// A later batch of a transaction whose first came from <see cref="Create"/>: what that one set (read-only, the
-    /// timeout, no JIT, no parallel workers) holds until the transaction ends, so it is not sent again.
-    /// </summary>
-    public static NpgsqlBatch Continue(NpgsqlConnection connection, params NpgsqlBatchCommand[] commands)
-    {
-        var batch = new NpgsqlBatch(connection) { Timeout = 0 };
-        foreach (var command in commands)
-        {
-            batch.BatchCommands.Add(command);
-        }
-        return batch;
-    }
 }

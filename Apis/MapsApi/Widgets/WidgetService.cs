@@ -31,7 +31,7 @@ public sealed record WidgetRequest(
 /// statistics — as the organization (or the connection's login), read-only, under the SQL API's statement timeout; the statement's JSON is the answer.
 /// An API access token reads only the sources it is granted (<see cref="SourceAccess"/>).
 /// </summary>
-public sealed class WidgetService(DataConnections connections, IOptions<SqlApiOptions> options)
+public sealed class WidgetService(DataConnections connections, TableColumns tableColumns, IOptions<SqlApiOptions> options)
 {
     public async Task<IResult> RunAsync(HttpContext httpContext, string connectionName, WidgetRequest request, Func<WidgetSql, string> statementOf,
         bool cacheable, CancellationToken cancellationToken)
@@ -69,6 +69,7 @@ public sealed class WidgetService(DataConnections connections, IOptions<SqlApiOp
         try
         {
             string from;
+            IReadOnlyList<QueryColumn> columns;
             if (request.Type == "table")
             {
                 var (table, problem) = await MapSourceResolver.FindGrantedTableAsync(warehouse, user, connection, request.Source, cancellationToken);
@@ -76,13 +77,14 @@ public sealed class WidgetService(DataConnections connections, IOptions<SqlApiOp
                 {
                     return problem!;
                 }
-                from = $"{SqlIdentifier.Quote(table.Schema)}.{SqlIdentifier.Quote(table.Table)}";
+                from = table.Table.QuotedName;
+                columns = await tableColumns.GetAsync(warehouse, table, options.Value.StatementTimeout, cancellationToken);
             }
             else
             {
                 from = $"({request.Source}\n)";
+                columns = await MapSourceResolver.DescribeAsync(warehouse, from, parameters, options.Value.StatementTimeout, cancellationToken);
             }
-            var columns = await MapSourceResolver.DescribeAsync(warehouse, from, parameters, options.Value.StatementTimeout, cancellationToken);
             var sql = new WidgetSql(from, columns, parameters)
             {
                 SpatialColumn = request.SpatialDataColumn is { Length: > 0 } spatial ? spatial : MapSourceResolver.DefaultSpatialColumn,
@@ -91,10 +93,9 @@ public sealed class WidgetService(DataConnections connections, IOptions<SqlApiOp
                 request.SpatialFiltersMode);
             var statement = new NpgsqlBatchCommand(statementOf(sql));
             statement.Parameters.AddRange(sql.Parameters.ToArray());
-            // The description above made the transaction read-only under the timeout. It ends in the same round trip as
-            // the statement: disposing it open would cost one more (Npgsql rolls back only a transaction still open,
-            // as after a failed statement).
-            await using var batch = ReadOnlyBatch.Continue(warehouse, statement, new NpgsqlBatchCommand("ROLLBACK"));
+            // The transaction ends in the same round trip as the statement: disposing it open would cost one more (Npgsql
+            // rolls back only a transaction still open, as after a failed statement).
+            await using var batch = ReadOnlyBatch.Create(warehouse, options.Value.StatementTimeout, statement, new NpgsqlBatchCommand("ROLLBACK"));
             var answer = (string)(await batch.ExecuteScalarAsync(cancellationToken))!;
             SqlCaching.Apply(httpContext, connection, cacheable, options.Value.CacheDuration);
             return TypedResults.Bytes(Encoding.UTF8.GetBytes(answer), "application/json");

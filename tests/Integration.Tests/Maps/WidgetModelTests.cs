@@ -271,6 +271,23 @@ public sealed class WidgetModelTests(SqlEnvironment environment) : IClassFixture
         Assert.Equal("no_such_column", problem.GetProperty("column_name").GetString());
     }
 
+    [Fact]
+    public async Task ATablesColumnsChangedBetweenTwoWidgetsAreTheNewOnesAtOnce()
+    {
+        // Both widgets ask through the same pooled connections, where the first one's description is kept.
+        await environment.AsOrganizationAsync(environment.A, "CREATE TABLE reshaped (v int); INSERT INTO reshaped VALUES (1), (2)");
+        Assert.Equal(3, (await RowsAsync("formula", new { column = "v", operation = "sum" }, source: "reshaped"))[0].GetProperty("value").GetInt64());
+
+        await environment.AsOrganizationAsync(environment.A, "ALTER TABLE reshaped ADD COLUMN w int; UPDATE reshaped SET w = 10 * v");
+        Assert.Equal(30, (await RowsAsync("formula", new { column = "w", operation = "sum" }, source: "reshaped"))[0].GetProperty("value").GetInt64());
+
+        await environment.AsOrganizationAsync(environment.A, "ALTER TABLE reshaped RENAME COLUMN v TO renamed");
+        var gone = await GetAsync("formula", new { column = "v", operation = "sum" }, source: "reshaped");
+        Assert.Equal(HttpStatusCode.BadRequest, gone.StatusCode);
+        Assert.Equal("Column not found", (await gone.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error").GetString());
+        Assert.Equal(3, (await RowsAsync("formula", new { column = "renamed", operation = "sum" }, source: "reshaped"))[0].GetProperty("value").GetInt64());
+    }
+
     [Theory]
     [InlineData("sum(population)); drop table cities; --")]
     [InlineData("sum(population); DELETE FROM cities")]
@@ -318,10 +335,10 @@ public sealed class WidgetModelTests(SqlEnvironment environment) : IClassFixture
     }
 
     private async Task<HttpResponseMessage> GetAsync(string model, object parameters, string filters = "{}", string? logicalOperator = null,
-        string? spatialFilters = null)
+        string? spatialFilters = null, string source = "cities")
     {
         using var client = environment.ClientOf(environment.A);
-        var url = $"/api/v3/sql/carto_dw/model/{model}?type=table&client=deck-gl-carto&source=cities" +
+        var url = $"/api/v3/sql/carto_dw/model/{model}?type=table&client=deck-gl-carto&source={source}" +
             $"&params={Uri.EscapeDataString(JsonSerializer.Serialize(parameters))}&queryParameters=&filters={Uri.EscapeDataString(filters)}" +
             (logicalOperator is null ? "" : $"&filtersLogicalOperator={logicalOperator}") +
             (spatialFilters is null ? "" : $"&spatialDataType=geo&spatialDataColumn=geom&spatialFilters={Uri.EscapeDataString(spatialFilters)}");
@@ -329,14 +346,14 @@ public sealed class WidgetModelTests(SqlEnvironment environment) : IClassFixture
     }
 
     private async Task<JsonElement> AnswerAsync(string model, object parameters, string filters = "{}", string? logicalOperator = null,
-        string? spatialFilters = null)
+        string? spatialFilters = null, string source = "cities")
     {
-        var response = await GetAsync(model, parameters, filters, logicalOperator, spatialFilters);
+        var response = await GetAsync(model, parameters, filters, logicalOperator, spatialFilters, source);
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Cancellation));
         return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
     }
 
     private async Task<List<JsonElement>> RowsAsync(string model, object parameters, string filters = "{}", string? logicalOperator = null,
-        string? spatialFilters = null) =>
-        (await AnswerAsync(model, parameters, filters, logicalOperator, spatialFilters)).GetProperty("rows").EnumerateArray().ToList();
+        string? spatialFilters = null, string source = "cities") =>
+        (await AnswerAsync(model, parameters, filters, logicalOperator, spatialFilters, source)).GetProperty("rows").EnumerateArray().ToList();
 }
