@@ -5,6 +5,8 @@ namespace CartoSelfHosted.RouterHttp.Extensions;
 
 internal static class Extensions
 {
+    private static readonly PathString ApiPath = "/api";
+
     // Tiles are not among them: maps-api compresses a tile once and the HTTP cache keeps it compressed.
     private static readonly string[] CompressedTypes =
     [
@@ -39,7 +41,8 @@ internal static class Extensions
         app.UseCrossOrigin();
         app.UseAllowedMethods();
         app.UseResponseCompression();
-        app.UseStaticFiles();
+        // The web apps' files; an API path names none, and looking one up (a stat of the disk) on every tile was waste.
+        app.UseWhen(context => !context.Request.Path.StartsWithSegments(ApiPath), web => web.UseStaticFiles());
         app.MapProxy();
         app.MapApiReference();
         // The web apps are single-page apps: a path that names no file gets their page (accounts under /acc/).
