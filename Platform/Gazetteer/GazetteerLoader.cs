@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using CartoSelfHosted.Platform.Postgres;
@@ -19,8 +18,8 @@ public sealed class GazetteerLoader(WarehouseDatabase warehouse, ILogger<Gazette
 {
     private const long LoadingLockKey = 0x6361_7274_6f6c_6473;
 
-    private static readonly string StagingSql = ReadSql("Sql/1_staging.sql");
-    private static readonly string GazetteerSql = ReadSql("Sql/2_gazetteer.sql");
+    private static readonly string StagingSql = PostgresCommands.ReadEmbeddedSql(typeof(GazetteerLoader).Assembly, "Sql/1_staging.sql");
+    private static readonly string GazetteerSql = PostgresCommands.ReadEmbeddedSql(typeof(GazetteerLoader).Assembly, "Sql/2_gazetteer.sql");
 
     /// <summary>What is loaded: the packages' versions and a hash of the SQL that made the schema from them.</summary>
     public static string Version { get; } = GazetteerSources.Version + "; sql " +
@@ -44,9 +43,9 @@ public sealed class GazetteerLoader(WarehouseDatabase warehouse, ILogger<Gazette
             }
             var stopwatch = Stopwatch.StartNew();
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteUntimedAsync(connection, StagingSql, cancellationToken);
+            await connection.ExecuteUntimedAsync(StagingSql, cancellationToken);
             await CopyStagingAsync(connection, sources, cancellationToken);
-            await ExecuteUntimedAsync(connection, GazetteerSql, cancellationToken);
+            await connection.ExecuteUntimedAsync(GazetteerSql, cancellationToken);
             await connection.ExecuteAsync("INSERT INTO lds.gazetteer (version, attribution) VALUES ($1, $2)", cancellationToken,
                 Version, GazetteerSources.Attribution);
             await transaction.CommitAsync(cancellationToken);
@@ -121,20 +120,6 @@ public sealed class GazetteerLoader(WarehouseDatabase warehouse, ILogger<Gazette
             write(importer, row);
         }
         await importer.CompleteAsync(cancellationToken);
-    }
-
-    // Making the indexes takes longer than a command's default 30 s may allow on a busy machine.
-    private static async Task ExecuteUntimedAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static string ReadSql(string name)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"{name} is not embedded.");
-        return new StreamReader(stream).ReadToEnd();
     }
 }
 
