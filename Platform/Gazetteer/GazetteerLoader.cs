@@ -26,16 +26,9 @@ public sealed class GazetteerLoader(WarehouseDatabase warehouse, ILogger<Gazette
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(StagingSql + GazetteerSql)))[..12];
 
     /// <summary>Loads the gazetteer unless it is loaded; true when this call loaded it.</summary>
-    public async Task<bool> LoadAsync(GazetteerSources sources, CancellationToken cancellationToken)
-    {
-        await using var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync("SELECT pg_advisory_lock($1)", cancellationToken, LoadingLockKey);
-        try
+    public Task<bool> LoadAsync(GazetteerSources sources, CancellationToken cancellationToken) =>
+        warehouse.LoadOnceAsync(LoadingLockKey, "lds.gazetteer", Version, async connection =>
         {
-            if (await LoadedVersionAsync(connection, cancellationToken) == Version)
-            {
-                return false;
-            }
             if (sources.Missing() is { Count: > 0 } missing)
             {
                 throw new FileNotFoundException($"The gazetteer's files are missing from {sources.Directory} ({string.Join(", ", missing)}): " +
@@ -50,28 +43,10 @@ public sealed class GazetteerLoader(WarehouseDatabase warehouse, ILogger<Gazette
                 Version, GazetteerSources.Attribution);
             await transaction.CommitAsync(cancellationToken);
             logger.LogInformation("Loaded the gazetteer ({Version}) in {Seconds:F1} s", Version, stopwatch.Elapsed.TotalSeconds);
-            return true;
-        }
-        finally
-        {
-            if (connection.State == System.Data.ConnectionState.Open)
-            {
-                await connection.ExecuteAsync("SELECT pg_advisory_unlock($1)", CancellationToken.None, LoadingLockKey);
-            }
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>The version the warehouse's gazetteer was made from; null before the first load.</summary>
-    public async Task<string?> LoadedVersionAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken);
-        return await LoadedVersionAsync(connection, cancellationToken);
-    }
-
-    private static async Task<string?> LoadedVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        await connection.ReadSingleAsync("SELECT to_regclass('lds.gazetteer') IS NOT NULL", reader => reader.GetBoolean(0), cancellationToken)
-            ? await connection.ReadSingleOrDefaultAsync("SELECT version FROM lds.gazetteer", reader => reader.GetString(0), cancellationToken)
-            : null;
+    public Task<string?> LoadedVersionAsync(CancellationToken cancellationToken) => warehouse.LoadedVersionAsync("lds.gazetteer", cancellationToken);
 
     private static async Task CopyStagingAsync(NpgsqlConnection connection, GazetteerSources sources, CancellationToken cancellationToken)
     {

@@ -1,10 +1,8 @@
-using System.ComponentModel;
 using CartoSelfHosted.Platform.RoadNetwork;
+using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -19,50 +17,11 @@ public static class RoadNetworkExtensions
         builder.AddWarehouse();
         builder.Services.Configure<RoadNetworkOptions>(builder.Configuration.GetSection(RoadNetworkOptions.SectionName));
         builder.Services.AddSingleton<RoadNetworkLoader>();
-        builder.Services.AddSingleton<RoadNetworkState>();
-        builder.Services.AddHostedService<RoadNetworkLoadingService>();
+        builder.Services.AddWarehouseDataLoading<RoadNetworkState>("road network",
+            services => services.GetRequiredService<IOptions<RoadNetworkOptions>>().Value.LoadAtStart,
+            (services, cancellationToken) => services.GetRequiredService<RoadNetworkLoader>().LoadAsync(
+                new RoadNetworkSources(services.GetRequiredService<IOptions<RoadNetworkOptions>>().Value.DataDirectory), cancellationToken),
+            (services, cancellationToken) => services.GetRequiredService<RoadNetworkLoader>().LoadedVersionAsync(cancellationToken));
         return builder;
-    }
-}
-
-internal sealed class RoadNetworkLoadingService(RoadNetworkLoader loader, RoadNetworkState state, IOptions<RoadNetworkOptions> options,
-    ILogger<RoadNetworkLoadingService> logger) : BackgroundService
-{
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(10);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.LoadAtStart)
-        {
-            state.Ready();
-            return;
-        }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await loader.LoadAsync(new RoadNetworkSources(options.Value.DataDirectory), stoppingToken);
-                state.Ready();
-                return;
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or Win32Exception or InvalidOperationException or PostgresException)
-            {
-                // Missing files or osm2pgrouting, osm2pgrouting failing, or PostgreSQL refusing the load: trying again would fail
-                // again. An older network, when there is one, is still there (the load's transaction rolled back) and serves.
-                logger.LogError(ex, "Loading the road network failed");
-                if (await loader.LoadedVersionAsync(stoppingToken) is null)
-                {
-                    state.Failed($"The road network failed to load: {ex.Message}");
-                    return;
-                }
-                state.Ready();
-                return;
-            }
-            catch (NpgsqlException ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(ex, "Loading the road network failed; trying again in {Delay}", RetryDelay);
-                await Task.Delay(RetryDelay, stoppingToken);
-            }
-        }
     }
 }

@@ -5,7 +5,6 @@ using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CartoSelfHosted.Platform.RoadNetwork;
 
@@ -26,35 +25,28 @@ public sealed class RoadNetworkLoader(WarehouseDatabase warehouse, IOptions<Road
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(NetworkSql)))[..12];
 
     /// <summary>Loads the network unless it is loaded; true when this call loaded it.</summary>
-    public async Task<bool> LoadAsync(RoadNetworkSources sources, CancellationToken cancellationToken)
-    {
-        await using var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync("SELECT pg_advisory_lock($1)", cancellationToken, LoadingLockKey);
-        try
+    public Task<bool> LoadAsync(RoadNetworkSources sources, CancellationToken cancellationToken) =>
+        warehouse.LoadOnceAsync(LoadingLockKey, "routing.network", Version, async connection =>
         {
-            if (await LoadedVersionAsync(connection, cancellationToken) == Version)
-            {
-                return false;
-            }
             if (sources.IsMissing)
             {
                 throw new FileNotFoundException($"The road network is missing ({sources.NetworkPath}): install it with " +
                     "scripts/install-dependencies.sh, then build again.");
             }
             var stopwatch = Stopwatch.StartNew();
+            await connection.ExecuteUntimedAsync("""
+                CREATE EXTENSION IF NOT EXISTS postgis;
+                CREATE EXTENSION IF NOT EXISTS pgrouting SCHEMA public;
+                DROP SCHEMA IF EXISTS routing_load_car CASCADE;
+                DROP SCHEMA IF EXISTS routing_load_foot CASCADE;
+                CREATE SCHEMA routing_load_car;
+                CREATE SCHEMA routing_load_foot;
+                """, cancellationToken);
             var folder = Directory.CreateTempSubdirectory("road-network-");
             try
             {
                 var osmFile = Path.Combine(folder.FullName, "network.osm");
                 sources.WriteOsmXml(osmFile);
-                await connection.ExecuteUntimedAsync("""
-                    CREATE EXTENSION IF NOT EXISTS postgis;
-                    CREATE EXTENSION IF NOT EXISTS pgrouting SCHEMA public;
-                    DROP SCHEMA IF EXISTS routing_load_car CASCADE;
-                    DROP SCHEMA IF EXISTS routing_load_foot CASCADE;
-                    CREATE SCHEMA routing_load_car;
-                    CREATE SCHEMA routing_load_foot;
-                    """, cancellationToken);
                 await Osm2PgRoutingAsync(osmFile, CarConfiguration(), "routing_load_car", folder.FullName, cancellationToken);
                 await Osm2PgRoutingAsync(osmFile, PedestrianConfiguration(folder.FullName), "routing_load_foot", folder.FullName, cancellationToken);
             }
@@ -70,28 +62,10 @@ public sealed class RoadNetworkLoader(WarehouseDatabase warehouse, IOptions<Road
                 """, cancellationToken, Version, RoadNetworkSources.Attribution);
             await transaction.CommitAsync(cancellationToken);
             logger.LogInformation("Loaded the road network ({Version}) in {Seconds:F1} s", Version, stopwatch.Elapsed.TotalSeconds);
-            return true;
-        }
-        finally
-        {
-            if (connection.State == System.Data.ConnectionState.Open)
-            {
-                await connection.ExecuteAsync("SELECT pg_advisory_unlock($1)", CancellationToken.None, LoadingLockKey);
-            }
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>The version the warehouse's network was made from; null before the first load.</summary>
-    public async Task<string?> LoadedVersionAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken);
-        return await LoadedVersionAsync(connection, cancellationToken);
-    }
-
-    private static async Task<string?> LoadedVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        await connection.ReadSingleAsync("SELECT to_regclass('routing.network') IS NOT NULL", reader => reader.GetBoolean(0), cancellationToken)
-            ? await connection.ReadSingleOrDefaultAsync("SELECT version FROM routing.network", reader => reader.GetString(0), cancellationToken)
-            : null;
+    public Task<string?> LoadedVersionAsync(CancellationToken cancellationToken) => warehouse.LoadedVersionAsync("routing.network", cancellationToken);
 
     private string CarConfiguration() => Path.Combine(options.Value.Osm2PgRoutingConfigurations, "mapconfig_for_cars.xml");
 

@@ -62,17 +62,9 @@ public static class RoutingApi
         [Description(ModeDescription)] string? mode,
         RoadNetworkState network, RoadRouter router, HttpResponse response, CancellationToken cancellationToken)
     {
-        if (DataUnavailable.Problem(network.UnavailableBecause, "Road network unavailable", response) is { } unavailable)
+        if (StartProblem(network, response, mode, origin, out var travelMode, out var start) is { } problem)
         {
-            return unavailable;
-        }
-        if (ParseMode(mode) is not { } travelMode)
-        {
-            return ModeProblem();
-        }
-        if (ParsePoint(origin, latitudeFirst: false) is not { } start)
-        {
-            return PointProblem("origin", "lon,lat");
+            return problem;
         }
         if (ParsePoint(destination, latitudeFirst: false) is not { } end)
         {
@@ -107,17 +99,9 @@ public static class RoutingApi
         [Description(ModeDescription)] string? mode,
         RoadNetworkState network, RoadRouter router, HttpResponse response, CancellationToken cancellationToken)
     {
-        if (DataUnavailable.Problem(network.UnavailableBecause, "Road network unavailable", response) is { } unavailable)
+        if (StartProblem(network, response, mode, origin, out var travelMode, out var start) is { } problem)
         {
-            return unavailable;
-        }
-        if (ParseMode(mode) is not { } travelMode)
-        {
-            return ModeProblem();
-        }
-        if (ParsePoint(origin, latitudeFirst: false) is not { } start)
-        {
-            return PointProblem("origin", "lon,lat");
+            return problem;
         }
         var byDistance = range_type?.ToLowerInvariant() switch
         {
@@ -155,11 +139,29 @@ public static class RoutingApi
             RoadNetworkSources.Attribution));
     }
 
-    private static TravelMode? ParseMode(string? mode) => mode is null
-        ? TravelMode.Car
-        : TravelMode.All.FirstOrDefault(known => string.Equals(known.Name, mode, StringComparison.OrdinalIgnoreCase));
-
-    private static IResult ModeProblem() => ProblemResults.BadRequest("Invalid mode", "mode is `car` or `walk`.");
+    /// <summary>What a route and an isoline both refuse first: a network still loading, a bad mode, a bad origin.</summary>
+    private static IResult? StartProblem(RoadNetworkState network, HttpResponse response, string? mode, string? origin,
+        out TravelMode travelMode, out (double Lon, double Lat) start)
+    {
+        travelMode = TravelMode.Car;
+        start = default;
+        if (DataUnavailable.Problem(network.UnavailableBecause, "Road network unavailable", response) is { } unavailable)
+        {
+            return unavailable;
+        }
+        if ((mode is null ? TravelMode.Car : TravelMode.All.FirstOrDefault(known => string.Equals(known.Name, mode, StringComparison.OrdinalIgnoreCase)))
+            is not { } known)
+        {
+            return ProblemResults.BadRequest("Invalid mode", "mode is `car` or `walk`.");
+        }
+        travelMode = known;
+        if (ParsePoint(origin, latitudeFirst: false) is not { } point)
+        {
+            return PointProblem("origin", "lon,lat");
+        }
+        start = point;
+        return null;
+    }
 
     /// <summary>A point written as two numbers, comma-separated: <c>lon,lat</c>, or <c>lat,lon</c> as CARTO writes waypoints.</summary>
     private static (double Lon, double Lat)? ParsePoint(string? text, bool latitudeFirst)
