@@ -4,6 +4,7 @@ using CartoSelfHosted.LdsApi.Routing;
 using CartoSelfHosted.Platform.RoadNetwork;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.ServiceDefaults.Problems;
+using Microsoft.AspNetCore.Mvc;
 
 namespace CartoSelfHosted.LdsApi.Apis;
 
@@ -95,7 +96,7 @@ public static class RoutingApi
 
     public static async Task<IResult> Isolines([Description(OriginDescription)] string? origin,
         [Description("One or more ranges, comma-separated: seconds, or metres with `range_type=distance` (`300,600,900`).")] string? range,
-        [Description("`time` (the default; seconds) or `distance` (metres).")] string? range_type,
+        [FromQuery(Name = "range_type"), Description("`time` (the default; seconds) or `distance` (metres).")] string? rangeType,
         [Description(ModeDescription)] string? mode,
         RoadNetworkState network, RoadRouter router, HttpResponse response, CancellationToken cancellationToken)
     {
@@ -103,7 +104,7 @@ public static class RoutingApi
         {
             return problem;
         }
-        var byDistance = range_type?.ToLowerInvariant() switch
+        var byDistance = rangeType?.ToLowerInvariant() switch
         {
             null or "time" => false,
             "distance" => true,
@@ -133,9 +134,8 @@ public static class RoutingApi
         {
             return NotOnNetwork("origin", isolines.Origin.Metres);
         }
-        var rangeType = distance ? "distance" : "time";
         return TypedResults.Ok(new IsolineCollection(isolines.Polygons.Select(polygon =>
-            new IsolineFeature(polygon.Geometry, new IsolineProperties(polygon.Range, rangeType, travelMode.Name))).ToList(),
+            new IsolineFeature(polygon.Geometry, new IsolineProperties(polygon.Range, distance ? "distance" : "time", travelMode.Name))).ToList(),
             RoadNetworkSources.Attribution));
     }
 
