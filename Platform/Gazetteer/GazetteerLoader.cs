@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using CartoSelfHosted.Platform.Postgres;
@@ -19,24 +18,17 @@ public sealed class GazetteerLoader(WarehouseDatabase warehouse, ILogger<Gazette
 {
     private const long LoadingLockKey = 0x6361_7274_6f6c_6473;
 
-    private static readonly string StagingSql = ReadSql("Sql/1_staging.sql");
-    private static readonly string GazetteerSql = ReadSql("Sql/2_gazetteer.sql");
+    private static readonly string StagingSql = PostgresCommands.ReadEmbeddedSql(typeof(GazetteerLoader).Assembly, "Sql/1_staging.sql");
+    private static readonly string GazetteerSql = PostgresCommands.ReadEmbeddedSql(typeof(GazetteerLoader).Assembly, "Sql/2_gazetteer.sql");
 
     /// <summary>What is loaded: the packages' versions and a hash of the SQL that made the schema from them.</summary>
     public static string Version { get; } = GazetteerSources.Version + "; sql " +
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(StagingSql + GazetteerSql)))[..12];
 
     /// <summary>Loads the gazetteer unless it is loaded; true when this call loaded it.</summary>
-    public async Task<bool> LoadAsync(GazetteerSources sources, CancellationToken cancellationToken)
-    {
-        await using var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync("SELECT pg_advisory_lock($1)", cancellationToken, LoadingLockKey);
-        try
+    public Task<bool> LoadAsync(GazetteerSources sources, CancellationToken cancellationToken) =>
+        warehouse.LoadOnceAsync(LoadingLockKey, "lds.gazetteer", Version, async connection =>
         {
-            if (await LoadedVersionAsync(connection, cancellationToken) == Version)
-            {
-                return false;
-            }
             if (sources.Missing() is { Count: > 0 } missing)
             {
                 throw new FileNotFoundException($"The gazetteer's files are missing from {sources.Directory} ({string.Join(", ", missing)}): " +
@@ -44,35 +36,17 @@ public sealed class GazetteerLoader(WarehouseDatabase warehouse, ILogger<Gazette
             }
             var stopwatch = Stopwatch.StartNew();
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteUntimedAsync(connection, StagingSql, cancellationToken);
+            await connection.ExecuteUntimedAsync(StagingSql, cancellationToken);
             await CopyStagingAsync(connection, sources, cancellationToken);
-            await ExecuteUntimedAsync(connection, GazetteerSql, cancellationToken);
+            await connection.ExecuteUntimedAsync(GazetteerSql, cancellationToken);
             await connection.ExecuteAsync("INSERT INTO lds.gazetteer (version, attribution) VALUES ($1, $2)", cancellationToken,
                 Version, GazetteerSources.Attribution);
             await transaction.CommitAsync(cancellationToken);
             logger.LogInformation("Loaded the gazetteer ({Version}) in {Seconds:F1} s", Version, stopwatch.Elapsed.TotalSeconds);
-            return true;
-        }
-        finally
-        {
-            if (connection.State == System.Data.ConnectionState.Open)
-            {
-                await connection.ExecuteAsync("SELECT pg_advisory_unlock($1)", CancellationToken.None, LoadingLockKey);
-            }
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>The version the warehouse's gazetteer was made from; null before the first load.</summary>
-    public async Task<string?> LoadedVersionAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken);
-        return await LoadedVersionAsync(connection, cancellationToken);
-    }
-
-    private static async Task<string?> LoadedVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        await connection.ReadSingleAsync("SELECT to_regclass('lds.gazetteer') IS NOT NULL", reader => reader.GetBoolean(0), cancellationToken)
-            ? await connection.ReadSingleOrDefaultAsync("SELECT version FROM lds.gazetteer", reader => reader.GetString(0), cancellationToken)
-            : null;
+    public Task<string?> LoadedVersionAsync(CancellationToken cancellationToken) => warehouse.LoadedVersionAsync("lds.gazetteer", cancellationToken);
 
     private static async Task CopyStagingAsync(NpgsqlConnection connection, GazetteerSources sources, CancellationToken cancellationToken)
     {
@@ -121,20 +95,6 @@ public sealed class GazetteerLoader(WarehouseDatabase warehouse, ILogger<Gazette
             write(importer, row);
         }
         await importer.CompleteAsync(cancellationToken);
-    }
-
-    // Making the indexes takes longer than a command's default 30 s may allow on a busy machine.
-    private static async Task ExecuteUntimedAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static string ReadSql(string name)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"{name} is not embedded.");
-        return new StreamReader(stream).ReadToEnd();
     }
 }
 

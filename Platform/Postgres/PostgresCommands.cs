@@ -1,3 +1,4 @@
+using System.Reflection;
 using Npgsql;
 
 namespace CartoSelfHosted.Platform.Postgres;
@@ -39,5 +40,22 @@ public static class PostgresCommands
         await using var command = connection.CreateCommand(sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? read(reader) : default;
+    }
+
+    /// <summary>
+    /// Runs a script (statements separated by semicolons) with no command timeout: making a schema of open data and its
+    /// indexes takes longer than a command's default 30 s may allow on a busy machine.
+    /// </summary>
+    public static async Task ExecuteUntimedAsync(this NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>A SQL script embedded in an assembly (<c>EmbeddedResource</c> with a <c>LogicalName</c>).</summary>
+    public static string ReadEmbeddedSql(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name) ?? throw new InvalidOperationException($"{name} is not embedded.");
+        return new StreamReader(stream).ReadToEnd();
     }
 }

@@ -21,6 +21,12 @@ public sealed class WarehouseDatabase(NpgsqlDataSource dataSource, string connec
     internal string AdministratorPassword => ConnectionString.Password
         ?? throw new InvalidOperationException("The warehouse connection string has no password to derive the organizations' logins from.");
 
+    /// <summary>
+    /// The administrator's connection settings, password included, for a tool of the platform's own that connects by itself
+    /// (osm2pgrouting loading the road network); never for user SQL.
+    /// </summary>
+    public NpgsqlConnectionStringBuilder AdministratorConnectionString() => new(ConnectionString.ConnectionString);
+
     /// <summary>The schema, and the role that owns it, of an organization (slugs are validated by the metadata schema).</summary>
     public static string OrganizationSchema(string organizationSlug) => "org_" + organizationSlug;
 

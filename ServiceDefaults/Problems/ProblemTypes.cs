@@ -27,6 +27,9 @@ public static class ProblemTypes
     /// <summary>A query tried to change data where only reading is allowed.</summary>
     public const string ReadOnlyQuery = Base + "read-only-query";
 
+    /// <summary>A point is not on the road network (off its extract), so no route or isoline can start or end there.</summary>
+    public const string NotOnNetwork = Base + "not-on-network";
+
     /// <summary>A query ran past its statement timeout.</summary>
     public const string QueryTimeout = Base + "query-timeout";
 

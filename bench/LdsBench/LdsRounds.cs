@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using CartoSelfHosted.LdsApi.Geocoding;
+using CartoSelfHosted.LdsApi.Routing;
 using CartoSelfHosted.Platform.Warehouse;
 using CartoSelfHosted.TilesBench;
 using Npgsql;
@@ -11,8 +12,9 @@ using Npgsql;
 namespace CartoSelfHosted.LdsBench;
 
 /// <summary>
-/// lds-api's geocode, reverse geocode and batch through the router, each next to the statement it runs (lds-api's own
-/// <see cref="Geocoder"/>) over a plain pool, in alternating rounds; the same client measures both sides.
+/// lds-api's geocode, reverse geocode, batch, route and isolines through the router, each next to the statement it runs
+/// (lds-api's own <see cref="Geocoder"/> and <see cref="RoadRouter"/>) over a plain pool, in alternating rounds; the same
+/// client measures both sides.
 /// </summary>
 public static class LdsRounds
 {
@@ -21,7 +23,8 @@ public static class LdsRounds
 
     private sealed record Side(string Name, Func<int, Task> Call);
 
-    private sealed record Pair(string Label, Side Api, Side Pool);
+    /// <summary>Two ways of one call, measured <paramref name="Requests"/> times a pass each.</summary>
+    private sealed record Pair(string Label, Side Api, Side Pool, int Requests);
 
     public static async Task<int> RunAsync(Options options)
     {
@@ -29,11 +32,15 @@ public static class LdsRounds
         var rounds = options.Int("rounds");
         var requests = options.Int("requests");
         var batchSize = options.Int("batch");
+        var routeRequests = options.Int("route-requests");
         var connectionString = new NpgsqlConnectionStringBuilder(options.Get("warehouse")) { MaxPoolSize = concurrency }.ConnectionString;
         await using var pool = NpgsqlDataSource.Create(connectionString);
         var geocoder = new Geocoder(new WarehouseDatabase(pool, connectionString));
+        var roads = new RoadRouter(new WarehouseDatabase(pool, connectionString));
         var places = await PlacesAsync(pool, Math.Max(requests, batchSize));
-        Console.WriteLine($"{places.Count} places of the gazetteer, written \"name, admin1, country\"; points 0.01° from them");
+        var crossings = await CrossingsAsync(pool, routeRequests);
+        Console.WriteLine($"{places.Count} places of the gazetteer, written \"name, admin1, country\"; points 0.01° from them; " +
+            $"{crossings.Count} pairs of the car network's vertices for routes, the first of each for isolines");
 
         using var handler = new SocketsHttpHandler
         {
@@ -45,16 +52,25 @@ public static class LdsRounds
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromMinutes(5) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Get("token"));
         var lds = options.Get("router").TrimEnd('/') + "/api/v3/lds/geocoding";
+        var ldsRoot = options.Get("router").TrimEnd('/') + "/api/v3/lds";
 
         Place At(int call) => places[call % places.Count];
+        Crossing Across(int call) => crossings[call % crossings.Count];
+        string Point((double Lon, double Lat) point) => $"{Number(point.Lon)},{Number(point.Lat)}";
         var pairs = new[]
         {
             new Pair("geocode",
                 new Side("router", call => GetAsync(client, $"{lds}/geocode?address={Uri.EscapeDataString(At(call).Address)}")),
-                new Side("pool", call => geocoder.GeocodeAsync(At(call).Address, null, 1, CancellationToken.None))),
+                new Side("pool", call => geocoder.GeocodeAsync(At(call).Address, null, 1, CancellationToken.None)), requests),
             new Pair("reverse",
                 new Side("router", call => GetAsync(client, $"{lds}/reverse?lat={Number(At(call).Latitude + 0.01)}&lon={Number(At(call).Longitude + 0.01)}")),
-                new Side("pool", call => geocoder.ReverseGeocodeAsync(At(call).Latitude + 0.01, At(call).Longitude + 0.01, CancellationToken.None))),
+                new Side("pool", call => geocoder.ReverseGeocodeAsync(At(call).Latitude + 0.01, At(call).Longitude + 0.01, CancellationToken.None)), requests),
+            new Pair("route",
+                new Side("router", call => GetAsync(client, $"{ldsRoot}/routing?origin={Point(Across(call).From)}&destination={Point(Across(call).To)}&mode=car")),
+                new Side("pool", call => roads.RouteAsync(TravelMode.Car, [Across(call).From, Across(call).To], CancellationToken.None)), routeRequests),
+            new Pair("isolines",
+                new Side("router", call => GetAsync(client, $"{ldsRoot}/isolines?origin={Point(Across(call).From)}&range=300,600,900&mode=walk")),
+                new Side("pool", call => roads.IsolinesAsync(TravelMode.Walk, Across(call).From, [300, 600, 900], false, CancellationToken.None)), routeRequests),
         };
         var batch = places.Take(batchSize).Select(place => place.Address).ToList();
         var batchSides = new[]
@@ -63,7 +79,8 @@ public static class LdsRounds
             new Side("pool", _ => geocoder.GeocodeBatchAsync(batch.Select(address => (address, (string?)null)).ToList(), 1, CancellationToken.None)),
         };
 
-        Console.WriteLine($"\n{requests} requests a pass, {concurrency} in flight, milliseconds; a batch of {batchSize} addresses, addresses/s");
+        Console.WriteLine($"\n{requests} geocodes and {routeRequests} routes or isolines (car; on foot, 300/600/900 s) a pass, {concurrency} in " +
+            $"flight, milliseconds; a batch of {batchSize} addresses, addresses/s");
         Console.WriteLine($"{"round",-8}{"call",-10}{"side",-8}{"p50",9}{"p99",9}{"req/s",9}");
         var passes = new Dictionary<(string Call, string Side), List<Pass>>();
         var batches = new Dictionary<string, List<double>>();
@@ -76,7 +93,7 @@ public static class LdsRounds
                 foreach (var side in firstTwo ? [pair.Api, pair.Pool] : new[] { pair.Pool, pair.Api })
                 {
                     var calls = 0;
-                    var pass = await ClosedLoop.PassAsync(() => side.Call(Interlocked.Increment(ref calls)), requests, concurrency);
+                    var pass = await ClosedLoop.PassAsync(() => side.Call(Interlocked.Increment(ref calls)), pair.Requests, concurrency);
                     Console.WriteLine($"{label,-8}{pair.Label,-10}{side.Name,-8}{ClosedLoop.Ms(pass.P50),9}{ClosedLoop.Ms(pass.P99),9}{pass.PerSecond,9:F0}");
                     if (round > 0)
                     {
@@ -127,6 +144,26 @@ public static class LdsRounds
             places.Add(new Place(reader.GetString(0), reader.GetDouble(1), reader.GetDouble(2)));
         }
         return places;
+    }
+
+    private sealed record Crossing((double Lon, double Lat) From, (double Lon, double Lat) To);
+
+    /// <summary>Pairs of the car network's vertices in a fixed order, at least 2 km apart: routes across part of the city.</summary>
+    private static async Task<List<Crossing>> CrossingsAsync(NpgsqlDataSource pool, int count)
+    {
+        await using var command = pool.CreateCommand("""
+            WITH v AS (SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat, geom, row_number() OVER (ORDER BY md5(id::text)) AS n FROM routing.car_vertices)
+            SELECT a.lon, a.lat, b.lon, b.lat FROM v a JOIN v b ON b.n = a.n + 1
+            WHERE ST_Distance(a.geom::geography, b.geom::geography) > 2000 ORDER BY a.n LIMIT $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = count });
+        await using var reader = await command.ExecuteReaderAsync();
+        var crossings = new List<Crossing>();
+        while (await reader.ReadAsync())
+        {
+            crossings.Add(new Crossing((reader.GetDouble(0), reader.GetDouble(1)), (reader.GetDouble(2), reader.GetDouble(3))));
+        }
+        return crossings;
     }
 
     private static async Task GetAsync(HttpClient client, string url)

@@ -205,14 +205,6 @@ public static class GeocodingApi
 
     private static string? Country(string? country) => country?.ToUpperInvariant();
 
-    private static IResult? Unavailable(GazetteerState gazetteer, HttpResponse response)
-    {
-        if (gazetteer.UnavailableBecause is not { } reason)
-        {
-            return null;
-        }
-        response.Headers.RetryAfter = 10.ToString(CultureInfo.InvariantCulture);
-        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Gazetteer unavailable", detail: reason,
-            type: ProblemTypes.UpstreamUnavailable);
-    }
+    private static IResult? Unavailable(GazetteerState gazetteer, HttpResponse response) =>
+        DataUnavailable.Problem(gazetteer.UnavailableBecause, "Gazetteer unavailable", response);
 }

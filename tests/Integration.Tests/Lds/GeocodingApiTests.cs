@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using CartoSelfHosted.Platform.Security;
-using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests.Lds;
 
@@ -76,8 +74,8 @@ public sealed class GeocodingApiTests(LdsEnvironment environment)
         Assert.Equal("DE-BY", Assert.Single((await reverse.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).EnumerateArray())
             .GetProperty("value")[0].GetProperty("region_code").GetString());
 
-        await AssertProblemAsync(await client.PostAsJsonAsync("/api/v3/lds/geocoding/geocode", new { country = "FR" }, Cancellation), "address");
-        await AssertProblemAsync(await client.PostAsJsonAsync("/api/v3/lds/geocoding/reverse", new { lat = 100, lon = 0 }, Cancellation), "lat");
+        await LdsEnvironment.AssertProblemAsync(await client.PostAsJsonAsync("/api/v3/lds/geocoding/geocode", new { country = "FR" }, Cancellation), "address");
+        await LdsEnvironment.AssertProblemAsync(await client.PostAsJsonAsync("/api/v3/lds/geocoding/reverse", new { lat = 100, lon = 0 }, Cancellation), "lat");
     }
 
     [Theory]
@@ -102,14 +100,14 @@ public sealed class GeocodingApiTests(LdsEnvironment environment)
     public async Task BadQueriesAreProblems(string url, string named)
     {
         using var client = environment.Client();
-        await AssertProblemAsync(await client.GetAsync(url, Cancellation), named);
+        await LdsEnvironment.AssertProblemAsync(await client.GetAsync(url, Cancellation), named);
     }
 
     [Fact]
     public async Task AnAddressTooLongIsAProblem()
     {
         using var client = environment.Client();
-        await AssertProblemAsync(await client.GetAsync($"/api/v3/lds/geocoding/geocode?address={new string('a', 301)}", Cancellation), "300");
+        await LdsEnvironment.AssertProblemAsync(await client.GetAsync($"/api/v3/lds/geocoding/geocode?address={new string('a', 301)}", Cancellation), "300");
     }
 
     [Theory]
@@ -122,7 +120,7 @@ public sealed class GeocodingApiTests(LdsEnvironment environment)
     public async Task BadBatchesAreProblems(string body, string named)
     {
         using var client = environment.Client();
-        await AssertProblemAsync(await client.PostAsync("/api/v3/lds/geocoding/batch",
+        await LdsEnvironment.AssertProblemAsync(await client.PostAsync("/api/v3/lds/geocoding/batch",
             new StringContent(body, Encoding.UTF8, "application/json"), Cancellation), named);
     }
 
@@ -130,7 +128,7 @@ public sealed class GeocodingApiTests(LdsEnvironment environment)
     public async Task MoreThanTenThousandAddressesAreAProblem()
     {
         using var client = environment.Client();
-        await AssertProblemAsync(await client.PostAsJsonAsync("/api/v3/lds/geocoding/batch",
+        await LdsEnvironment.AssertProblemAsync(await client.PostAsJsonAsync("/api/v3/lds/geocoding/batch",
             new { addresses = Enumerable.Repeat("Paris", 10_001) }, Cancellation), "10,000");
     }
 
@@ -146,12 +144,12 @@ public sealed class GeocodingApiTests(LdsEnvironment environment)
         Assert.Equal(HttpStatusCode.Unauthorized,
             (await anonymous.PostAsJsonAsync("/api/v3/lds/geocoding/batch", new { addresses = new[] { "Paris" } }, Cancellation)).StatusCode);
 
-        using var mapsOnly = environment.Lds.CreateClient(await ApiAccessTokenAsync("maps"));
+        using var mapsOnly = environment.Lds.CreateClient(await environment.ApiAccessTokenAsync("maps"));
         foreach (var url in urls)
         {
-            await AssertProblemAsync(await mapsOnly.GetAsync(url, Cancellation), "allowed_apis", HttpStatusCode.Forbidden);
+            await LdsEnvironment.AssertProblemAsync(await mapsOnly.GetAsync(url, Cancellation), "allowed_apis", HttpStatusCode.Forbidden);
         }
-        using var lds = environment.Lds.CreateClient(await ApiAccessTokenAsync("lds"));
+        using var lds = environment.Lds.CreateClient(await environment.ApiAccessTokenAsync("lds"));
         foreach (var url in urls)
         {
             Assert.Equal(HttpStatusCode.OK, (await lds.GetAsync(url, Cancellation)).StatusCode);
@@ -175,28 +173,5 @@ public sealed class GeocodingApiTests(LdsEnvironment environment)
         Assert.Equal(("Kyoto", true), (rows.Single(row => row.Address == "kyoto").Place, rows.Single(row => row.Address == "kyoto").Lon > 135));
         Assert.Equal("Valladolid", rows.Single(row => row.Address == "Valladolid, Spain").Place);
         Assert.Null(rows.Single(row => row.Address == "qzxqv wbkjh").Lon);
-    }
-
-    private async Task<string> ApiAccessTokenAsync(string api)
-    {
-        var token = ApiTokens.Generate();
-        await using var metadata = NpgsqlDataSource.Create(environment.Lds.Metadata);
-        await using var command = metadata.CreateCommand("""
-            INSERT INTO api_tokens (organization_id, name, token_hash, grants, allowed_apis)
-            VALUES ($1, 'lds test', $2, '[{"connection_name": "carto_dw", "source": "*"}]', ARRAY[$3])
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = environment.Databases.A.Id });
-        command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
-        command.Parameters.Add(new NpgsqlParameter { Value = api });
-        await command.ExecuteNonQueryAsync(Cancellation);
-        return token;
-    }
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, string named, HttpStatusCode status = HttpStatusCode.BadRequest)
-    {
-        var text = await response.Content.ReadAsStringAsync(Cancellation);
-        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(named, JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -3,17 +3,21 @@ extern alias LdsApi;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Net;
 using CartoSelfHosted.Platform.Gazetteer;
+using CartoSelfHosted.Platform.RoadNetwork;
+using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests.Lds;
 
 /// <summary>
 /// lds-api in process over a warehouse of its own (two organizations, <see cref="TenantDatabases"/>) into which the
-/// gazetteer is loaded once, from the npm packages' files the build copied beside the tests, for every LDS test class.
-/// lds-api starts after the load, finds the gazetteer there and does not load it again.
+/// gazetteer and the road network are loaded once, from the npm packages' files the build copied beside the tests, for every
+/// LDS test class. lds-api starts after the load, finds them there and does not load them again.
 /// </summary>
 public sealed class LdsEnvironment : IAsyncLifetime
 {
@@ -26,6 +30,9 @@ public sealed class LdsEnvironment : IAsyncLifetime
     /// <summary>How long the first load of the gazetteer took.</summary>
     public TimeSpan LoadTime { get; private set; }
 
+    /// <summary>How long the first load of the road network took (osm2pgrouting, for cars and on foot, and the network's SQL).</summary>
+    public TimeSpan RoadNetworkLoadTime { get; private set; }
+
     public async ValueTask InitializeAsync()
     {
         Databases = await TenantDatabases.CreateAsync("lds");
@@ -35,6 +42,12 @@ public sealed class LdsEnvironment : IAsyncLifetime
             var stopwatch = Stopwatch.StartNew();
             Assert.True(await loader.LoadAsync(new GazetteerSources(Path.Combine(AppContext.BaseDirectory, "gazetteer")), CancellationToken.None));
             LoadTime = stopwatch.Elapsed;
+
+            var roads = new RoadNetworkLoader(new WarehouseDatabase(dataSource, Databases.Warehouse), Options.Create(new RoadNetworkOptions()),
+                NullLogger<RoadNetworkLoader>.Instance);
+            stopwatch.Restart();
+            Assert.True(await roads.LoadAsync(new RoadNetworkSources(Path.Combine(AppContext.BaseDirectory, "road-network")), CancellationToken.None));
+            RoadNetworkLoadTime = stopwatch.Elapsed;
         }
         Lds = await ApiFactory<LdsApi::Program>.StartAsync("lds", Databases.PlatformSettings());
     }
@@ -80,11 +93,15 @@ public sealed class LdsEnvironment : IAsyncLifetime
         DistanceKm(place.Latitude, place.Longitude, candidate.GetProperty("latitude").GetDouble(), candidate.GetProperty("longitude").GetDouble())
             <= kilometres;
 
-    /// <summary>Rows of a query on the warehouse, as the administrator.</summary>
-    public async Task<List<T>> WarehouseRowsAsync<T>(string sql, Func<NpgsqlDataReader, T> read)
+    /// <summary>Rows of a query on the warehouse, as the administrator, its values bound as positional parameters ($1, $2…).</summary>
+    public async Task<List<T>> WarehouseRowsAsync<T>(string sql, Func<NpgsqlDataReader, T> read, params object[] parameters)
     {
         await using var dataSource = NpgsqlDataSource.Create(Databases.Warehouse);
         await using var command = dataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
         await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
         var rows = new List<T>();
         while (await reader.ReadAsync(TestContext.Current.CancellationToken))
@@ -94,8 +111,35 @@ public sealed class LdsEnvironment : IAsyncLifetime
         return rows;
     }
 
+    /// <summary>An API access token of organization A, granted its whole warehouse, through <paramref name="api"/> only.</summary>
+    public async Task<string> ApiAccessTokenAsync(string api)
+    {
+        var token = ApiTokens.Generate();
+        await using var metadata = NpgsqlDataSource.Create(Lds.Metadata);
+        await using var command = metadata.CreateCommand("""
+            INSERT INTO api_tokens (organization_id, name, token_hash, grants, allowed_apis)
+            VALUES ($1, 'lds test', $2, '[{"connection_name": "carto_dw", "source": "*"}]', ARRAY[$3])
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = Databases.A.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = ApiTokens.Hash(token) });
+        command.Parameters.Add(new NpgsqlParameter { Value = api });
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        return token;
+    }
+
+    /// <summary>Asserts an answer is a problem (RFC 9457) of <paramref name="status"/> whose detail names <paramref name="named"/>.</summary>
+    public static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, string named, HttpStatusCode status = HttpStatusCode.BadRequest)
+    {
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Contains(named, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        return problem;
+    }
+
     /// <summary>Great-circle distance in kilometres.</summary>
-    private static double DistanceKm(double latitude1, double longitude1, double latitude2, double longitude2)
+    public static double DistanceKm(double latitude1, double longitude1, double latitude2, double longitude2)
     {
         static double Radians(double degrees) => degrees * Math.PI / 180;
         var a = Math.Pow(Math.Sin(Radians(latitude2 - latitude1) / 2), 2) +
