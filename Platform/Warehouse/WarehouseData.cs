@@ -79,6 +79,14 @@ public sealed class WarehouseDataLoadingService(string what, bool loadAtStart, W
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// What trying again mends: a lost connection, or another process creating the same extension at the same moment —
+    /// every service provisions the warehouse at start, and PostgreSQL's CREATE EXTENSION IF NOT EXISTS is not safe
+    /// against a concurrent one (the loser gets a unique violation; tried again, it finds the extension there).
+    /// </summary>
+    private static bool IsTransient(NpgsqlException exception) => exception is not PostgresException
+        || exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "pg_extension_name_index" };
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!loadAtStart)
@@ -94,7 +102,7 @@ public sealed class WarehouseDataLoadingService(string what, bool loadAtStart, W
                 state.Ready();
                 return;
             }
-            catch (NpgsqlException ex) when (ex is not PostgresException && !stoppingToken.IsCancellationRequested)
+            catch (NpgsqlException ex) when (IsTransient(ex) && !stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(ex, "Loading the {What} failed; trying again in {Delay}", what, RetryDelay);
                 await Task.Delay(RetryDelay, stoppingToken);
