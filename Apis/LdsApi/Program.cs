@@ -14,5 +14,7 @@ app.UseApiTokenAuthentication();
 app.MapApiDocument();
 app.MapGeocodingApi();
 app.MapRoutingApi();
+app.MapRoadNetworkApi();
+app.MapQuotaApi();
 
 app.Run();

@@ -27,7 +27,7 @@ public sealed class GazetteerLoader(WarehouseDatabase warehouse, ILogger<Gazette
 
     /// <summary>Loads the gazetteer unless it is loaded; true when this call loaded it.</summary>
     public Task<bool> LoadAsync(GazetteerSources sources, CancellationToken cancellationToken) =>
-        warehouse.LoadOnceAsync(LoadingLockKey, "lds.gazetteer", Version, async connection =>
+        warehouse.LoadOnceAsync(LoadingLockKey, "lds.gazetteer", loaded => loaded == Version, async connection =>
         {
             if (sources.Missing() is { Count: > 0 } missing)
             {

@@ -5,6 +5,7 @@ using CartoSelfHosted.Platform.Postgres;
 using CartoSelfHosted.Platform.Warehouse;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace CartoSelfHosted.Platform.RoadNetwork;
 
@@ -20,49 +21,126 @@ public sealed class RoadNetworkLoader(WarehouseDatabase warehouse, IOptions<Road
 
     private static readonly string NetworkSql = PostgresCommands.ReadEmbeddedSql(typeof(RoadNetworkLoader).Assembly, "Sql/network.sql");
 
-    /// <summary>What is loaded: the package's version and a hash of the SQL that made the schema from it.</summary>
-    public static string Version { get; } = RoadNetworkSources.Version + "; sql " +
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(NetworkSql)))[..12];
+    private static readonly string SqlVersion = "; sql " + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(NetworkSql)))[..12];
 
-    /// <summary>Loads the network unless it is loaded; true when this call loaded it.</summary>
+    /// <summary>What is loaded: the package's version and a hash of the SQL that made the schema from it.</summary>
+    public static string Version { get; } = RoadNetworkSources.Version + SqlVersion;
+
+    /// <summary>
+    /// What an administrator's file loaded: the start keeps it (a newer package does not replace it), unless the SQL that makes
+    /// the schema changed, when the package's network is loaded again and the administrator loads the file again.
+    /// </summary>
+    public static string AdministratorsFileVersion { get; } = "an administrator's OpenStreetMap file" + SqlVersion;
+
+    /// <summary>Loads the package's network unless it, or an administrator's, is loaded; true when this call loaded it.</summary>
     public Task<bool> LoadAsync(RoadNetworkSources sources, CancellationToken cancellationToken) =>
-        warehouse.LoadOnceAsync(LoadingLockKey, "routing.network", Version, async connection =>
-        {
-            if (sources.IsMissing)
+        warehouse.LoadOnceAsync(LoadingLockKey, "routing.network", loaded => loaded == Version || loaded == AdministratorsFileVersion,
+            async connection =>
             {
-                throw new FileNotFoundException($"The road network is missing ({sources.NetworkPath}): install it with " +
-                    "scripts/install-dependencies.sh, then build again.");
+                if (sources.IsMissing)
+                {
+                    throw new FileNotFoundException($"The road network is missing ({sources.NetworkPath}): install it with " +
+                        "scripts/install-dependencies.sh, then build again.");
+                }
+                await BuildAsync(connection, folder =>
+                {
+                    var osmFile = Path.Combine(folder, "network.osm");
+                    sources.WriteOsmXml(osmFile);
+                    return osmFile;
+                }, Version, RoadNetworkSources.Version, cancellationToken);
+            }, cancellationToken);
+
+    /// <summary>
+    /// Replaces the network with one made from an OpenStreetMap file (<c>.osm</c> XML) an administrator brought, named
+    /// <paramref name="source"/>. The old network serves until the new one is whole; a file osm2pgrouting cannot read, or
+    /// one without roads for cars and for people on foot, leaves it as it was (<see cref="RoadNetworkFileException"/>), as
+    /// does a load already under way (<see cref="RoadNetworkBusyException"/>).
+    /// </summary>
+    public async Task<RoadNetworkDescription> LoadOsmFileAsync(string osmFile, string source, CancellationToken cancellationToken)
+    {
+        await using (var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken))
+        {
+            if (!await connection.ReadSingleAsync("SELECT pg_try_advisory_lock($1)", reader => reader.GetBoolean(0), cancellationToken, LoadingLockKey))
+            {
+                throw new RoadNetworkBusyException();
             }
-            var stopwatch = Stopwatch.StartNew();
-            await connection.ExecuteUntimedAsync("""
-                CREATE EXTENSION IF NOT EXISTS postgis;
-                CREATE EXTENSION IF NOT EXISTS pgrouting SCHEMA public;
-                DROP SCHEMA IF EXISTS routing_load_car CASCADE;
-                DROP SCHEMA IF EXISTS routing_load_foot CASCADE;
-                CREATE SCHEMA routing_load_car;
-                CREATE SCHEMA routing_load_foot;
-                """, cancellationToken);
-            var folder = Directory.CreateTempSubdirectory("road-network-");
             try
             {
-                var osmFile = Path.Combine(folder.FullName, "network.osm");
-                sources.WriteOsmXml(osmFile);
-                await Osm2PgRoutingAsync(osmFile, CarConfiguration(), "routing_load_car", folder.FullName, cancellationToken);
-                await Osm2PgRoutingAsync(osmFile, PedestrianConfiguration(folder.FullName), "routing_load_foot", folder.FullName, cancellationToken);
+                await BuildAsync(connection, _ => osmFile, AdministratorsFileVersion, source, cancellationToken);
             }
             finally
             {
-                folder.Delete(recursive: true);
+                if (connection.State == System.Data.ConnectionState.Open)
+                {
+                    await connection.ExecuteAsync("SELECT pg_advisory_unlock($1)", CancellationToken.None, LoadingLockKey);
+                }
             }
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await connection.ExecuteUntimedAsync(NetworkSql, cancellationToken);
-            await connection.ExecuteAsync("""
-                INSERT INTO routing.network (version, attribution, car_edges, foot_edges)
-                VALUES ($1, $2, (SELECT count(*) FROM routing.car_edges), (SELECT count(*) FROM routing.foot_edges))
-                """, cancellationToken, Version, RoadNetworkSources.Attribution);
-            await transaction.CommitAsync(cancellationToken);
-            logger.LogInformation("Loaded the road network ({Version}) in {Seconds:F1} s", Version, stopwatch.Elapsed.TotalSeconds);
-        }, cancellationToken);
+        }
+        return await DescribeAsync(cancellationToken)
+            ?? throw new InvalidOperationException("The road network was loaded, yet routing.network has no row.");
+    }
+
+    /// <summary>The network loaded now: where it comes from, when, and its size; null before the first load.</summary>
+    public async Task<RoadNetworkDescription?> DescribeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken);
+        if (!await connection.ReadSingleAsync("SELECT to_regclass('routing.network') IS NOT NULL", reader => reader.GetBoolean(0), cancellationToken))
+        {
+            return null;
+        }
+        return await connection.ReadSingleOrDefaultAsync("""
+            SELECT source, attribution, car_edges, foot_edges, loaded_at,
+                (SELECT ARRAY[ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box)] FROM (SELECT ST_Extent(geom) AS box FROM routing.foot_vertices) extent)
+            FROM routing.network
+            """, reader => new RoadNetworkDescription(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3),
+                reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<double[]>(5)), cancellationToken);
+    }
+
+    /// <summary>
+    /// osm2pgrouting loads the file <paramref name="writeOsmFile"/> gives (in a temporary folder) for cars and for people on foot,
+    /// and one transaction makes the network from what it loaded.
+    /// </summary>
+    private async Task BuildAsync(NpgsqlConnection connection, Func<string, string> writeOsmFile, string version, string source,
+        CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        await connection.ExecuteUntimedAsync("""
+            CREATE EXTENSION IF NOT EXISTS postgis;
+            CREATE EXTENSION IF NOT EXISTS pgrouting SCHEMA public;
+            DROP SCHEMA IF EXISTS routing_load_car CASCADE;
+            DROP SCHEMA IF EXISTS routing_load_foot CASCADE;
+            CREATE SCHEMA routing_load_car;
+            CREATE SCHEMA routing_load_foot;
+            """, cancellationToken);
+        var folder = Directory.CreateTempSubdirectory("road-network-");
+        try
+        {
+            var osmFile = writeOsmFile(folder.FullName);
+            await Osm2PgRoutingAsync(osmFile, CarConfiguration(), "routing_load_car", folder.FullName, cancellationToken);
+            await Osm2PgRoutingAsync(osmFile, PedestrianConfiguration(folder.FullName), "routing_load_foot", folder.FullName, cancellationToken);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // An OpenStreetMap file without a single way of a kind the configurations keep gives osm2pgrouting nothing to load.
+        foreach (var mode in new[] { "car", "foot" })
+        {
+            if (await connection.ReadSingleAsync($"SELECT to_regclass('routing_load_{mode}.ways') IS NULL OR NOT EXISTS (SELECT FROM routing_load_{mode}.ways)",
+                reader => reader.GetBoolean(0), cancellationToken))
+            {
+                throw new RoadNetworkFileException($"The file has no roads {(mode == "car" ? "for cars" : "for people on foot")}.");
+            }
+        }
+        await connection.ExecuteUntimedAsync(NetworkSql, cancellationToken);
+        await connection.ExecuteAsync("""
+            INSERT INTO routing.network (version, source, attribution, car_edges, foot_edges)
+            VALUES ($1, $2, $3, (SELECT count(*) FROM routing.car_edges), (SELECT count(*) FROM routing.foot_edges))
+            """, cancellationToken, version, source, RoadNetworkSources.Attribution);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Loaded the road network from {Source} in {Seconds:F1} s", source, stopwatch.Elapsed.TotalSeconds);
+    }
 
     /// <summary>The version the warehouse's network was made from; null before the first load.</summary>
     public Task<string?> LoadedVersionAsync(CancellationToken cancellationToken) => warehouse.LoadedVersionAsync("routing.network", cancellationToken);
@@ -127,7 +205,11 @@ public sealed class RoadNetworkLoader(WarehouseDatabase warehouse, IOptions<Road
         }
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"osm2pgrouting failed ({process.ExitCode}) loading {schema}: {await errors} {Tail(await output)}");
+            // Its output names the database's host, port and user: the log keeps it, the exception (which an API answers) only
+            // what osm2pgrouting said went wrong.
+            logger.LogWarning("osm2pgrouting failed ({ExitCode}) loading {Schema}: {Errors} {Output}", process.ExitCode, schema, await errors,
+                Tail(await output));
+            throw new RoadNetworkFileException($"osm2pgrouting could not read the file ({process.ExitCode}): {Tail((await errors).Trim())}");
         }
     }
 

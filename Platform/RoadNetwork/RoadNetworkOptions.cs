@@ -11,6 +11,12 @@ public sealed class RoadNetworkOptions
     /// <summary>Whether the service loads the network at start when the warehouse does not have it (or has an older one).</summary>
     public bool LoadAtStart { get; set; } = true;
 
+    /// <summary>
+    /// The largest OpenStreetMap file an administrator may load (1 GiB: a country of a few million people; osm2pgrouting holds a
+    /// file's ways in memory, about ten times the file's size, so a larger one needs a machine sized for it).
+    /// </summary>
+    public long MaxFileBytes { get; set; } = 1L << 30;
+
     /// <summary>Debian's osm2pgrouting, which turns OpenStreetMap ways into a pgRouting graph.</summary>
     public string Osm2PgRouting { get; set; } = "osm2pgrouting";
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using CartoSelfHosted.Platform.Metadata;
 
 namespace CartoSelfHosted.Platform.Security;
 
@@ -7,6 +8,12 @@ public static class ClaimsPrincipalExtensions
     public static Guid GetOrganizationId(this ClaimsPrincipal user) =>
         Guid.Parse(user.FindFirstValue(ApiTokenClaims.OrganizationId)
             ?? throw new InvalidOperationException("The request was not authenticated with an API token."));
+
+    /// <summary>
+    /// Whether the caller speaks for the installation's first organization (the one the first sign-up took), whose admins
+    /// administer the installation itself: its settings, and what every organization shares.
+    /// </summary>
+    public static bool IsOfFirstOrganization(this ClaimsPrincipal user) => user.GetOrganizationId() == MetadataDatabase.DefaultOrganizationId;
 
     public static string GetOrganizationSlug(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiTokenClaims.OrganizationSlug)

@@ -26,4 +26,10 @@ public static class PlatformPolicies
 
     /// <summary>An admin: the organization's users, invitations and settings.</summary>
     public const string Administer = "administer";
+
+    /// <summary>
+    /// Why an admin of another organization is refused what only the installation's admins may do (the admins of its first
+    /// organization, <see cref="ClaimsPrincipalExtensions.IsOfFirstOrganization"/>).
+    /// </summary>
+    public const string NotInstallationAdmin = "The caller is not an admin of the installation's first organization.";
 }

@@ -28,17 +28,17 @@ public static class WarehouseDataLoading
 {
     /// <summary>
     /// Runs <paramref name="load"/> on one connection unless <paramref name="versionTable"/> (a constant, schema-qualified)
-    /// already holds <paramref name="version"/>; true when it ran. Replicas starting at once serialize on the advisory lock
-    /// <paramref name="lockKey"/>, so the second finds what the first loaded.
+    /// already holds a version <paramref name="isCurrent"/> accepts; true when it ran. Replicas starting at once serialize on
+    /// the advisory lock <paramref name="lockKey"/>, so the second finds what the first loaded.
     /// </summary>
-    public static async Task<bool> LoadOnceAsync(this WarehouseDatabase warehouse, long lockKey, string versionTable, string version,
+    public static async Task<bool> LoadOnceAsync(this WarehouseDatabase warehouse, long lockKey, string versionTable, Func<string?, bool> isCurrent,
         Func<NpgsqlConnection, Task> load, CancellationToken cancellationToken)
     {
         await using var connection = await warehouse.DataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync("SELECT pg_advisory_lock($1)", cancellationToken, lockKey);
         try
         {
-            if (await LoadedVersionAsync(connection, versionTable, cancellationToken) == version)
+            if (isCurrent(await LoadedVersionAsync(connection, versionTable, cancellationToken)))
             {
                 return false;
             }

@@ -63,4 +63,17 @@ public static class ApiDocumentExtensions
             return Task.CompletedTask;
         });
     }
+
+    /// <summary>
+    /// Documents an older path kept for older clients as deprecated, naming the path that answers the same today: it is in the
+    /// reference (every mapped endpoint is) without inviting new clients to it.
+    /// </summary>
+    public static RouteHandlerBuilder AsOlderPathOf(this RouteHandlerBuilder endpoint, string currentPath) =>
+        endpoint.WithSummary($"Older path of {currentPath}")
+            .WithDescription($"The same as `{currentPath}`, for older clients.")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.Deprecated = true;
+                return Task.CompletedTask;
+            });
 }

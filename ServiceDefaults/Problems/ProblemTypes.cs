@@ -30,6 +30,9 @@ public static class ProblemTypes
     /// <summary>A point is not on the road network (off its extract), so no route or isoline can start or end there.</summary>
     public const string NotOnNetwork = Base + "not-on-network";
 
+    /// <summary>The organization has spent its monthly quota of a service (a 429 whose Retry-After is the quota's renewal).</summary>
+    public const string QuotaSpent = Base + "quota-spent";
+
     /// <summary>A query ran past its statement timeout.</summary>
     public const string QueryTimeout = Base + "query-timeout";
 

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Security.Claims;
 using CartoSelfHosted.AccountsApi.Accounts;
-using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.ServiceDefaults.Problems;
 
@@ -13,8 +12,6 @@ namespace CartoSelfHosted.AccountsApi.Apis;
 /// </summary>
 public static class SettingsApi
 {
-    private const string NotInstallationAdminProblem = "The caller is not an admin of the installation's first organization.";
-
     public static IEndpointRouteBuilder MapSettingsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v3/accounts/settings").WithTags("Settings").RequireAuthorization(PlatformPolicies.Administer);
@@ -22,27 +19,27 @@ public static class SettingsApi
             .WithSummary("The installation's settings")
             .WithDescription("`signUpOpen`: whether anyone may sign up (each sign-up then makes an organization of its own).")
             .Produces<InstallationSettings>()
-            .WithProblem(StatusCodes.Status403Forbidden, NotInstallationAdminProblem);
+            .WithProblem(StatusCodes.Status403Forbidden, PlatformPolicies.NotInstallationAdmin);
         api.MapPatch("", ChangeSettings)
             .WithSummary("Change the installation's settings")
             .WithDescription("Opens or closes sign-up (`signUpOpen`). The answer is the settings as they are now.")
             .Produces<InstallationSettings>()
             .WithProblem(StatusCodes.Status400BadRequest, "No body, or no `signUpOpen`.")
-            .WithProblem(StatusCodes.Status403Forbidden, NotInstallationAdminProblem);
+            .WithProblem(StatusCodes.Status403Forbidden, PlatformPolicies.NotInstallationAdmin);
         return app;
     }
 
     public static async Task<IResult> GetSettings(ClaimsPrincipal user, AccountStore accounts, CancellationToken cancellationToken) =>
-        user.GetOrganizationId() != MetadataDatabase.DefaultOrganizationId
-            ? ProblemResults.Forbidden(NotInstallationAdminProblem)
+        !user.IsOfFirstOrganization()
+            ? ProblemResults.Forbidden(PlatformPolicies.NotInstallationAdmin)
             : TypedResults.Ok(new InstallationSettings(await accounts.IsSignUpOpenAsync(cancellationToken)));
 
     public static async Task<IResult> ChangeSettings(SettingsChange body, ClaimsPrincipal user, AccountStore accounts,
         CancellationToken cancellationToken)
     {
-        if (user.GetOrganizationId() != MetadataDatabase.DefaultOrganizationId)
+        if (!user.IsOfFirstOrganization())
         {
-            return ProblemResults.Forbidden(NotInstallationAdminProblem);
+            return ProblemResults.Forbidden(PlatformPolicies.NotInstallationAdmin);
         }
         if (body.SignUpOpen is not { } open)
         {

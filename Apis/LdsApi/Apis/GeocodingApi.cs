@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Security.Claims;
 using System.Text.Json;
 using CartoSelfHosted.LdsApi.Geocoding;
+using CartoSelfHosted.LdsApi.Quotas;
 using CartoSelfHosted.Platform.Gazetteer;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.ServiceDefaults.Problems;
@@ -45,28 +47,28 @@ public static class GeocodingApi
             .Produces<GeocodeResult<GeocodeCandidate>[]>()
             .WithProblem(StatusCodes.Status400BadRequest, $"No `address`, one longer than {MaxAddressLength} characters, a `country` " +
                 $"that is not two letters, or a `limit` outside 1 to {MaxLimit}.")
-            .WithGazetteerUnavailable();
+            .WithGazetteerUnavailable().WithQuotaSpent();
         api.MapPost("/geocode", GeocodeByPost).WithMetadata(new SampledTracing(OneGeocodeTracedIn))
             .WithSummary("Geocode an address, the parameters in the body")
             .WithDescription("The same as the GET, for a client that sends its parameters as JSON: `{\"address\", \"country\", \"limit\"}`.")
             .Accepts<GeocodeRequest>("application/json")
             .Produces<GeocodeResult<GeocodeCandidate>[]>()
             .WithProblem(StatusCodes.Status400BadRequest, "No JSON body, or what the GET refuses.")
-            .WithGazetteerUnavailable();
+            .WithGazetteerUnavailable().WithQuotaSpent();
         api.MapGet("/reverse", Reverse).WithMetadata(new SampledTracing(OneGeocodeTracedIn))
             .WithSummary("Reverse geocode a point")
             .WithDescription("The place a point is at: the Natural Earth admin-1 region holding it, and the nearest populated place of " +
                 "its country, as `[{\"value\": [candidate]}]`. At sea and far from any place, an empty `value`.")
             .Produces<GeocodeResult<ReverseCandidate>[]>()
             .WithProblem(StatusCodes.Status400BadRequest, "No `lat` or `lon`, one that is not a number, or one out of range.")
-            .WithGazetteerUnavailable();
+            .WithGazetteerUnavailable().WithQuotaSpent();
         api.MapPost("/reverse", ReverseByPost).WithMetadata(new SampledTracing(OneGeocodeTracedIn))
             .WithSummary("Reverse geocode a point, the parameters in the body")
             .WithDescription("The same as the GET, for a client that sends its parameters as JSON: `{\"lat\", \"lon\"}`.")
             .Accepts<ReverseRequest>("application/json")
             .Produces<GeocodeResult<ReverseCandidate>[]>()
             .WithProblem(StatusCodes.Status400BadRequest, "No JSON body, or what the GET refuses.")
-            .WithGazetteerUnavailable();
+            .WithGazetteerUnavailable().WithQuotaSpent();
         api.MapPost("/batch", Batch)
             .WithSummary("Geocode addresses in a batch")
             .WithDescription($"Up to {MaxBatchAddresses:N0} addresses in one request, answered in their order: for each `{{\"value\": " +
@@ -76,7 +78,7 @@ public static class GeocodingApi
             .Produces<BatchGeocodeEntry[]>()
             .WithProblem(StatusCodes.Status400BadRequest, $"No JSON body, no `addresses` array, more than {MaxBatchAddresses:N0} of them, " +
                 $"or a `country` or `limit` as the single geocoding refuses them.")
-            .WithGazetteerUnavailable();
+            .WithGazetteerUnavailable().WithQuotaSpent();
         return app;
     }
 
@@ -84,17 +86,18 @@ public static class GeocodingApi
         endpoint.WithProblem(StatusCodes.Status503ServiceUnavailable, "The gazetteer is being loaded (the first start), or failed to load.");
 
     public static Task<IResult> GeocodeByPost([FromBody] GeocodeRequest request, GazetteerState gazetteer, Geocoder geocoder,
-        HttpResponse response, CancellationToken cancellationToken) =>
-        Geocode(request.Address, request.Country, request.Limit, gazetteer, geocoder, response, cancellationToken);
+        ClaimsPrincipal user, LdsQuota quota, HttpResponse response, CancellationToken cancellationToken) =>
+        Geocode(request.Address, request.Country, request.Limit, gazetteer, geocoder, user, quota, response, cancellationToken);
 
     public static Task<IResult> ReverseByPost([FromBody] ReverseRequest request, GazetteerState gazetteer, Geocoder geocoder,
-        HttpResponse response, CancellationToken cancellationToken) =>
-        Reverse(request.Lat, request.Lon, request.Language, gazetteer, geocoder, response, cancellationToken);
+        ClaimsPrincipal user, LdsQuota quota, HttpResponse response, CancellationToken cancellationToken) =>
+        Reverse(request.Lat, request.Lon, request.Language, gazetteer, geocoder, user, quota, response, cancellationToken);
 
     public static async Task<IResult> Geocode([Description(GeocodeRequest.AddressDescription)] string? address,
         [Description(GeocodeRequest.CountryDescription)] string? country,
         [Description(GeocodeRequest.LimitDescription)] int? limit,
-        GazetteerState gazetteer, Geocoder geocoder, HttpResponse response, CancellationToken cancellationToken)
+        GazetteerState gazetteer, Geocoder geocoder, ClaimsPrincipal user, LdsQuota quota, HttpResponse response,
+        CancellationToken cancellationToken)
     {
         if (Unavailable(gazetteer, response) is { } unavailable)
         {
@@ -108,14 +111,18 @@ public static class GeocodingApi
         {
             return problem;
         }
-        var candidates = await geocoder.GeocodeAsync(address!, Country(country), limit ?? 1, cancellationToken);
-        return TypedResults.Ok(new[] { new GeocodeResult<GeocodeCandidate>(candidates, GazetteerSources.Attribution) });
+        return await quota.ChargedAsync(user, LdsServices.Geocoding, 1, response, async () =>
+        {
+            var candidates = await geocoder.GeocodeAsync(address!, Country(country), limit ?? 1, cancellationToken);
+            return TypedResults.Ok(new[] { new GeocodeResult<GeocodeCandidate>(candidates, GazetteerSources.Attribution) });
+        }, cancellationToken);
     }
 
     public static async Task<IResult> Reverse([Description(ReverseRequest.LatDescription)] double? lat,
         [Description(ReverseRequest.LonDescription)] double? lon,
         [Description(ReverseRequest.LanguageDescription)] string? language,
-        GazetteerState gazetteer, Geocoder geocoder, HttpResponse response, CancellationToken cancellationToken)
+        GazetteerState gazetteer, Geocoder geocoder, ClaimsPrincipal user, LdsQuota quota, HttpResponse response,
+        CancellationToken cancellationToken)
     {
         if (Unavailable(gazetteer, response) is { } unavailable)
         {
@@ -129,12 +136,15 @@ public static class GeocodingApi
         {
             return ProblemResults.BadRequest("Invalid point", "lat is between -90 and 90, lon between -180 and 180.");
         }
-        var candidates = await geocoder.ReverseGeocodeAsync(latitude, longitude, cancellationToken);
-        return TypedResults.Ok(new[] { new GeocodeResult<ReverseCandidate>(candidates, GazetteerSources.Attribution) });
+        return await quota.ChargedAsync(user, LdsServices.Geocoding, 1, response, async () =>
+        {
+            var candidates = await geocoder.ReverseGeocodeAsync(latitude, longitude, cancellationToken);
+            return TypedResults.Ok(new[] { new GeocodeResult<ReverseCandidate>(candidates, GazetteerSources.Attribution) });
+        }, cancellationToken);
     }
 
     public static async Task<IResult> Batch([FromBody] BatchGeocodeRequest request, GazetteerState gazetteer, Geocoder geocoder,
-        HttpResponse response, CancellationToken cancellationToken)
+        ClaimsPrincipal user, LdsQuota quota, HttpResponse response, CancellationToken cancellationToken)
     {
         if (Unavailable(gazetteer, response) is { } unavailable)
         {
@@ -154,11 +164,19 @@ public static class GeocodingApi
         }
         var entries = addresses.EnumerateArray().Select(entry => ReadEntry(entry, Country(request.Country))).ToList();
         var valid = entries.Where(entry => entry.Error is null).Select(entry => (entry.Address!, entry.Country)).ToList();
-        var found = await geocoder.GeocodeBatchAsync(valid, request.Limit ?? 1, cancellationToken);
-        var next = 0;
-        return TypedResults.Ok(entries.Select(entry => entry.Error is null
-            ? new BatchGeocodeEntry(found[next++], null)
-            : new BatchGeocodeEntry(null, entry.Error)).ToList());
+        if (valid.Count == 0)
+        {
+            return TypedResults.Ok(entries.Select(entry => new BatchGeocodeEntry(null, entry.Error)).ToList());
+        }
+        // Each address is a geocode of the quota; the entries that are not addresses cost nothing.
+        return await quota.ChargedAsync(user, LdsServices.Geocoding, valid.Count, response, async () =>
+        {
+            var found = await geocoder.GeocodeBatchAsync(valid, request.Limit ?? 1, cancellationToken);
+            var next = 0;
+            return TypedResults.Ok(entries.Select(entry => entry.Error is null
+                ? new BatchGeocodeEntry(found[next++], null)
+                : new BatchGeocodeEntry(null, entry.Error)).ToList());
+        }, cancellationToken);
     }
 
     /// <summary>One entry of a batch: a string, or <c>{"address", "country"}</c>; what else it is becomes its error.</summary>

@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Security.Claims;
+using CartoSelfHosted.LdsApi.Quotas;
 using CartoSelfHosted.LdsApi.Routing;
 using CartoSelfHosted.Platform.RoadNetwork;
 using CartoSelfHosted.Platform.Security;
@@ -41,7 +43,7 @@ public static class RoutingApi
             .WithProblem(StatusCodes.Status400BadRequest, "No `origin` or `destination`, a point that is not `lon,lat` in range, more than " +
                 $"{MaxWaypoints} waypoints, or a `mode` other than `car` and `walk`.")
             .WithProblem(StatusCodes.Status422UnprocessableEntity, "A point is not on the road network (outside its extract).")
-            .WithRoadNetworkUnavailable();
+            .WithRoadNetworkUnavailable().WithQuotaSpent();
         api.MapGet("/isolines", Isolines)
             .WithSummary("Isolines around a point")
             .WithDescription("The area reached from `origin` within each `range` (seconds, or metres with `range_type=distance`), as a " +
@@ -50,7 +52,13 @@ public static class RoutingApi
             .WithProblem(StatusCodes.Status400BadRequest, $"No `origin`, no `range`, more than {MaxRanges} ranges, a range not above 0 or " +
                 $"above {MaxTimeRange} s or {MaxDistanceRange} m, a `range_type` other than `time` and `distance`, or a bad `mode`.")
             .WithProblem(StatusCodes.Status422UnprocessableEntity, "The origin is not on the road network (outside its extract).")
-            .WithRoadNetworkUnavailable();
+            .WithRoadNetworkUnavailable().WithQuotaSpent();
+        // Older clients' path of the same answer.
+        api.MapGet("/isolines/isoline", Isolines).AsOlderPathOf("GET /api/v3/lds/isolines")
+            .Produces<IsolineCollection>()
+            .WithProblem(StatusCodes.Status400BadRequest, "What `GET /api/v3/lds/isolines` refuses.")
+            .WithProblem(StatusCodes.Status422UnprocessableEntity, "The origin is not on the road network (outside its extract).")
+            .WithRoadNetworkUnavailable().WithQuotaSpent();
         return app;
     }
 
@@ -61,7 +69,8 @@ public static class RoutingApi
         [Description("The end, `lon,lat`.")] string? destination,
         [Description($"Points to pass on the way, in order, each `lat,lon` (as CARTO writes them), separated by `;` or `|`.")] string? waypoints,
         [Description(ModeDescription)] string? mode,
-        RoadNetworkState network, RoadRouter router, HttpResponse response, CancellationToken cancellationToken)
+        RoadNetworkState network, RoadRouter router, ClaimsPrincipal user, LdsQuota quota, HttpResponse response,
+        CancellationToken cancellationToken)
     {
         if (StartProblem(network, response, mode, origin, out var travelMode, out var start) is { } problem)
         {
@@ -85,20 +94,24 @@ public static class RoutingApi
             return ProblemResults.BadRequest("Invalid waypoints", $"waypoints are at most {MaxWaypoints}.");
         }
         List<(double Lon, double Lat)> stops = [start, .. via, end];
-        var route = await router.RouteAsync(travelMode, stops, cancellationToken);
-        if (route.Snaps.FirstOrDefault(snap => snap.Metres > MaxSnapMetres) is { } off)
+        return await quota.ChargedAsync(user, LdsServices.Routing, 1, response, async () =>
         {
-            return NotOnNetwork(off.Index == 0 ? "origin" : off.Index == stops.Count - 1 ? "destination" : $"waypoint {off.Index}", off.Metres);
-        }
-        return TypedResults.Ok(new RouteFeature(route.Geometry,
-            new RouteProperties(Math.Round(route.Metres, 1), Math.Round(route.Seconds, 1), travelMode.Name, RoadNetworkSources.Attribution)));
+            var route = await router.RouteAsync(travelMode, stops, cancellationToken);
+            if (route.Snaps.FirstOrDefault(snap => snap.Metres > MaxSnapMetres) is { } off)
+            {
+                return NotOnNetwork(off.Index == 0 ? "origin" : off.Index == stops.Count - 1 ? "destination" : $"waypoint {off.Index}", off.Metres);
+            }
+            return TypedResults.Ok(new RouteFeature(route.Geometry,
+                new RouteProperties(Math.Round(route.Metres, 1), Math.Round(route.Seconds, 1), travelMode.Name, RoadNetworkSources.Attribution)));
+        }, cancellationToken);
     }
 
     public static async Task<IResult> Isolines([Description(OriginDescription)] string? origin,
         [Description("One or more ranges, comma-separated: seconds, or metres with `range_type=distance` (`300,600,900`).")] string? range,
         [FromQuery(Name = "range_type"), Description("`time` (the default; seconds) or `distance` (metres).")] string? rangeType,
         [Description(ModeDescription)] string? mode,
-        RoadNetworkState network, RoadRouter router, HttpResponse response, CancellationToken cancellationToken)
+        RoadNetworkState network, RoadRouter router, ClaimsPrincipal user, LdsQuota quota, HttpResponse response,
+        CancellationToken cancellationToken)
     {
         if (StartProblem(network, response, mode, origin, out var travelMode, out var start) is { } problem)
         {
@@ -129,14 +142,19 @@ public static class RoutingApi
         {
             return ProblemResults.BadRequest("Invalid range", $"range is 1 to {MaxRanges} values, comma-separated.");
         }
-        var isolines = await router.IsolinesAsync(travelMode, start, ranges.Distinct().Order().ToList(), distance, cancellationToken);
-        if (isolines.Origin.Metres > MaxSnapMetres)
+        var distinct = ranges.Distinct().Order().ToList();
+        // Each range is an isoline of the quota.
+        return await quota.ChargedAsync(user, LdsServices.Isolines, distinct.Count, response, async () =>
         {
-            return NotOnNetwork("origin", isolines.Origin.Metres);
-        }
-        return TypedResults.Ok(new IsolineCollection(isolines.Polygons.Select(polygon =>
-            new IsolineFeature(polygon.Geometry, new IsolineProperties(polygon.Range, distance ? "distance" : "time", travelMode.Name))).ToList(),
-            RoadNetworkSources.Attribution));
+            var isolines = await router.IsolinesAsync(travelMode, start, distinct, distance, cancellationToken);
+            if (isolines.Origin.Metres > MaxSnapMetres)
+            {
+                return NotOnNetwork("origin", isolines.Origin.Metres);
+            }
+            return TypedResults.Ok(new IsolineCollection(isolines.Polygons.Select(polygon =>
+                new IsolineFeature(polygon.Geometry, new IsolineProperties(polygon.Range, distance ? "distance" : "time", travelMode.Name))).ToList(),
+                RoadNetworkSources.Attribution));
+        }, cancellationToken);
     }
 
     /// <summary>What a route and an isoline both refuse first: a network still loading, a bad mode, a bad origin.</summary>
@@ -183,5 +201,5 @@ public static class RoutingApi
     private static IResult NotOnNetwork(string which, double metres) => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity,
         title: "Not on the road network", type: ProblemTypes.NotOnNetwork,
         detail: string.Create(CultureInfo.InvariantCulture, $"The {which} is {metres / 1000:N1} km from the nearest road of the network, " +
-            $"more than {MaxSnapMetres} m: it is outside the installation's road network (OpenStreetMap's Gothenburg), and no route reaches it."));
+            $"more than {MaxSnapMetres} m: it is outside the installation's road network (`GET /api/v3/lds/routing/network` says where that is), and no route reaches it."));
 }

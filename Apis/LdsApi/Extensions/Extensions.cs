@@ -1,4 +1,5 @@
 using CartoSelfHosted.LdsApi.Geocoding;
+using CartoSelfHosted.LdsApi.Quotas;
 using CartoSelfHosted.LdsApi.Routing;
 
 namespace CartoSelfHosted.LdsApi.Extensions;
@@ -14,5 +15,8 @@ internal static class Extensions
         // So does the road network, which osm2pgrouting loads at the first start from the npm package's OpenStreetMap ways.
         builder.AddRoadNetwork();
         builder.Services.AddSingleton<RoadRouter>();
+        // Each organization's monthly quota of each service, counted in the metadata database.
+        builder.Services.Configure<LdsQuotaOptions>(builder.Configuration.GetSection(LdsQuotaOptions.SectionName));
+        builder.Services.AddSingleton<LdsQuota>();
     }
 }

@@ -52,8 +52,8 @@ BEGIN
 END
 $$;
 
-CREATE TABLE routing.network (version text NOT NULL, attribution text NOT NULL, car_edges bigint NOT NULL, foot_edges bigint NOT NULL,
-    loaded_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE routing.network (version text NOT NULL, source text NOT NULL, attribution text NOT NULL, car_edges bigint NOT NULL,
+    foot_edges bigint NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now());
 
 DROP SCHEMA routing_load_car CASCADE;
 DROP SCHEMA routing_load_foot CASCADE;

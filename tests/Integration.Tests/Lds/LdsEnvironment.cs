@@ -23,6 +23,9 @@ public sealed class LdsEnvironment : IAsyncLifetime
 {
     public const string Collection = "lds";
 
+    /// <summary>Organization B's monthly quotas.</summary>
+    public static readonly (long Geocoding, long Routing, long Isolines) QuotaOfB = (40, 3, 5);
+
     public TenantDatabases Databases { get; private set; } = null!;
 
     public ApiFactory<LdsApi::Program> Lds { get; private set; } = null!;
@@ -49,13 +52,21 @@ public sealed class LdsEnvironment : IAsyncLifetime
             Assert.True(await roads.LoadAsync(new RoadNetworkSources(Path.Combine(AppContext.BaseDirectory, "road-network")), CancellationToken.None));
             RoadNetworkLoadTime = stopwatch.Elapsed;
         }
-        Lds = await ApiFactory<LdsApi::Program>.StartAsync("lds", Databases.PlatformSettings());
+        var settings = Databases.PlatformSettings();
+        // A has no quotas (the installation's default); B has small ones, which the quota tests spend.
+        settings[$"Lds:Organizations:{Databases.B.Slug}:Geocoding"] = QuotaOfB.Geocoding.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings[$"Lds:Organizations:{Databases.B.Slug}:Routing"] = QuotaOfB.Routing.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings[$"Lds:Organizations:{Databases.B.Slug}:Isolines"] = QuotaOfB.Isolines.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Lds = await ApiFactory<LdsApi::Program>.StartAsync("lds", settings);
     }
 
     public async ValueTask DisposeAsync() => await Lds.DisposeAsync();
 
     /// <summary>lds-api as organization A's admin.</summary>
     public HttpClient Client() => Lds.CreateClient(Databases.A.Token);
+
+    /// <summary>lds-api as organization B's admin, whose quotas are <see cref="QuotaOfB"/>.</summary>
+    public HttpClient ClientOfB() => Lds.CreateClient(Databases.B.Token);
 
     /// <summary>The candidates of <c>GET url</c>: the <c>value</c> of CARTO's one-element answer.</summary>
     public async Task<JsonElement[]> CandidatesAsync(string url)

@@ -137,6 +137,14 @@ public sealed class RoutingApiTests(LdsEnvironment environment)
     }
 
     [Fact]
+    public async Task TheOlderIsolinePathAnswersAsTheCurrentOne()
+    {
+        const string Query = "?origin=11.97,57.70&range=300,600&range_type=time&mode=walk";
+        Assert.Equal((await GetAsync("/api/v3/lds/isolines" + Query)).GetRawText(),
+            (await GetAsync("/api/v3/lds/isolines/isoline" + Query)).GetRawText());
+    }
+
+    [Fact]
     public async Task DistanceIsolinesGrowWithTheRange()
     {
         var features = (await GetAsync("/api/v3/lds/isolines?origin=11.97,57.70&range=500,1500&range_type=distance&mode=walk"))

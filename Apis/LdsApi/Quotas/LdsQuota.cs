@@ -1,0 +1,88 @@
+using CartoSelfHosted.Platform.Metadata;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CartoSelfHosted.LdsApi.Quotas;
+
+/// <summary>What a charge of an organization's quota came to: granted or not, and the month's use after it.</summary>
+public sealed record QuotaCharge(Guid OrganizationId, string Service, long Calls, bool Granted, long Used, long? Quota, DateOnly Month);
+
+/// <summary>An organization's use of a service this month against its quota.</summary>
+public sealed record ServiceUsage(string Service, long? Quota, long Used, DateOnly Month);
+
+/// <summary>
+/// Counts organizations' calls of lds-api's services per calendar month (UTC) in the metadata database's <c>lds_usage</c>, against
+/// the quotas of <see cref="LdsQuotaOptions"/>. A charge is one statement that adds the calls only if they fit, under the row's
+/// lock: concurrent calls, on any replica, are counted exactly and never pass the quota together.
+/// </summary>
+public sealed class LdsQuota(MetadataDatabase metadata, IOptionsMonitor<LdsQuotaOptions> options)
+{
+    private const string ThisMonth = "date_trunc('month', now() AT TIME ZONE 'UTC')::date";
+
+    /// <summary>
+    /// Adds <paramref name="calls"/> to the organization's use of <paramref name="service"/> this month when they fit in its quota;
+    /// otherwise changes nothing and says so, with the use so far.
+    /// </summary>
+    public async Task<QuotaCharge> ChargeAsync(Guid organizationId, string organizationSlug, string service, long calls,
+        CancellationToken cancellationToken)
+    {
+        var quota = options.CurrentValue.QuotaOf(organizationSlug, service);
+        await using var command = metadata.DataSource.CreateCommand($"""
+            WITH charged AS (
+                INSERT INTO lds_usage AS usage (organization_id, service, month, used)
+                SELECT $1, $2, {ThisMonth}, $3
+                WHERE $4 IS NULL OR $3 <= $4
+                ON CONFLICT (organization_id, service, month) DO UPDATE SET used = usage.used + excluded.used
+                WHERE $4 IS NULL OR usage.used + excluded.used <= $4
+                RETURNING used, month
+            )
+            SELECT true, used, month FROM charged
+            UNION ALL
+            SELECT false, coalesce((SELECT used FROM lds_usage WHERE organization_id = $1 AND service = $2 AND month = {ThisMonth}), 0),
+                {ThisMonth}
+            WHERE NOT EXISTS (SELECT FROM charged)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = organizationId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = service });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = calls });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)quota ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new QuotaCharge(organizationId, service, calls, reader.GetBoolean(0), reader.GetInt64(1), quota, reader.GetFieldValue<DateOnly>(2));
+    }
+
+    /// <summary>Takes a granted charge back: the call it paid for gave no answer (bad input found late, an error, a cancelled request).</summary>
+    public async Task RefundAsync(QuotaCharge charge, CancellationToken cancellationToken)
+    {
+        await using var command = metadata.DataSource.CreateCommand(
+            "UPDATE lds_usage SET used = greatest(used - $4, 0) WHERE organization_id = $1 AND service = $2 AND month = $3");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = charge.OrganizationId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = charge.Service });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = charge.Month });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = charge.Calls });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The organization's use of every service this month, with its quotas.</summary>
+    public async Task<IReadOnlyList<ServiceUsage>> UsageAsync(Guid organizationId, string organizationSlug, CancellationToken cancellationToken)
+    {
+        await using var command = metadata.DataSource.CreateCommand($"""
+            SELECT service.name, coalesce(usage.used, 0), {ThisMonth}
+            FROM unnest($2::text[]) WITH ORDINALITY AS service (name, position)
+            LEFT JOIN lds_usage AS usage ON usage.organization_id = $1 AND usage.service = service.name AND usage.month = {ThisMonth}
+            ORDER BY service.position
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = organizationId });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. LdsServices.All] });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var usage = new List<ServiceUsage>();
+        var quotas = options.CurrentValue;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var service = reader.GetString(0);
+            usage.Add(new ServiceUsage(service, quotas.QuotaOf(organizationSlug, service), reader.GetInt64(1), reader.GetFieldValue<DateOnly>(2)));
+        }
+        return usage;
+    }
+}

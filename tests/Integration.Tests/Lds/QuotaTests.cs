@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+
+namespace CartoSelfHosted.Integration.Tests.Lds;
+
+/// <summary>
+/// Monthly quotas per organization and service: counted exactly under concurrency in the metadata database, a 429 problem
+/// once spent, calls that give no answer not counted, and the stats that show them. Organization B has the small quotas of
+/// <see cref="LdsEnvironment.QuotaOfB"/>; A has none.
+/// </summary>
+[Collection(LdsEnvironment.Collection)]
+public sealed class QuotaTests(LdsEnvironment environment) : IAsyncLifetime
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    /// <summary>Every test starts with B's use of this month (and any other) at nothing.</summary>
+    public async ValueTask InitializeAsync() => await MetadataAsync("DELETE FROM lds_usage WHERE organization_id = $1", environment.Databases.B.Id);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task ConcurrentGeocodesPastTheQuotaAreRefusedExactlyWithA429ThatSaysWhenItRenews()
+    {
+        var quota = LdsEnvironment.QuotaOfB.Geocoding;
+        using var client = environment.ClientOfB();
+        // Half as many again as the quota, all at once: exactly the quota's worth get an answer.
+        var responses = await Task.WhenAll(Enumerable.Range(0, (int)quota * 3 / 2).Select(index =>
+            client.GetAsync(index % 2 == 0 ? "/api/v3/lds/geocoding/geocode?address=Paris" : "/api/v3/lds/geocoding/reverse?lat=48.85&lon=2.35",
+                Cancellation)));
+        Assert.Equal(quota, responses.Count(response => response.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(quota / 2, responses.Count(response => response.StatusCode == HttpStatusCode.TooManyRequests));
+
+        var refused = responses.First(response => response.StatusCode == HttpStatusCode.TooManyRequests);
+        var problem = await LdsEnvironment.AssertProblemAsync(refused, "geocoding quota", HttpStatusCode.TooManyRequests);
+        Assert.EndsWith("/quota-spent", problem.GetProperty("type").GetString());
+        var renewal = new DateTime(DateTime.UtcNow.Year, DateTime.UtcNow.Month, 1, 0, 0, 0, DateTimeKind.Utc).AddMonths(1);
+        Assert.Contains($"{renewal:yyyy-MM-dd}", problem.GetProperty("detail").GetString());
+        var retryAfter = refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero;
+        Assert.InRange((renewal - DateTime.UtcNow - retryAfter).Duration(), TimeSpan.Zero, TimeSpan.FromMinutes(1));
+
+        // A batch is refused whole too (nothing of it is geocoded), and so is a single call by POST.
+        using var batch = await client.PostAsJsonAsync("/api/v3/lds/geocoding/batch", new { addresses = new[] { "Lyon", "Nantes" } }, Cancellation);
+        await LdsEnvironment.AssertProblemAsync(batch, "these 2 calls do not fit", HttpStatusCode.TooManyRequests);
+        using var byPost = await client.PostAsJsonAsync("/api/v3/lds/geocoding/geocode", new { address = "Lyon" }, Cancellation);
+        Assert.Equal(HttpStatusCode.TooManyRequests, byPost.StatusCode);
+
+        var geocoding = await StatsOfAsync(client, "geocoding");
+        Assert.Equal(quota, geocoding.GetProperty("monthly_quota").GetInt64());
+        Assert.Equal(quota, geocoding.GetProperty("used_quota").GetInt64());
+        Assert.Equal(0, geocoding.GetProperty("available_quota").GetInt64());
+        Assert.Equal($"{renewal:yyyy-MM-dd}", geocoding.GetProperty("period_end").GetString());
+        // The other services are counted apart: routing still answers.
+        using var route = await client.GetAsync("/api/v3/lds/routing?origin=11.94,57.68&destination=11.99,57.72", Cancellation);
+        Assert.Equal(HttpStatusCode.OK, route.StatusCode);
+    }
+
+    [Fact]
+    public async Task CallsThatGiveNoAnswerAreNotCountedAndABatchOrAnIsolineCountsEachOfItsParts()
+    {
+        using var client = environment.ClientOfB();
+        // Bad input, refused before anything runs.
+        using (var noAddress = await client.GetAsync("/api/v3/lds/geocoding/geocode?address=", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, noAddress.StatusCode);
+        }
+        // A route whose destination is off the network: the query ran, but the answer is a problem.
+        using (var offNetwork = await client.GetAsync("/api/v3/lds/routing?origin=11.94,57.68&destination=18.07,59.33", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, offNetwork.StatusCode);
+        }
+        // A batch of three entries, one of them not an address: two geocodes.
+        using (var batch = await client.PostAsJsonAsync("/api/v3/lds/geocoding/batch", new { addresses = new object?[] { "Lyon", 42, "Nantes" } },
+            Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        }
+        // Three ranges (one repeated): two isolines.
+        using (var isolines = await client.GetAsync("/api/v3/lds/isolines?origin=11.97,57.70&range=300,600,300", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, isolines.StatusCode);
+        }
+        Assert.Equal(2, (await StatsOfAsync(client, "geocoding")).GetProperty("used_quota").GetInt64());
+        Assert.Equal(0, (await StatsOfAsync(client, "routing")).GetProperty("used_quota").GetInt64());
+        Assert.Equal(2, (await StatsOfAsync(client, "isolines")).GetProperty("used_quota").GetInt64());
+
+        // Isolines past what is left are refused whole: 3 left of 5, and a request of 4 ranges does not fit.
+        using (var tooMany = await client.GetAsync("/api/v3/lds/isolines?origin=11.97,57.70&range=100,200,300,400", Cancellation))
+        {
+            await LdsEnvironment.AssertProblemAsync(tooMany, "3 left", HttpStatusCode.TooManyRequests);
+        }
+        // Routing: its quota of 3 answers, then the fourth is refused.
+        for (var route = 0; route < LdsEnvironment.QuotaOfB.Routing; route++)
+        {
+            using var answered = await client.GetAsync("/api/v3/lds/routing?origin=11.94,57.68&destination=11.99,57.72&mode=walk", Cancellation);
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+        using var fourth = await client.GetAsync("/api/v3/lds/routing?origin=11.94,57.68&destination=11.99,57.72&mode=walk", Cancellation);
+        await LdsEnvironment.AssertProblemAsync(fourth, "routing quota", HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task LastMonthsUseIsNotThisMonthsAndTheOlderQuotaPathAnswersTheSame()
+    {
+        var lastMonth = DateOnly.FromDateTime(DateTime.UtcNow).AddMonths(-1);
+        await MetadataAsync("INSERT INTO lds_usage (organization_id, service, month, used) VALUES ($1, 'geocoding', $2, $3)",
+            environment.Databases.B.Id, new DateOnly(lastMonth.Year, lastMonth.Month, 1), LdsEnvironment.QuotaOfB.Geocoding);
+        using var client = environment.ClientOfB();
+        using (var geocode = await client.GetAsync("/api/v3/lds/geocoding/geocode?address=Paris", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, geocode.StatusCode);
+        }
+        Assert.Equal(1, (await StatsOfAsync(client, "geocoding")).GetProperty("used_quota").GetInt64());
+        var stats = await client.GetStringAsync("/api/v3/lds/stats", Cancellation);
+        Assert.Equal(stats, await client.GetStringAsync("/api/v3/lds/quota", Cancellation));
+    }
+
+    [Fact]
+    public async Task AnOrganizationWithoutAQuotaIsUnlimitedAndItsCallsAreCounted()
+    {
+        using var client = environment.Client();
+        var before = (await StatsOfAsync(client, "geocoding")).GetProperty("used_quota").GetInt64();
+        using (var geocode = await client.GetAsync("/api/v3/lds/geocoding/geocode?address=Lyon", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, geocode.StatusCode);
+        }
+        var geocoding = await StatsOfAsync(client, "geocoding");
+        Assert.Equal(JsonValueKind.Null, geocoding.GetProperty("monthly_quota").ValueKind);
+        Assert.Equal(JsonValueKind.Null, geocoding.GetProperty("available_quota").ValueKind);
+        Assert.Equal("carto-self-hosted", geocoding.GetProperty("provider").GetString());
+        // Other tests of the collection geocode as A too, but never at the same time as this one.
+        Assert.Equal(before + 1, geocoding.GetProperty("used_quota").GetInt64());
+        // B's use is B's alone.
+        using var ofB = environment.ClientOfB();
+        Assert.Equal(0, (await StatsOfAsync(ofB, "geocoding")).GetProperty("used_quota").GetInt64());
+    }
+
+    [Fact]
+    public async Task TheStatsNeedATokenAndAnApiAccessTokenWithLds()
+    {
+        using var anonymous = environment.Lds.CreateClient();
+        using (var response = await anonymous.GetAsync("/api/v3/lds/stats", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+        using var mapsOnly = environment.Lds.CreateClient(await environment.ApiAccessTokenAsync("maps"));
+        using (var response = await mapsOnly.GetAsync("/api/v3/lds/stats", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+        using var lds = environment.Lds.CreateClient(await environment.ApiAccessTokenAsync("lds"));
+        using (var response = await lds.GetAsync("/api/v3/lds/stats", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    private static async Task<JsonElement> StatsOfAsync(HttpClient client, string service)
+    {
+        var stats = JsonDocument.Parse(await client.GetStringAsync("/api/v3/lds/stats", Cancellation)).RootElement;
+        Assert.Equal(["geocoding", "routing", "isolines"], stats.EnumerateArray().Select(entry => entry.GetProperty("service").GetString()));
+        return stats.EnumerateArray().Single(entry => entry.GetProperty("service").GetString() == service);
+    }
+
+    private async Task MetadataAsync(string sql, params object[] parameters)
+    {
+        await using var metadata = NpgsqlDataSource.Create(environment.Lds.Metadata);
+        await using var command = metadata.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+        await command.ExecuteNonQueryAsync(Cancellation);
+    }
+}
