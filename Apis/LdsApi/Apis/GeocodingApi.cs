@@ -111,9 +111,9 @@ public static class GeocodingApi
         {
             return problem;
         }
-        return await quota.ChargedAsync(user, LdsServices.Geocoding, 1, response, async () =>
+        return await quota.ChargedAsync(user, LdsServices.Geocoding, 1, response, async answerCancellation =>
         {
-            var candidates = await geocoder.GeocodeAsync(address!, Country(country), limit ?? 1, cancellationToken);
+            var candidates = await geocoder.GeocodeAsync(address!, Country(country), limit ?? 1, answerCancellation);
             return TypedResults.Ok(new[] { new GeocodeResult<GeocodeCandidate>(candidates, GazetteerSources.Attribution) });
         }, cancellationToken);
     }
@@ -136,9 +136,9 @@ public static class GeocodingApi
         {
             return ProblemResults.BadRequest("Invalid point", "lat is between -90 and 90, lon between -180 and 180.");
         }
-        return await quota.ChargedAsync(user, LdsServices.Geocoding, 1, response, async () =>
+        return await quota.ChargedAsync(user, LdsServices.Geocoding, 1, response, async answerCancellation =>
         {
-            var candidates = await geocoder.ReverseGeocodeAsync(latitude, longitude, cancellationToken);
+            var candidates = await geocoder.ReverseGeocodeAsync(latitude, longitude, answerCancellation);
             return TypedResults.Ok(new[] { new GeocodeResult<ReverseCandidate>(candidates, GazetteerSources.Attribution) });
         }, cancellationToken);
     }
@@ -169,9 +169,9 @@ public static class GeocodingApi
             return TypedResults.Ok(entries.Select(entry => new BatchGeocodeEntry(null, entry.Error)).ToList());
         }
         // Each address is a geocode of the quota; the entries that are not addresses cost nothing.
-        return await quota.ChargedAsync(user, LdsServices.Geocoding, valid.Count, response, async () =>
+        return await quota.ChargedAsync(user, LdsServices.Geocoding, valid.Count, response, async answerCancellation =>
         {
-            var found = await geocoder.GeocodeBatchAsync(valid, request.Limit ?? 1, cancellationToken);
+            var found = await geocoder.GeocodeBatchAsync(valid, request.Limit ?? 1, answerCancellation);
             var next = 0;
             return TypedResults.Ok(entries.Select(entry => entry.Error is null
                 ? new BatchGeocodeEntry(found[next++], null)

@@ -94,9 +94,9 @@ public static class RoutingApi
             return ProblemResults.BadRequest("Invalid waypoints", $"waypoints are at most {MaxWaypoints}.");
         }
         List<(double Lon, double Lat)> stops = [start, .. via, end];
-        return await quota.ChargedAsync(user, LdsServices.Routing, 1, response, async () =>
+        return await quota.ChargedAsync(user, LdsServices.Routing, 1, response, async answerCancellation =>
         {
-            var route = await router.RouteAsync(travelMode, stops, cancellationToken);
+            var route = await router.RouteAsync(travelMode, stops, answerCancellation);
             if (route.Snaps.FirstOrDefault(snap => snap.Metres > MaxSnapMetres) is { } off)
             {
                 return NotOnNetwork(off.Index == 0 ? "origin" : off.Index == stops.Count - 1 ? "destination" : $"waypoint {off.Index}", off.Metres);
@@ -144,9 +144,9 @@ public static class RoutingApi
         }
         var distinct = ranges.Distinct().Order().ToList();
         // Each range is an isoline of the quota.
-        return await quota.ChargedAsync(user, LdsServices.Isolines, distinct.Count, response, async () =>
+        return await quota.ChargedAsync(user, LdsServices.Isolines, distinct.Count, response, async answerCancellation =>
         {
-            var isolines = await router.IsolinesAsync(travelMode, start, distinct, distance, cancellationToken);
+            var isolines = await router.IsolinesAsync(travelMode, start, distinct, distance, answerCancellation);
             if (isolines.Origin.Metres > MaxSnapMetres)
             {
                 return NotOnNetwork("origin", isolines.Origin.Metres);
