@@ -14,7 +14,7 @@ public sealed class RoadNetworkSources(string directory)
     /// Whose data the network is: OpenStreetMap's, whether it is the package's Gothenburg or an extract an administrator loaded
     /// (<see cref="RoadNetworkLoader.LoadOsmFileAsync"/>, which takes OpenStreetMap's format).
     /// </summary>
-    public const string Attribution = "Roads: © OpenStreetMap contributors (openstreetmap.org/copyright; ODbL 1.0).";
+    public const string Attribution = "Roads: (c) OpenStreetMap contributors (openstreetmap.org/copyright; ODbL 1.0).";
 
     /// <summary>The package and version the network comes from: a different one is loaded again.</summary>
     public const string Version = "geojson-path-finder 2.1.0 test/large-network.json";

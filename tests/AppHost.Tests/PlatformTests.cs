@@ -270,7 +270,7 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
     }
 
     [Fact]
-    public async Task LdsApiLoadsItsGazetteerAtTheFirstStartAndGeocodesThroughTheRouter()
+    public async Task LdsApiLoadsItsDataAtTheFirstStartAndGeocodesAndRoutesThroughTheRouter()
     {
         JsonElement answer = default;
         // The gazetteer is loaded in the background after lds-api starts; meanwhile geocoding is a 503.
@@ -290,6 +290,22 @@ public sealed class PlatformTests(RunningPlatform running) : IClassFixture<Runni
 
         var candidate = answer[0].GetProperty("value")[0];
         Assert.Equal(("Zürich", "CH"), (candidate.GetProperty("name").GetString(), candidate.GetProperty("country_code").GetString()));
+
+        // The road network loads beside it; a route through Kestrel and the router carries its attribution header (ASCII, as
+        // Kestrel requires of a header).
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.Router, "/api/v3/lds/routing?origin=11.94,57.68&destination=11.99,57.72"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Platform.DevToken);
+            using var response = await Platform.Http.SendAsync(request, TestContext.Current.CancellationToken);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                return false;
+            }
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("OpenStreetMap", response.Headers.GetValues("X-Data-Attribution").Single());
+            return true;
+        }, TimeSpan.FromMinutes(2), "lds-api to load its road network", TestContext.Current.CancellationToken);
     }
 
     [Fact]
