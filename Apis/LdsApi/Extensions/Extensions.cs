@@ -18,5 +18,7 @@ internal static class Extensions
         // Each organization's monthly quota of each service, counted in the metadata database.
         builder.Services.Configure<LdsQuotaOptions>(builder.Configuration.GetSection(LdsQuotaOptions.SectionName));
         builder.Services.AddSingleton<LdsQuota>();
+        builder.Services.AddSingleton<UnlimitedUseCounter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<UnlimitedUseCounter>());
     }
 }

@@ -10,14 +10,26 @@ internal static class QuotaCharging
 {
     /// <summary>
     /// Charges <paramref name="calls"/> to the caller's organization and runs <paramref name="answer"/>; a spent quota is a 429
-    /// problem, and an answer that is a problem (or an exception) takes the charge back. A single call is answered while it is
+    /// problem, and an answer that is a problem (or an exception) takes the charge back. Without a quota, an answered call is
+    /// only counted (<see cref="UnlimitedUseCounter"/>). A single call is answered while it is
     /// charged — its query and the charge run side by side, on two connections, so the charge adds no wait to a call of a
     /// millisecond or two — and its answer is dropped when the quota is spent; a call of many is charged before it runs.
     /// </summary>
     public static async Task<IResult> ChargedAsync(this LdsQuota quota, ClaimsPrincipal user, string service, long calls, HttpResponse response,
         Func<CancellationToken, Task<IResult>> answer, CancellationToken cancellationToken)
     {
-        var charging = quota.ChargeAsync(user.GetOrganizationId(), user.GetOrganizationSlug(), service, calls, cancellationToken);
+        var organizationId = user.GetOrganizationId();
+        var organizationSlug = user.GetOrganizationSlug();
+        if (quota.QuotaOf(organizationSlug, service) is null)
+        {
+            var answered = await answer(cancellationToken);
+            if (answered is not IStatusCodeHttpResult { StatusCode: >= 400 })
+            {
+                quota.CountUnlimited(organizationId, service, calls);
+            }
+            return answered;
+        }
+        var charging = quota.ChargeAsync(organizationId, organizationSlug, service, calls, cancellationToken);
         using var answerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var answering = calls == 1 ? answer(answerCancellation.Token) : null;
         QuotaCharge charge;

@@ -131,6 +131,16 @@ public sealed class QuotaTests(LdsEnvironment environment) : IAsyncLifetime
         Assert.Equal("carto-self-hosted", geocoding.GetProperty("provider").GetString());
         // Other tests of the collection geocode as A too, but never at the same time as this one.
         Assert.Equal(before + 1, geocoding.GetProperty("used_quota").GetInt64());
+        // Without a quota, calls are counted in memory and written within a second or so.
+        var written = 0L;
+        for (var attempt = 0; attempt < 50 && written != before + 1; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), Cancellation);
+            written = await MetadataScalarAsync<long>(
+                "SELECT coalesce(sum(used), 0)::bigint FROM lds_usage WHERE organization_id = $1 AND service = 'geocoding' " +
+                "AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date", environment.Databases.A.Id);
+        }
+        Assert.Equal(before + 1, written);
         // B's use is B's alone.
         using var ofB = environment.ClientOfB();
         Assert.Equal(0, (await StatsOfAsync(ofB, "geocoding")).GetProperty("used_quota").GetInt64());
@@ -161,6 +171,17 @@ public sealed class QuotaTests(LdsEnvironment environment) : IAsyncLifetime
         var stats = JsonDocument.Parse(await client.GetStringAsync("/api/v3/lds/stats", Cancellation)).RootElement;
         Assert.Equal(["geocoding", "routing", "isolines"], stats.EnumerateArray().Select(entry => entry.GetProperty("service").GetString()));
         return stats.EnumerateArray().Single(entry => entry.GetProperty("service").GetString() == service);
+    }
+
+    private async Task<T> MetadataScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var metadata = NpgsqlDataSource.Create(environment.Lds.Metadata);
+        await using var command = metadata.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+        return (T)(await command.ExecuteScalarAsync(Cancellation))!;
     }
 
     private async Task MetadataAsync(string sql, params object[] parameters)
