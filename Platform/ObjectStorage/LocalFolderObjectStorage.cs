@@ -67,7 +67,11 @@ public sealed class LocalFolderObjectStorage(string root) : IObjectStorage
         {
             Directory.Delete(path, recursive: true);
         }
-        File.Delete(path);
+        // File.Delete throws, rather than does nothing, when the key's folder is missing too.
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
         return Task.CompletedTask;
     }
 }

@@ -18,7 +18,7 @@ public sealed class LocalObjectFile : IDisposable
 
     public string Path { get; }
 
-    /// <summary>An empty folder for the reader's own files; it is gone once this is disposed.</summary>
+    /// <summary>A folder for the reader's own files, not made yet (the reader makes it when it needs it); it is gone once this is disposed.</summary>
     public string ScratchFolder { get; }
 
     /// <summary>The object's own file, with a scratch folder beside it (emptied of what an interrupted reader left).</summary>

@@ -79,7 +79,12 @@ public static class ObjectStorageConnectionString
         }
         var prefix = settings.Remove("Prefix", out var path) && path.Trim('/') is { Length: > 0 } trimmed ? trimmed + "/" : "";
         var connectionString = string.Join(';', settings.Select(setting => $"{setting.Key}={setting.Value}"));
-        return new AzureBlobObjectStorage(new BlobContainerClient(connectionString, container), prefix);
+        var options = new BlobClientOptions
+        {
+            // A store that is down is told within seconds (an upload waits on it), while a moment's throttling is ridden out.
+            Retry = { MaxRetries = 3, Delay = TimeSpan.FromMilliseconds(500), MaxDelay = TimeSpan.FromSeconds(4) },
+        };
+        return new AzureBlobObjectStorage(new BlobContainerClient(connectionString, container, options), prefix);
     }
 
     /// <summary>
