@@ -153,15 +153,34 @@ public abstract class ObjectStorageContract
 /// What a cloud store adds to the contract: when it is down (here, an address nothing listens on) every call fails with an
 /// <see cref="ObjectStorageException"/> that names the store and says why, and never shows its credentials.
 /// </summary>
-public abstract class CloudObjectStorageContract : ObjectStorageContract
+public abstract class CloudObjectStorageContract : ObjectStorageContract, IAsyncLifetime
 {
-    /// <summary>The same store, at an address nothing answers.</summary>
-    protected abstract IObjectStorage Unreachable { get; }
+    private string _container = null!;
+    private IObjectStorage _storage = null!;
+    private IObjectStorage _unreachable = null!;
+
+    protected override IObjectStorage Storage => _storage;
 
     /// <summary>What must never be in a message: the store's secret key.</summary>
     protected abstract string Secret { get; }
 
-    protected abstract string StoreName { get; }
+    /// <summary>How messages name the store.</summary>
+    protected abstract string StoreName(string container);
+
+    /// <summary>A new bucket or container, for this test's own.</summary>
+    protected abstract Task<string> NewContainerAsync();
+
+    /// <summary>The store's connection string for <paramref name="container"/>; when <paramref name="down"/>, at an address nothing answers.</summary>
+    protected abstract string ConnectionString(string container, bool down);
+
+    public async ValueTask InitializeAsync()
+    {
+        _container = await NewContainerAsync();
+        _storage = TestStores.Open(ConnectionString(_container, down: false));
+        _unreachable = TestStores.Open(ConnectionString(_container, down: true));
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
     public async Task AStoreThatIsDownFailsEachCallWithItsNameAndTheReasonAndNoSecret()
@@ -169,15 +188,15 @@ public abstract class CloudObjectStorageContract : ObjectStorageContract
         var key = NewKey();
         List<ObjectStorageException> failures =
         [
-            await Assert.ThrowsAsync<ObjectStorageException>(() => Unreachable.PutAsync(key, new PatternStream(1000), 10_000, Cancel)),
-            await Assert.ThrowsAsync<ObjectStorageException>(() => Unreachable.PutAsync(key, new PatternStream(20_000_000), 30_000_000, Cancel)),
-            await Assert.ThrowsAsync<ObjectStorageException>(() => Unreachable.OpenLocalFileAsync(key, Cancel)),
-            await Assert.ThrowsAsync<ObjectStorageException>(() => Unreachable.DeleteAsync(key, Cancel)),
+            await Assert.ThrowsAsync<ObjectStorageException>(() => _unreachable.PutAsync(key, new PatternStream(1000), 10_000, Cancel)),
+            await Assert.ThrowsAsync<ObjectStorageException>(() => _unreachable.PutAsync(key, new PatternStream(20_000_000), 30_000_000, Cancel)),
+            await Assert.ThrowsAsync<ObjectStorageException>(() => _unreachable.OpenLocalFileAsync(key, Cancel)),
+            await Assert.ThrowsAsync<ObjectStorageException>(() => _unreachable.DeleteAsync(key, Cancel)),
         ];
 
         foreach (var failure in failures)
         {
-            Assert.Contains(StoreName, failure.Message, StringComparison.Ordinal);
+            Assert.Contains(StoreName(_container), failure.Message, StringComparison.Ordinal);
             Assert.Contains(key, failure.Message, StringComparison.Ordinal);
             Assert.Contains("Connection refused", failure.Message, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(Secret, failure.Message, StringComparison.Ordinal);

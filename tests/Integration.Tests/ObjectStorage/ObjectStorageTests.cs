@@ -1,9 +1,4 @@
-using Amazon.Runtime;
-using Amazon.S3;
-using Azure.Storage.Blobs;
 using CartoSelfHosted.Platform.ObjectStorage;
-using CartoSelfHosted.TestSupport;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CartoSelfHosted.Integration.Tests.ObjectStorage;
 
@@ -12,7 +7,7 @@ public sealed class LocalFolderObjectStorageTests : ObjectStorageContract, IDisp
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("carto-object-storage-").FullName;
 
-    public LocalFolderObjectStorageTests() => Storage = ObjectStorageConnectionString.Open(_folder, NullLoggerFactory.Instance);
+    public LocalFolderObjectStorageTests() => Storage = TestStores.Open(_folder);
 
     protected override IObjectStorage Storage { get; }
 
@@ -29,67 +24,26 @@ public sealed class LocalFolderObjectStorageTests : ObjectStorageContract, IDisp
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
 
-/// <summary>A bucket of the test class's own on s3rver, under a key prefix (as an installation sharing a bucket would use).</summary>
-public sealed class S3ObjectStorageTests : CloudObjectStorageContract, IAsyncLifetime
+/// <summary>The contract on s3rver.</summary>
+public sealed class S3ObjectStorageTests : CloudObjectStorageContract
 {
-    private readonly string _bucket = $"carto-tests-{Guid.NewGuid():N}"[..32];
-
-    public S3ObjectStorageTests()
-    {
-        Storage = ObjectStorageConnectionString.Open(ConnectionString(TestServers.S3Endpoint), NullLoggerFactory.Instance);
-        Unreachable = ObjectStorageConnectionString.Open(ConnectionString($"http://127.0.0.1:{LoopbackPorts.Free()}"), NullLoggerFactory.Instance);
-    }
-
-    protected override IObjectStorage Storage { get; }
-
-    protected override IObjectStorage Unreachable { get; }
-
     protected override string Secret => TestServers.S3Key;
 
-    protected override string StoreName => $"S3 bucket '{_bucket}'";
+    protected override string StoreName(string bucket) => $"S3 bucket '{bucket}'";
 
-    /// <summary>An S3 store's connection string for s3rver's bucket of this test class at <paramref name="endpoint"/>.</summary>
-    private string ConnectionString(string endpoint) =>
-        $"s3://{_bucket}/uploads?endpoint={Uri.EscapeDataString(endpoint)}&accessKey={TestServers.S3Key}&secretKey={TestServers.S3Key}";
+    protected override Task<string> NewContainerAsync() => TestStores.NewS3BucketAsync(Cancel);
 
-    public async ValueTask InitializeAsync()
-    {
-        using var client = new AmazonS3Client(new BasicAWSCredentials(TestServers.S3Key, TestServers.S3Key),
-            new AmazonS3Config { ServiceURL = TestServers.S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        await client.PutBucketAsync(_bucket, Cancel);
-    }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    protected override string ConnectionString(string bucket, bool down) => TestStores.S3(bucket, down);
 }
 
-/// <summary>A container of the test class's own on Azurite, under a name prefix.</summary>
-public sealed class AzureBlobObjectStorageTests : CloudObjectStorageContract, IAsyncLifetime
+/// <summary>The contract on Azurite.</summary>
+public sealed class AzureBlobObjectStorageTests : CloudObjectStorageContract
 {
-    private readonly string _container = $"carto-tests-{Guid.NewGuid():N}"[..32];
+    protected override string Secret => TestStores.AzuriteSetting("AccountKey");
 
-    public AzureBlobObjectStorageTests()
-    {
-        Storage = ObjectStorageConnectionString.Open(ConnectionString(TestServers.AzuriteBlob), NullLoggerFactory.Instance);
-        var azurite = new Uri(Setting(TestServers.AzuriteBlob, "BlobEndpoint")).Authority;
-        var closed = TestServers.AzuriteBlob.Replace(azurite, $"127.0.0.1:{LoopbackPorts.Free()}", StringComparison.Ordinal);
-        Unreachable = ObjectStorageConnectionString.Open(ConnectionString(closed), NullLoggerFactory.Instance);
-    }
+    protected override string StoreName(string container) => $"Azure Blob container '{container}'";
 
-    protected override IObjectStorage Storage { get; }
+    protected override Task<string> NewContainerAsync() => TestStores.NewAzureContainerAsync(Cancel);
 
-    protected override IObjectStorage Unreachable { get; }
-
-    protected override string Secret => Setting(TestServers.AzuriteBlob, "AccountKey");
-
-    protected override string StoreName => $"Azure Blob container '{_container}'";
-
-    private string ConnectionString(string account) => $"{account};Container={_container};Prefix=uploads";
-
-    private static string Setting(string account, string name) =>
-        account.Split(';').Select(pair => pair.Split('=', 2)).Single(pair => pair[0] == name)[1];
-
-    public async ValueTask InitializeAsync() =>
-        await new BlobContainerClient(TestServers.AzuriteBlob, _container).CreateAsync(cancellationToken: Cancel);
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    protected override string ConnectionString(string container, bool down) => TestStores.Azure(container, down);
 }
