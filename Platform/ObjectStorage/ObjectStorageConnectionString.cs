@@ -68,7 +68,9 @@ public static class ObjectStorageConnectionString
             : new AmazonS3Client(config);
         var bucket = location.Host;
         var prefix = location.AbsolutePath.Trim('/') is { Length: > 0 } path ? path + "/" : "";
-        return new S3ObjectStorage(client, bucket, prefix, $"S3 bucket '{bucket}' at {endpoint ?? $"AWS {config.RegionEndpoint.SystemName}"}", logger);
+        // Named by scheme, host and port only: an endpoint could carry a user and password.
+        var where = endpoint is null ? $"AWS {config.RegionEndpoint.SystemName}" : new Uri(endpoint).GetComponents(UriComponents.SchemeAndServer, UriFormat.Unescaped);
+        return new S3ObjectStorage(client, bucket, prefix, $"S3 bucket '{bucket}' at {where}", logger);
     }
 
     private static AzureBlobObjectStorage OpenAzure(Dictionary<string, string> settings)
