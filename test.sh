@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds once, starts real servers (PostgreSQL + PostGIS, Redis, the
-# Pub/Sub emulator) on free loopback ports, runs every test project, stops the servers whatever the outcome, and
-# ends with one line: "N passed, N failed" (", N skipped" when any were).
+# Pub/Sub emulator, Azurite and s3rver) on free loopback ports, runs every test project, stops the servers whatever the
+# outcome, and ends with one line: "N passed, N failed" (", N skipped" when any were).
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts (or stops) the real servers the integration tests talk to, as plain processes on free loopback ports:
 # PostgreSQL + PostGIS (twice: the platform's own cluster, and one that stands for a database users run themselves and
-# add as a connection), Redis and the Pub/Sub emulator. State lives in .data/test-servers/ (in /tmp when the postgres
-# user cannot reach .data/) and is thrown away.
+# add as a connection), Redis, the Pub/Sub emulator, and object storage's servers: Azurite (Azure Blob) and s3rver (S3),
+# from npm (scripts/storage-servers, pinned by its package-lock.json). State lives in .data/test-servers/ (in /tmp when
+# the postgres user cannot reach .data/) and is thrown away.
 #   scripts/test-servers.sh start [NAME]   # prints nothing but errors; writes .data/NAME-servers.env for `source`
 #   scripts/test-servers.sh stop [NAME]
 # NAME (default "test") keeps sets apart: the benchmarks run their own beside the tests' ones.
@@ -15,6 +16,9 @@ instance=${2:-test}
 env_file="$root/.data/$instance-servers.env"
 pg_bin=/usr/lib/postgresql/15/bin
 emulator=/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator
+storage_servers="$root/scripts/storage-servers"
+# Azurite's one account, whose name and key are public (Microsoft's documentation gives them): not a secret.
+azurite_key='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
 # shellcheck source=lib.sh
 source "$root/scripts/lib.sh"
@@ -72,12 +76,21 @@ start_postgres() {
     -o "-p $port -k $dir/run -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
 }
 
+# Azurite and s3rver from npm, installed again only when their lock file changed (npm ci empties node_modules first).
+install_storage_servers() {
+  if ! cmp -s "$storage_servers/package-lock.json" "$storage_servers/node_modules/.installed-package-lock.json"; then
+    (cd "$storage_servers" && npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.installed-package-lock.json)
+  fi
+}
+
 start() {
   stop
+  install_storage_servers
   mkdir -p "$state"
   chmod 755 "$state"
-  local pg_port external_pg_port redis_port pubsub_port password external_password
+  local pg_port external_pg_port redis_port pubsub_port azurite_port s3_port password external_password
   pg_port=$(free_port); external_pg_port=$(free_port); redis_port=$(free_port); pubsub_port=$(free_port)
+  azurite_port=$(free_port); s3_port=$(free_port)
   password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
   external_password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
   start_postgres pg "$pg_port" "$password"
@@ -89,8 +102,20 @@ start() {
   JAVA_OPTS="-Xmx${PUBSUB_EMULATOR_HEAP:-256m}" setsid "$emulator" --host=127.0.0.1 --port="$pubsub_port" >"$state/pubsub.log" 2>&1 </dev/null &
   echo $! > "$state/pubsub.pid"
 
+  # On disk, not in memory: the tests upload files larger than a part (S3 multipart, Azure blocks).
+  mkdir -p "$state/azurite" "$state/s3rver"
+  setsid "$storage_servers/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$azurite_port" --location "$state/azurite" \
+    --silent --skipApiVersionCheck --disableTelemetry >"$state/azurite.log" 2>&1 </dev/null &
+  echo $! > "$state/azurite.pid"
+  setsid "$storage_servers/node_modules/.bin/s3rver" --directory "$state/s3rver" --address 127.0.0.1 --port "$s3_port" --silent \
+    >"$state/s3rver.log" 2>&1 </dev/null &
+  echo $! > "$state/s3rver.pid"
+
   wait_for "redis" 10 redis-cli -p "$redis_port" ping
   wait_for "the Pub/Sub emulator" 30 curl -sf "http://127.0.0.1:$pubsub_port/"
+  # Any HTTP answer will do (both refuse an anonymous request); curl fails only while nothing listens.
+  wait_for "Azurite" 30 curl -s -o /dev/null "http://127.0.0.1:$azurite_port/"
+  wait_for "s3rver" 30 curl -s -o /dev/null "http://127.0.0.1:$s3_port/"
 
   cat > "$env_file" <<ENV
 export TEST_POSTGRES='Host=127.0.0.1;Port=$pg_port;Username=postgres;Password=$password'
@@ -98,6 +123,9 @@ export TEST_EXTERNAL_POSTGRES='Host=127.0.0.1;Port=$external_pg_port;Username=po
 export TEST_REDIS='127.0.0.1:$redis_port'
 export TEST_PUBSUB_EMULATOR_HOST='127.0.0.1:$pubsub_port'
 export TEST_PUBSUB_EMULATOR_LAUNCHER='$emulator'
+export TEST_AZURITE_BLOB='DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$azurite_key;BlobEndpoint=http://127.0.0.1:$azurite_port/devstoreaccount1'
+# s3rver takes one fixed key pair, S3RVER and S3RVER.
+export TEST_S3_ENDPOINT='http://127.0.0.1:$s3_port'
 ENV
 }
 

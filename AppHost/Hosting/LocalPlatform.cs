@@ -154,12 +154,15 @@ public sealed class LocalPlatform
         return _builder.AddParameter(name, new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true);
     }
 
-    /// <summary>Object storage as a connection string: here a folder of the data folder; a deployment names its own.</summary>
+    /// <summary>
+    /// Object storage as a connection string: here a folder of the data folder, unless AppHost's configuration names a
+    /// store (<c>ConnectionStrings__object-storage=s3://…</c>, see Platform/ObjectStorage); a deployment names its own.
+    /// </summary>
     public IResourceBuilder<IResourceWithConnectionString> AddObjectStorage(string name)
     {
         if (!IsPublishing)
         {
-            _builder.Configuration[$"ConnectionStrings:{name}"] = FolderInData(name);
+            _builder.Configuration[$"ConnectionStrings:{name}"] ??= FolderInData(name);
         }
         return _builder.AddConnectionString(name);
     }

@@ -65,10 +65,8 @@ public abstract class WarehouseJobHandler(JobStore store, WarehouseDatabase ware
     /// <summary>The outcome of a run whose warehouse transaction committed before its worker stopped, from its kept result.</summary>
     protected abstract JobOutcome Committed(JobRecord job);
 
-    /// <summary>Called once the job's end is recorded in the handler's transaction, for clean-up.</summary>
-    protected virtual void OnEnded(JobRecord job, JobOutcome outcome)
-    {
-    }
+    /// <summary>Called once the job's end is recorded in the handler's transaction, for clean-up: it must not throw.</summary>
+    protected virtual Task OnEndedAsync(JobRecord job, JobOutcome outcome) => Task.CompletedTask;
 
     public async Task HandleAsync(JobRequested message, MessageContext context, CancellationToken cancellationToken)
     {
@@ -125,7 +123,7 @@ public abstract class WarehouseJobHandler(JobStore store, WarehouseDatabase ware
             await OutboxWriter.EnqueueAsync(context.Transaction, MessagingTopology.Topics.DataChanged, changed, changed.OrderingKey,
                 cancellationToken);
         }
-        OnEnded(job, outcome);
+        await OnEndedAsync(job, outcome);
         logger.LogInformation("{Kind} job {JobId} ended: {Status}", Kind, job.Id, outcome.Status);
     }
 

@@ -44,6 +44,13 @@ public sealed class LocalFolderObjectStorage(string root) : IObjectStorage
         }
     }
 
+    public Task<LocalObjectFile?> OpenLocalFileAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = LocalPath(key);
+        return Task.FromResult(File.Exists(path) ? LocalObjectFile.InPlace(path) : null);
+    }
+
+    /// <summary>Where the object's file is (or would be).</summary>
     public string LocalPath(string key)
     {
         // Keys are the platform's own (job ids and fixed names), but a key must never leave the root.
@@ -53,13 +60,18 @@ public sealed class LocalFolderObjectStorage(string root) : IObjectStorage
             : throw new ArgumentException($"The object key '{key}' is outside the storage.", nameof(key));
     }
 
-    public void Delete(string key)
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
         var path = LocalPath(key);
         if (Directory.Exists(path))
         {
             Directory.Delete(path, recursive: true);
         }
-        File.Delete(path);
+        // File.Delete throws, rather than does nothing, when the key's folder is missing too.
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+        return Task.CompletedTask;
     }
 }

@@ -20,6 +20,14 @@ public static class TestServers
     /// <summary>The emulator's launcher, for a test that starts (and stops) an emulator of its own.</summary>
     public static string PubSubEmulatorLauncher => Required("TEST_PUBSUB_EMULATOR_LAUNCHER");
 
+    /// <summary>Azurite's Azure Storage connection string (its well-known development account), for Azure Blob object storage.</summary>
+    public static string AzuriteBlob => Required("TEST_AZURITE_BLOB");
+
+    /// <summary>s3rver's address, an S3-compatible server for S3 object storage; its one key pair is <see cref="S3Key"/> twice.</summary>
+    public static string S3Endpoint => Required("TEST_S3_ENDPOINT");
+
+    public const string S3Key = "S3RVER";
+
     /// <summary>A new, empty database of its own for one test, so tests can run side by side.</summary>
     public static async Task<string> CreateDatabaseAsync(string purpose)
     {

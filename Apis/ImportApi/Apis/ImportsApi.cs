@@ -23,6 +23,7 @@ public static class ImportsApi
     private const string ImportId = "The import's id, as its creation gave it.";
     private const string NoSuchImportProblem = "The organization has no such import.";
     private const string ViewerProblem = "The caller is a viewer: importing takes an editor or an admin.";
+    private const string StorageUnavailableProblem = "Object storage (the local folder, S3 or Azure Blob) failed to keep the file: nothing was kept.";
 
     public static IEndpointRouteBuilder MapImportsApi(this IEndpointRouteBuilder app)
     {
@@ -43,7 +44,8 @@ public static class ImportsApi
             .WithProblem(StatusCodes.Status409Conflict, "The destination table exists, and `overwrite` is not true.")
             .WithProblem(StatusCodes.Status413PayloadTooLarge, "The file is larger than an import takes (`Imports:MaxFileBytes`, CARTO's 5 GB).")
             .WithProblem(StatusCodes.Status429TooManyRequests, "The organization already has as many imports waiting or running as it may " +
-                "(`Imports:MaxActiveJobsPerOrganization`, 5).");
+                "(`Imports:MaxActiveJobsPerOrganization`, 5).")
+            .WithProblem(StatusCodes.Status503ServiceUnavailable, StorageUnavailableProblem);
         api.MapPost("/preview", PreviewImport)
             .RequireAuthorization(PlatformPolicies.Edit)
             .WithSummary("Preview a file")
@@ -54,7 +56,8 @@ public static class ImportsApi
             .Produces<ImportPreview>()
             .WithProblem(StatusCodes.Status400BadRequest, "No file, an invalid form, or a file that cannot be imported (the answer says why).")
             .WithProblem(StatusCodes.Status403Forbidden, ViewerProblem)
-            .WithProblem(StatusCodes.Status413PayloadTooLarge, "The file is larger than an import takes (`Imports:MaxFileBytes`).");
+            .WithProblem(StatusCodes.Status413PayloadTooLarge, "The file is larger than an import takes (`Imports:MaxFileBytes`).")
+            .WithProblem(StatusCodes.Status503ServiceUnavailable, StorageUnavailableProblem);
         api.MapGet("", ListImports)
             .WithSummary("The organization's imports")
             .WithDescription("Newest first, a page at a time.")
@@ -78,7 +81,7 @@ public static class ImportsApi
     }
 
     public static async Task<IResult> CreateImport(HttpContext context, ClaimsPrincipal user, JobStore store, IObjectStorage storage,
-        DataConnections connections, IOptions<ImportOptions> options, CancellationToken cancellationToken)
+        DataConnections connections, IOptions<ImportOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         // Refused before the upload is read: a sixth import would otherwise send gigabytes only to be turned away.
         var limit = options.Value.MaxActiveJobsPerOrganization;
@@ -88,8 +91,8 @@ public static class ImportsApi
         }
         AllowBodyOf(context, options.Value.MaxFileBytes);
         var id = Guid.CreateVersion7();
-        var key = ImportJobs.StorageKey(id);
-        var (submission, problem) = await ImportSubmission.ReadAsync(context.Request, key, storage, options.Value, cancellationToken);
+        var logger = loggers.CreateLogger(typeof(ImportsApi));
+        var (submission, problem) = await ReadSubmissionAsync(context, ImportJobs.StorageKey(id), storage, options.Value, logger, cancellationToken);
         if (submission is null)
         {
             return problem!;
@@ -99,14 +102,29 @@ public static class ImportsApi
             var result = await RecordAsync(id, submission, user, store, connections, options.Value, cancellationToken);
             if (result is not Created<ImportJobView>)
             {
-                storage.Delete(ImportJobs.StorageFolder(id));
+                await storage.DeleteOrWarnAsync(ImportJobs.StorageFolder(id), logger);
             }
             return result;
         }
         catch
         {
-            storage.Delete(ImportJobs.StorageFolder(id));
+            await storage.DeleteOrWarnAsync(ImportJobs.StorageFolder(id), logger);
             throw;
+        }
+    }
+
+    /// <summary>The request, its file in object storage; a store that fails is a 503, its reason logged.</summary>
+    private static async Task<(ImportSubmission? Submission, IResult? Problem)> ReadSubmissionAsync(HttpContext context, string storageKey,
+        IObjectStorage storage, ImportOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ImportSubmission.ReadAsync(context.Request, storageKey, storage, options, logger, cancellationToken);
+        }
+        catch (ObjectStorageException ex)
+        {
+            logger.LogError("An upload could not be kept: {Reason}", ex.Message);
+            return (null, ImportProblems.StorageUnavailable());
         }
     }
 
@@ -149,11 +167,12 @@ public static class ImportsApi
     }
 
     public static async Task<IResult> PreviewImport(HttpContext context, IObjectStorage storage, IOptions<ImportOptions> options,
-        CancellationToken cancellationToken)
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         AllowBodyOf(context, options.Value.MaxFileBytes);
+        var logger = loggers.CreateLogger(typeof(ImportsApi));
         var folder = $"previews/{Guid.NewGuid():N}";
-        var (submission, problem) = await ImportSubmission.ReadAsync(context.Request, folder + "/file", storage, options.Value, cancellationToken);
+        var (submission, problem) = await ReadSubmissionAsync(context, folder + "/file", storage, options.Value, logger, cancellationToken);
         if (submission is null)
         {
             return problem!;
@@ -164,16 +183,22 @@ public static class ImportsApi
             {
                 return ProblemResults.BadRequest("No file", "A preview reads an uploaded file (multipart part 'file').");
             }
-            return TypedResults.Ok(ImportPreview.Read(storage.LocalPath(folder + "/file"), fileName, storage.LocalPath(folder + "/work"),
-                submission.Autoguessing, options.Value, cancellationToken));
+            using var file = await storage.OpenLocalFileAsync(folder + "/file", cancellationToken)
+                ?? throw new InvalidOperationException($"The preview's file {folder}/file vanished from object storage.");
+            return TypedResults.Ok(ImportPreview.Read(file.Path, fileName, file.ScratchFolder, submission.Autoguessing, options.Value, cancellationToken));
         }
         catch (ImportFormatException ex)
         {
             return ProblemResults.BadRequest("The file cannot be imported", ex.Message);
         }
+        catch (ObjectStorageException ex)
+        {
+            logger.LogError("A preview's file could not be read back: {Reason}", ex.Message);
+            return ImportProblems.StorageUnavailable();
+        }
         finally
         {
-            storage.Delete(folder);
+            await storage.DeleteOrWarnAsync(folder, logger);
         }
     }
 

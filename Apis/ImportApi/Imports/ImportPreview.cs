@@ -24,35 +24,25 @@ public sealed record ImportPreview(
     public static ImportPreview Read(string path, string fileName, string workFolder, bool autoguessing, ImportOptions options,
         CancellationToken cancellationToken)
     {
-        try
+        using var file = ImportFile.Open(path, fileName, workFolder, options, cancellationToken);
+        var schema = new ImportSchema(autoguessing);
+        List<ImportColumn> added = [], widened = [];
+        var shown = new List<Feature>();
+        var read = 0;
+        while (read < SampledFeatures && file.Reader.TryRead(out var feature))
         {
-            using var file = ImportFile.Open(path, fileName, workFolder, options, cancellationToken);
-            var schema = new ImportSchema(autoguessing);
-            List<ImportColumn> added = [], widened = [];
-            var shown = new List<Feature>();
-            var read = 0;
-            while (read < SampledFeatures && file.Reader.TryRead(out var feature))
+            read++;
+            schema.Observe(feature, file.Reader.Fields, added, widened, out _);
+            if (shown.Count < ShownRows)
             {
-                read++;
-                schema.Observe(feature, file.Reader.Fields, added, widened, out _);
-                if (shown.Count < ShownRows)
-                {
-                    shown.Add(feature);
-                }
-            }
-            var rows = shown.Select(feature => Row(feature, schema)).ToList();
-            return new ImportPreview(file.FormatName, file.Reader.GeometrySource,
-                schema.Geometry.Kind is null ? null : schema.Geometry.PostGisName,
-                schema.Columns.Select(column => new ImportedColumnPreview(column.Name, column.SourceName, ColumnTypes.SqlName(column.EffectiveType))).ToList(),
-                rows, read, file.Warnings);
-        }
-        finally
-        {
-            if (Directory.Exists(workFolder))
-            {
-                Directory.Delete(workFolder, recursive: true);
+                shown.Add(feature);
             }
         }
+        var rows = shown.Select(feature => Row(feature, schema)).ToList();
+        return new ImportPreview(file.FormatName, file.Reader.GeometrySource,
+            schema.Geometry.Kind is null ? null : schema.Geometry.PostGisName,
+            schema.Columns.Select(column => new ImportedColumnPreview(column.Name, column.SourceName, ColumnTypes.SqlName(column.EffectiveType))).ToList(),
+            rows, read, file.Warnings);
     }
 
     private static Dictionary<string, JsonElement> Row(Feature feature, ImportSchema schema)

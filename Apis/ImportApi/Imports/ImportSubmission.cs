@@ -34,10 +34,10 @@ internal sealed partial class ImportSubmission
 
     /// <summary>
     /// Reads the request; a file goes to <paramref name="storageKey"/>. Returns the submission, or the problem that
-    /// refuses it (then nothing is left in storage).
+    /// refuses it (then nothing is left in storage). A store that fails throws its <see cref="ObjectStorageException"/>.
     /// </summary>
     public static async Task<(ImportSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, string storageKey,
-        IObjectStorage storage, ImportOptions options, CancellationToken cancellationToken)
+        IObjectStorage storage, ImportOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         var submission = new ImportSubmission();
         try
@@ -54,14 +54,14 @@ internal sealed partial class ImportSubmission
             }
             if (problem is not null)
             {
-                storage.Delete(storageKey);
+                await storage.DeleteOrWarnAsync(storageKey, logger);
                 return (null, problem);
             }
             return (submission, null);
         }
         catch
         {
-            storage.Delete(storageKey);
+            await storage.DeleteOrWarnAsync(storageKey, logger);
             throw;
         }
     }

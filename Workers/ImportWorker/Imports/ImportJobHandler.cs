@@ -42,9 +42,9 @@ public sealed class ImportJobHandler(JobStore store, DataConnections connections
     /// The file is no longer needed once the job has ended, whichever way; nor is the memory the import grew into (a
     /// large feature's buffers): it goes back to the system at once, so an idle worker stays small between imports.
     /// </summary>
-    protected override void OnEnded(JobRecord job, JobOutcome outcome)
+    protected override async Task OnEndedAsync(JobRecord job, JobOutcome outcome)
     {
-        storage.Delete(ImportJobs.StorageFolder(job.Id));
+        await storage.DeleteOrWarnAsync(ImportJobs.StorageFolder(job.Id), logger);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
@@ -63,20 +63,25 @@ public sealed class ImportJobHandler(JobStore store, DataConnections connections
                 return JobOutcome.Failed(problem);
             }
         }
-        var path = storage.LocalPath(key);
-        if (!File.Exists(path))
+        LocalObjectFile? local;
+        try
+        {
+            local = await storage.OpenLocalFileAsync(key, cancelled);
+        }
+        catch (ObjectStorageException ex)
+        {
+            logger.LogError("Import {JobId}'s file could not be read: {Reason}", job.Id, ex.Message);
+            return JobOutcome.Failed("The import's file could not be read from object storage (it did not answer, or refused); " +
+                "import the file again later. The worker's log has the store's reason.");
+        }
+        if (local is null)
         {
             return JobOutcome.Failed("The import's file is no longer in object storage; upload it again.");
         }
 
-        var work = storage.LocalPath(ImportJobs.StorageFolder(job.Id) + "/work");
-        if (Directory.Exists(work))
-        {
-            Directory.Delete(work, recursive: true);
-        }
         try
         {
-            using var file = ImportFile.Open(path, fileName!, work, limits.Value, cancelled);
+            using var file = ImportFile.Open(local.Path, fileName!, local.ScratchFolder, limits.Value, cancelled);
             return await ImportAsync(job, request, target, file, cancelled, stopping);
         }
         catch (ImportFormatException ex)
@@ -90,10 +95,7 @@ public sealed class ImportJobHandler(JobStore store, DataConnections connections
         }
         finally
         {
-            if (Directory.Exists(work))
-            {
-                Directory.Delete(work, recursive: true);
-            }
+            local.Dispose();
         }
     }
 
@@ -231,6 +233,11 @@ public sealed class ImportJobHandler(JobStore store, DataConnections connections
         catch (ObjectTooLargeException ex)
         {
             return $"The file at {url} is larger than the limit of {ex.MaxBytes:N0} bytes.";
+        }
+        catch (ObjectStorageException ex)
+        {
+            logger.LogError("The file of {Url} could not be kept: {Reason}", url, ex.Message);
+            return $"The file at {url} was fetched but object storage did not take it (it did not answer, or refused); import it again later.";
         }
         catch (HttpRequestException ex)
         {

@@ -11,10 +11,10 @@ using Npgsql;
 namespace CartoSelfHosted.Integration.Tests.Imports;
 
 /// <summary>
-/// import-api and import-worker, in process, sharing a metadata database, a warehouse, an object-storage folder and a
-/// Pub/Sub project of their own; organizations A and B with a token each.
+/// import-api and import-worker, in process, sharing a metadata database, a warehouse, object storage (a folder, unless
+/// a derived environment names another store) and a Pub/Sub project of their own; organizations A and B with a token each.
 /// </summary>
-public sealed class ImportEnvironment : IAsyncLifetime
+public class ImportEnvironment : IAsyncLifetime
 {
     public TenantDatabases Databases { get; private set; } = null!;
 
@@ -32,15 +32,26 @@ public sealed class ImportEnvironment : IAsyncLifetime
 
     public TestOrganization B { get; private set; } = null!;
 
+    /// <summary>import-api's object storage, as its connection string names it.</summary>
+    public string ObjectStorage { get; private set; } = null!;
+
+    /// <summary>
+    /// The object storage of import-api and of import-worker: the same store, unless a test wants one that the other
+    /// cannot reach. By default, the folder <see cref="Storage"/>.
+    /// </summary>
+    protected virtual Task<(string Api, string Worker)> ObjectStorageAsync() => Task.FromResult((Storage, Storage));
+
     public async ValueTask InitializeAsync()
     {
+        var (apiStorage, workerStorage) = await ObjectStorageAsync();
+        ObjectStorage = apiStorage;
         Databases = await TenantDatabases.CreateAsync("imp");
         (Metadata, Warehouse, A, B) = (Databases.Metadata, Databases.Warehouse, Databases.A, Databases.B);
         var settings = new Dictionary<string, string>
         {
             ["ConnectionStrings:metadata"] = Metadata,
             ["ConnectionStrings:warehouse"] = Warehouse,
-            ["ConnectionStrings:object-storage"] = Storage,
+            ["ConnectionStrings:object-storage"] = apiStorage,
             ["PUBSUB_EMULATOR_HOST"] = TestServers.PubSubEmulatorHost,
             ["PubSub:ProjectId"] = $"test-{Guid.NewGuid():N}"[..24],
             ["Messaging:MinRetryDelay"] = "00:00:00.2",
@@ -53,7 +64,7 @@ public sealed class ImportEnvironment : IAsyncLifetime
         // The worker may fetch from loopback, where the tests serve URL imports' files; import-api may not, so its
         // refusals are tested (the worker's own check is ImportUrls', tested on its own).
         Worker = await ApiFactory<ImportJobHandler>.StartAsync("imp_worker",
-            new Dictionary<string, string>(settings) { ["Imports:AllowPrivateUrls"] = "true" });
+            new Dictionary<string, string>(settings) { ["Imports:AllowPrivateUrls"] = "true", ["ConnectionStrings:object-storage"] = workerStorage });
     }
 
     public HttpClient ClientOf(TestOrganization organization) => Api.CreateClient(organization.Token);
