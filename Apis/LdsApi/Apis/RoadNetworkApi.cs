@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Security.Claims;
+using CartoSelfHosted.Platform.ObjectStorage;
 using CartoSelfHosted.Platform.RoadNetwork;
 using CartoSelfHosted.Platform.Security;
 using CartoSelfHosted.ServiceDefaults.Problems;
@@ -71,24 +72,20 @@ public static class RoadNetworkApi
         var folder = Directory.CreateTempSubdirectory("road-network-upload-");
         try
         {
-            var file = Path.Combine(folder.FullName, "network.osm");
-            long length;
-            await using (var output = File.Create(file))
-            {
-                length = await CopyAtMostAsync(context.Request.Body, output, maxBytes, cancellationToken);
-            }
-            if (length < 0)
-            {
-                return TooLarge();
-            }
-            if (length == 0)
+            // A local folder as object storage: the body streams to a file, whole or not at all, its size checked as it comes.
+            var upload = new LocalFolderObjectStorage(folder.FullName);
+            if (await upload.PutAsync("network.osm", context.Request.Body, maxBytes, cancellationToken) == 0)
             {
                 return ProblemResults.BadRequest("No file", "The body is an OpenStreetMap file (.osm XML).");
             }
             var source = string.IsNullOrWhiteSpace(name) ? "an administrator's OpenStreetMap file" : name.Trim()[..Math.Min(name.Trim().Length, 200)];
-            var description = await loader.LoadOsmFileAsync(file, source, cancellationToken);
+            var description = await loader.LoadOsmFileAsync(upload.LocalPath("network.osm"), source, cancellationToken);
             network.Ready();
             return TypedResults.Ok(description);
+        }
+        catch (ObjectTooLargeException)
+        {
+            return TooLarge();
         }
         catch (RoadNetworkBusyException busy)
         {
@@ -106,23 +103,5 @@ public static class RoadNetworkApi
 
         static IResult TooLarge() => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "File too large",
             detail: FileTooLarge, type: ProblemTypes.PayloadTooLarge);
-    }
-
-    /// <summary>Copies the body to the file; -1 when it is longer than <paramref name="maxBytes"/>.</summary>
-    private static async Task<long> CopyAtMostAsync(Stream body, Stream output, long maxBytes, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[81920];
-        long length = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            length += read;
-            if (length > maxBytes)
-            {
-                return -1;
-            }
-            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-        }
-        return length;
     }
 }

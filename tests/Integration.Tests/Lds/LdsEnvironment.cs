@@ -23,6 +23,9 @@ public sealed class LdsEnvironment : IAsyncLifetime
 {
     public const string Collection = "lds";
 
+    /// <summary>The largest OpenStreetMap file an administrator may load here (Gothenburg's is about a third of it).</summary>
+    public const int MaxRoadNetworkFileBytes = 48 * 1024 * 1024;
+
     /// <summary>Organization B's monthly quotas.</summary>
     public static readonly (long Geocoding, long Routing, long Isolines) QuotaOfB = (40, 3, 5);
 
@@ -57,6 +60,7 @@ public sealed class LdsEnvironment : IAsyncLifetime
         settings[$"Lds:Organizations:{Databases.B.Slug}:Geocoding"] = QuotaOfB.Geocoding.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings[$"Lds:Organizations:{Databases.B.Slug}:Routing"] = QuotaOfB.Routing.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings[$"Lds:Organizations:{Databases.B.Slug}:Isolines"] = QuotaOfB.Isolines.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["RoadNetwork:MaxFileBytes"] = MaxRoadNetworkFileBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Lds = await ApiFactory<LdsApi::Program>.StartAsync("lds", settings);
     }
 

@@ -117,6 +117,27 @@ public sealed class RoadNetworkLoadTests(LdsEnvironment environment)
         Assert.Equal(HttpStatusCode.BadRequest, (await PutAsync(environment.Lds.CreateAuthorizedClient(), "", "empty.osm")).Status);
     }
 
+    [Fact]
+    public async Task AFileLargerThanTheLimitIs413WhetherItsLengthIsSaidOrNot()
+    {
+        using var admin = environment.Lds.CreateAuthorizedClient();
+        var before = await DescribeAsync();
+        var body = new byte[LdsEnvironment.MaxRoadNetworkFileBytes + 1];
+        using (var said = new ByteArrayContent(body))
+        using (var response = await admin.PutAsync(NetworkUrl, said, Cancellation))
+        {
+            await LdsEnvironment.AssertProblemAsync(response, "MaxFileBytes", HttpStatusCode.RequestEntityTooLarge);
+        }
+        // Sent in chunks, its length unknown until it ends: refused as it streams.
+        using (var chunked = new StreamContent(new MemoryStream(body)))
+        {
+            chunked.Headers.ContentLength = null;
+            using var response = await admin.PutAsync(NetworkUrl, chunked, Cancellation);
+            await LdsEnvironment.AssertProblemAsync(response, "MaxFileBytes", HttpStatusCode.RequestEntityTooLarge);
+        }
+        Assert.Equal(before, await DescribeAsync());
+    }
+
     private async Task<string> DescribeAsync()
     {
         using var client = environment.Client();
