@@ -1,12 +1,11 @@
 using CartoSelfHosted.Platform.Metadata;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace CartoSelfHosted.LdsApi.Quotas;
 
 /// <summary>What a charge of an organization's quota came to: granted or not, and the month's use after it.</summary>
-public sealed record QuotaCharge(Guid OrganizationId, string Service, long Calls, bool Granted, long Used, long? Quota, DateOnly Month);
+public sealed record QuotaCharge(Guid OrganizationId, string Service, long Calls, bool Granted, long Used, long Quota, DateOnly Month);
 
 /// <summary>An organization's use of a service this month against its quota.</summary>
 public sealed record ServiceUsage(string Service, long? Quota, long Used, DateOnly Month);
@@ -28,20 +27,18 @@ public sealed class LdsQuota(MetadataDatabase metadata, IOptionsMonitor<LdsQuota
     public void CountUnlimited(Guid organizationId, string service, long calls) => unlimited.Add(organizationId, service, calls);
 
     /// <summary>
-    /// Adds <paramref name="calls"/> to the organization's use of <paramref name="service"/> this month when they fit in its quota;
-    /// otherwise changes nothing and says so, with the use so far.
+    /// Adds <paramref name="calls"/> to the organization's use of <paramref name="service"/> this month when they fit in its
+    /// <paramref name="quota"/>; otherwise changes nothing and says so, with the use so far.
     /// </summary>
-    public async Task<QuotaCharge> ChargeAsync(Guid organizationId, string organizationSlug, string service, long calls,
-        CancellationToken cancellationToken)
+    public async Task<QuotaCharge> ChargeAsync(Guid organizationId, string service, long calls, long quota, CancellationToken cancellationToken)
     {
-        var quota = options.CurrentValue.QuotaOf(organizationSlug, service);
         var charge = new NpgsqlBatchCommand($"""
             WITH charged AS (
                 INSERT INTO lds_usage AS usage (organization_id, service, month, used)
                 SELECT $1, $2, {ThisMonth}, $3
-                WHERE $4 IS NULL OR $3 <= $4
+                WHERE $3 <= $4
                 ON CONFLICT (organization_id, service, month) DO UPDATE SET used = usage.used + excluded.used
-                WHERE $4 IS NULL OR usage.used + excluded.used <= $4
+                WHERE usage.used + excluded.used <= $4
                 RETURNING used, month
             )
             SELECT true, used, month FROM charged
@@ -53,9 +50,9 @@ public sealed class LdsQuota(MetadataDatabase metadata, IOptionsMonitor<LdsQuota
         charge.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = organizationId });
         charge.Parameters.Add(new NpgsqlParameter<string> { TypedValue = service });
         charge.Parameters.Add(new NpgsqlParameter<long> { TypedValue = calls });
-        charge.Parameters.Add(new NpgsqlParameter { Value = (object?)quota ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        charge.Parameters.Add(new NpgsqlParameter<long> { TypedValue = quota });
         // Every call of an organization's service updates one row, whose lock is held until the commit: waiting there for the
-        // WAL to reach the disk made the row a queue of calls (a geocode's p99 grew fourfold at 16 at once). The commit does
+        // WAL to reach the disk would make the row a queue of the calls waiting for each other's flush. The commit does
         // not wait, in the same round trip; a crash of PostgreSQL itself may lose the last fraction of a second of counts
         // (in the organizations' favour), never count a call twice or let calls pass the quota together.
         await using var command = metadata.DataSource.CreateBatch();

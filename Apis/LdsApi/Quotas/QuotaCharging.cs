@@ -19,8 +19,7 @@ internal static class QuotaCharging
         Func<CancellationToken, Task<IResult>> answer, CancellationToken cancellationToken)
     {
         var organizationId = user.GetOrganizationId();
-        var organizationSlug = user.GetOrganizationSlug();
-        if (quota.QuotaOf(organizationSlug, service) is null)
+        if (quota.QuotaOf(user.GetOrganizationSlug(), service) is not { } monthlyQuota)
         {
             var answered = await answer(cancellationToken);
             if (answered is not IStatusCodeHttpResult { StatusCode: >= 400 })
@@ -29,7 +28,7 @@ internal static class QuotaCharging
             }
             return answered;
         }
-        var charging = quota.ChargeAsync(organizationId, organizationSlug, service, calls, cancellationToken);
+        var charging = quota.ChargeAsync(organizationId, service, calls, monthlyQuota, cancellationToken);
         using var answerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var answering = calls == 1 ? answer(answerCancellation.Token) : null;
         QuotaCharge charge;
@@ -92,7 +91,7 @@ internal static class QuotaCharging
         var renewal = charge.Month.AddMonths(1);
         var untilRenewal = renewal.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) - DateTime.UtcNow;
         response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Max(untilRenewal.TotalSeconds, 1))).ToString(CultureInfo.InvariantCulture);
-        var left = Math.Max(charge.Quota!.Value - charge.Used, 0);
+        var left = Math.Max(charge.Quota - charge.Used, 0);
         return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Quota spent", type: ProblemTypes.QuotaSpent,
             detail: string.Create(CultureInfo.InvariantCulture,
                 $"The organization's {charge.Service} quota is {charge.Quota:N0} a month and {charge.Used:N0} are used: " +
