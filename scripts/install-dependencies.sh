@@ -10,6 +10,8 @@ packages=(
   varnish varnish-modules
   gdal-bin
   google-cloud-cli-pubsub-emulator
+  # RabbitMQ, when an installation chooses it over Pub/Sub (Messaging:Broker); scripts/rabbitmq-server.sh runs it.
+  rabbitmq-server
   util-linux curl procps
   "$@"
 )

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts (or stops) the real servers the integration tests talk to, as plain processes on free loopback ports:
 # PostgreSQL + PostGIS (twice: the platform's own cluster, and one that stands for a database users run themselves and
-# add as a connection), Redis, the Pub/Sub emulator, and object storage's servers: Azurite (Azure Blob) and s3rver (S3),
-# from npm (scripts/storage-servers, pinned by its package-lock.json). State lives in .data/test-servers/ (in /tmp when
-# the postgres user cannot reach .data/) and is thrown away.
+# add as a connection), Redis, the Pub/Sub emulator, RabbitMQ (scripts/rabbitmq-server.sh: guest/guest, vhost "/"; a
+# test makes a vhost of its own with that script's ctl, or runs a broker of its own with its run), and object storage's
+# servers: Azurite (Azure Blob) and s3rver (S3), from npm (scripts/storage-servers, pinned by its package-lock.json).
+# State lives in .data/NAME-servers/ (in /tmp when the postgres and rabbitmq users cannot reach .data/) and is thrown
+# away.
 #   scripts/test-servers.sh start [NAME]   # prints nothing but errors; writes .data/NAME-servers.env for `source`
 #   scripts/test-servers.sh stop [NAME]
 # NAME (default "test") keeps sets apart: the benchmarks run their own beside the tests' ones.
@@ -16,6 +18,7 @@ instance=${2:-test}
 env_file="$root/.data/$instance-servers.env"
 pg_bin=/usr/lib/postgresql/15/bin
 emulator=/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator
+rabbitmq="$root/scripts/rabbitmq-server.sh"
 storage_servers="$root/scripts/storage-servers"
 # Azurite's one account, whose name and key are public (Microsoft's documentation gives them): not a secret.
 azurite_key='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
@@ -23,7 +26,7 @@ azurite_key='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZ
 # shellcheck source=lib.sh
 source "$root/scripts/lib.sh"
 
-# PostgreSQL runs as the postgres user when we are root: its files go where that user can reach them.
+# PostgreSQL and RabbitMQ run as their system users when we are root: their files go where those users can reach them.
 mkdir -p "$root/.data"
 if [[ $(id -u) -ne 0 ]] || reachable_by_others "$root/.data"; then
   state="$root/.data/$instance-servers"
@@ -55,7 +58,8 @@ stop() {
   for pidfile in "$state"/*.pid; do
     [[ -f $pidfile ]] || continue
     pid=$(cat "$pidfile")
-    # The emulator's launcher exec's java; pkill -P catches anything it left behind.
+    # The emulator's launcher exec's java, and RabbitMQ's the Erlang VM; pkill -P catches anything they started (the
+    # broker's epmd dies with it anyway).
     pkill -KILL -P "$pid" 2>/dev/null || true
     kill -KILL "$pid" 2>/dev/null || true
   done
@@ -88,9 +92,9 @@ start() {
   install_storage_servers
   mkdir -p "$state"
   chmod 755 "$state"
-  local pg_port external_pg_port redis_port pubsub_port azurite_port s3_port password external_password
+  local pg_port external_pg_port redis_port pubsub_port rabbitmq_port azurite_port s3_port password external_password
   pg_port=$(free_port); external_pg_port=$(free_port); redis_port=$(free_port); pubsub_port=$(free_port)
-  azurite_port=$(free_port); s3_port=$(free_port)
+  rabbitmq_port=$(free_port); azurite_port=$(free_port); s3_port=$(free_port)
   password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
   external_password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
   start_postgres pg "$pg_port" "$password"
@@ -101,6 +105,11 @@ start() {
 
   JAVA_OPTS="-Xmx${PUBSUB_EMULATOR_HEAP:-256m}" setsid "$emulator" --host=127.0.0.1 --port="$pubsub_port" >"$state/pubsub.log" 2>&1 </dev/null &
   echo $! > "$state/pubsub.pid"
+
+  # In the foreground of its own session (the script execs the broker, so this pid is the broker's); it boots in ~6 s,
+  # while the others start.
+  setsid "$rabbitmq" run "$state/rabbitmq" "$rabbitmq_port" >"$state/rabbitmq.log" 2>&1 </dev/null &
+  echo $! > "$state/rabbitmq.pid"
 
   # On disk, not in memory: the tests upload files larger than a part (S3 multipart, Azure blocks).
   mkdir -p "$state/azurite" "$state/s3rver"
@@ -116,6 +125,8 @@ start() {
   # Any HTTP answer will do (both refuse an anonymous request); curl fails only while nothing listens.
   wait_for "Azurite" 30 curl -s -o /dev/null "http://127.0.0.1:$azurite_port/"
   wait_for "s3rver" 30 curl -s -o /dev/null "http://127.0.0.1:$s3_port/"
+  # RabbitMQ opens its AMQP port last of all, once booted.
+  wait_for "RabbitMQ" 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$rabbitmq_port"
 
   cat > "$env_file" <<ENV
 export TEST_POSTGRES='Host=127.0.0.1;Port=$pg_port;Username=postgres;Password=$password'
@@ -123,6 +134,11 @@ export TEST_EXTERNAL_POSTGRES='Host=127.0.0.1;Port=$external_pg_port;Username=po
 export TEST_REDIS='127.0.0.1:$redis_port'
 export TEST_PUBSUB_EMULATOR_HOST='127.0.0.1:$pubsub_port'
 export TEST_PUBSUB_EMULATOR_LAUNCHER='$emulator'
+export TEST_RABBITMQ='amqp://guest:guest@127.0.0.1:$rabbitmq_port/'
+# The broker's folder, for \`\$TEST_RABBITMQ_SCRIPT ctl \$TEST_RABBITMQ_STATE add_vhost …\`; a test's own broker
+# (\`\$TEST_RABBITMQ_SCRIPT run DIR PORT\`) takes a new DIR beside it.
+export TEST_RABBITMQ_STATE='$state/rabbitmq'
+export TEST_RABBITMQ_SCRIPT='$rabbitmq'
 export TEST_AZURITE_BLOB='DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$azurite_key;BlobEndpoint=http://127.0.0.1:$azurite_port/devstoreaccount1'
 # s3rver takes one fixed key pair, S3RVER and S3RVER.
 export TEST_S3_ENDPOINT='http://127.0.0.1:$s3_port'
