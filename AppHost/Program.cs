@@ -10,37 +10,38 @@ var postgres = builder.AddPostgres(platform, "postgres", postgresPassword);
 var metadata = postgres.AddDatabase("metadata");
 var warehouse = postgres.AddDatabase("warehouse");
 var redis = builder.AddRedis(platform, "redis");
-var pubsub = builder.AddPubSubEmulator(platform, "pubsub");
+// The Pub/Sub emulator, or RabbitMQ with --Messaging:Broker=rabbitmq: services hand work on through whichever runs.
+var broker = builder.AddMessageBroker(platform);
 // Uploads wait here for import-worker: a folder under the data folder.
 var objectStorage = platform.AddObjectStorage("object-storage");
 
 var accountsApi = builder.AddProject<Projects.AccountsApi>("accounts-api").AsPlatformService(platform)
     .WithReference(metadata).WaitFor(postgres);
 var mapsApi = builder.AddProject<Projects.MapsApi>("maps-api").AsPlatformService(platform)
-    .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub)
-    .WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
+    .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithMessaging(broker)
+    .WaitFor(postgres).WaitFor(redis);
 var importApi = builder.AddProject<Projects.ImportApi>("import-api").AsPlatformService(platform)
-    .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WithReference(objectStorage)
-    .WaitFor(postgres).WaitFor(pubsub);
+    .WithReference(metadata).WithReference(warehouse).WithMessaging(broker).WithReference(objectStorage)
+    .WaitFor(postgres);
 var ldsApi = builder.AddProject<Projects.LdsApi>("lds-api").AsPlatformService(platform)
     .WithReference(metadata).WithReference(warehouse).WaitFor(postgres);
 
 var importWorker = builder.AddProject<Projects.ImportWorker>("import-worker").AsPlatformService(platform)
-    .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WithReference(objectStorage)
-    .WaitFor(postgres).WaitFor(pubsub);
+    .WithReference(metadata).WithReference(warehouse).WithMessaging(broker).WithReference(objectStorage)
+    .WaitFor(postgres);
 var sqlWorker = builder.AddProject<Projects.SqlWorker>("sql-worker").AsPlatformService(platform)
-    .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
+    .WithReference(metadata).WithReference(warehouse).WithMessaging(broker).WaitFor(postgres);
 var workspaceSubscriber = builder.AddProject<Projects.WorkspaceSubscriber>("workspace-subscriber").AsPlatformService(platform)
-    .WithReference(metadata).WithReference(warehouse).WithReference(pubsub).WaitFor(postgres).WaitFor(pubsub);
+    .WithReference(metadata).WithReference(warehouse).WithMessaging(broker).WaitFor(postgres);
 var cdnInvalidator = builder.AddProject<Projects.CdnInvalidator>("cdn-invalidator").AsPlatformService(platform)
-    .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub).WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
+    .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithMessaging(broker).WaitFor(postgres).WaitFor(redis);
 
 // workspace-api answers the platform's health, so it knows every other service.
 var workspaceApi = builder.AddProject<Projects.WorkspaceApi>("workspace-api").AsPlatformService(platform)
-    .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithReference(pubsub)
+    .WithReference(metadata).WithReference(warehouse).WithReference(redis).WithMessaging(broker)
     .WithReference(accountsApi).WithReference(mapsApi).WithReference(importApi).WithReference(ldsApi)
     .WithReference(importWorker).WithReference(sqlWorker).WithReference(workspaceSubscriber).WithReference(cdnInvalidator)
-    .WaitFor(postgres).WaitFor(redis).WaitFor(pubsub);
+    .WaitFor(postgres).WaitFor(redis);
 
 var httpCache = builder.AddVarnish(platform, "http-cache", "Web/HttpCache/default.vcl.template")
     .WithUpstream(mapsApi).WithUpstream(workspaceApi);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs one RabbitMQ broker (Debian's rabbitmq-server, 3.10) as a plain process with all its state in one folder, and
 # runs rabbitmqctl against it. The one place that knows how: test-servers.sh, the tests and AppHost all come here.
-#   scripts/rabbitmq-server.sh run DIR PORT [USER PASSWORD]   # in the foreground; killing its pid stops the broker
-#   scripts/rabbitmq-server.sh ctl DIR ARGS...                # rabbitmqctl ARGS... against the broker of DIR
+#   scripts/rabbitmq-server.sh run DIR PORT [USER [PASSWORD]]   # in the foreground; killing its pid stops the broker
+#   scripts/rabbitmq-server.sh ctl DIR ARGS...                  # rabbitmqctl ARGS... against the broker of DIR
 # AMQP listens on 127.0.0.1:PORT only, vhost "/", user USER (guest/guest without one: RabbitMQ lets guest in from
-# loopback only). USER and PASSWORD are made on the first start of an empty DIR only: the broker keeps its users.
+# loopback only). A USER without PASSWORD takes it from $CARTO_BROKER_PASSWORD, out of sight of ps (AppHost does
+# that). USER and PASSWORD are made on the first start of an empty DIR only: the broker keeps its users.
 # Every instance has its own node name (from DIR), its own Erlang distribution port and its own epmd, which dies with
 # the broker: instances run side by side, and a stopped one leaves nothing behind.
 set -euo pipefail
@@ -15,7 +16,7 @@ rabbit_bin=/usr/lib/rabbitmq/bin
 system_user=rabbitmq
 
 usage() {
-  echo "usage: $0 run DIR PORT [USER PASSWORD] | ctl DIR ARGS..." >&2
+  echo "usage: $0 run DIR PORT [USER [PASSWORD]] | ctl DIR ARGS..." >&2
   exit 2
 }
 
@@ -54,8 +55,15 @@ instance_environment() {
 }
 
 run() {
-  [[ $# -eq 1 || $# -eq 3 ]] || usage
-  local port=$1 user=${2:-guest} password=${3:-guest}
+  [[ $# -ge 1 && $# -le 3 ]] || usage
+  local port=$1 user=${2:-guest} password
+  if [[ $# -eq 2 ]]; then
+    password=${CARTO_BROKER_PASSWORD:?a USER without PASSWORD needs CARTO_BROKER_PASSWORD}
+  else
+    password=${3:-guest}
+  fi
+  # Nothing below needs it in its environment (the broker reads it from rabbitmq.conf).
+  unset CARTO_BROKER_PASSWORD
   [[ $port =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)) || { echo "error: PORT is a TCP port number" >&2; exit 2; }
   # URI-unreserved characters only: they need no quoting in rabbitmq.conf nor in amqp://USER:PASSWORD@… URIs.
   [[ $user =~ ^[A-Za-z0-9._~-]+$ && $password =~ ^[A-Za-z0-9._~-]+$ ]] \

@@ -27,6 +27,8 @@ public sealed class LocalPlatform
         ["postgres"] = 15432,
         ["redis"] = 16379,
         ["pubsub"] = 18085,
+        // AMQP's 5672 moved as the others are; 15672 is RabbitMQ's management UI.
+        ["rabbitmq"] = 15673,
         ["http-cache"] = 16081,
         ["http-cache-admin"] = 16082,
         ["accounts-api"] = 15101,

@@ -77,9 +77,10 @@ public static class PostgresResourceBuilderExtensions
     /// <summary>
     /// The server's folder: <c>.data/postgres</c>. When AppHost is root, PostgreSQL runs as the postgres user, which
     /// must be able to walk down to it; a data folder under one others cannot enter (root's home, a mode-700
-    /// temporary folder) gets its PostgreSQL files under /var/lib/carto-self-hosted instead, and says so.
+    /// temporary folder) gets its PostgreSQL files under /var/lib/carto-self-hosted instead, and says so. RabbitMQ,
+    /// run as the rabbitmq user, gets its folder the same way.
     /// </summary>
-    private static string Home(LocalPlatform platform, string name)
+    internal static string Home(LocalPlatform platform, string name, string systemUser = SystemUser)
     {
         var inDataFolder = platform.FolderInData(name);
         if (!LocalPlatform.IsRoot || IsReachableByOthers(inDataFolder))
@@ -90,7 +91,7 @@ public static class PostgresResourceBuilderExtensions
         var home = Path.Combine(FallbackRoot, key, name);
         Directory.CreateDirectory(home);
         File.WriteAllText(Path.Combine(inDataFolder, "MOVED.txt"),
-            $"The postgres user cannot enter {platform.DataDirectory}, so PostgreSQL's files are in {home}.\n");
+            $"The {systemUser} user cannot enter {platform.DataDirectory}, so {name}'s files are in {home}.\n");
         return home;
     }
 
