@@ -31,7 +31,8 @@ declare -A PLATFORM_PORTS=()
 PLATFORM_PORT_ARGS=()
 choose_platform_ports() {
   local resource port
-  for resource in router-http dashboard dashboard-otlp dashboard-resources postgres redis pubsub http-cache http-cache-admin accounts-api workspace-api maps-api \
+  for resource in router-http dashboard dashboard-otlp dashboard-resources postgres redis pubsub rabbitmq http-cache http-cache-admin \
+    accounts-api workspace-api maps-api \
     import-api lds-api import-worker sql-worker workspace-subscriber cdn-invalidator; do
     while port=$(free_port); [[ " ${PLATFORM_PORTS[*]} " == *" $port "* ]]; do :; done
     PLATFORM_PORTS[$resource]=$port

@@ -18,7 +18,7 @@ public abstract class PlatformUnderTest(string dataDirectory, IReadOnlyDictionar
 {
     public static readonly string[] ResourcePortNames =
     [
-        "router-http", "dashboard", "dashboard-otlp", "dashboard-resources", "postgres", "redis", "pubsub", "http-cache", "http-cache-admin",
+        "router-http", "dashboard", "dashboard-otlp", "dashboard-resources", "postgres", "redis", "pubsub", "rabbitmq", "http-cache", "http-cache-admin",
         "accounts-api", "workspace-api", "maps-api", "import-api", "lds-api", "import-worker", "sql-worker", "workspace-subscriber",
         "cdn-invalidator",
     ];
