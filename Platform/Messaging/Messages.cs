@@ -21,6 +21,9 @@ public static class MessageAttributes
     public const string DeadLetterDeliveryAttempt = "dead-letter-delivery-attempt";
 }
 
+/// <summary>A message to publish: its bytes, its attributes and, for ordered delivery, its ordering key.</summary>
+public sealed record OutgoingMessage(byte[] Data, IReadOnlyDictionary<string, string> Attributes, string? OrderingKey = null);
+
 public static class MessageSerializer
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);

@@ -1,9 +1,14 @@
+using Microsoft.Extensions.Configuration;
+
 namespace CartoSelfHosted.Platform.Messaging;
 
 /// <summary>How the platform uses the broker; the section <c>Messaging</c> of the configuration.</summary>
 public sealed class MessagingOptions
 {
     public const string SectionName = "Messaging";
+
+    /// <summary>Which broker carries the messages: <see cref="MessageBrokers.PubSub"/> (the default) or <see cref="MessageBrokers.RabbitMq"/>.</summary>
+    public string Broker { get; set; } = MessageBrokers.PubSub;
 
     /// <summary>A crashed worker's messages come back after this long; a running handler's deadline is extended before it passes.</summary>
     public int AckDeadlineSeconds { get; set; } = 10;
@@ -27,4 +32,17 @@ public sealed class MessagingOptions
     public TimeSpan MaxLease { get; set; } = TimeSpan.FromHours(2);
 
     public TimeSpan RetryDelay(int deliveryAttempt) => Backoff.Delay(deliveryAttempt, MinRetryDelay, MaxRetryDelay);
+
+    /// <summary>The broker the configuration names; anything else than the two is refused at start, with what it may be.</summary>
+    public static string BrokerOf(IConfiguration configuration)
+    {
+        var broker = configuration[$"{SectionName}:{nameof(Broker)}"];
+        return broker switch
+        {
+            null or "" => MessageBrokers.PubSub,
+            MessageBrokers.PubSub or MessageBrokers.RabbitMq => broker,
+            _ => throw new InvalidOperationException(
+                $"{SectionName}:{nameof(Broker)} is '{broker}'; it is '{MessageBrokers.PubSub}' or '{MessageBrokers.RabbitMq}'."),
+        };
+    }
 }

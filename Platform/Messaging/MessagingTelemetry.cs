@@ -10,7 +10,6 @@ namespace CartoSelfHosted.Platform.Messaging;
 public static class MessagingTelemetry
 {
     public const string SourceName = "CartoSelfHosted.Messaging";
-    public const string System = "gcp_pubsub";
 
     public static readonly ActivitySource Source = new(SourceName);
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using CartoSelfHosted.Platform.Messaging;
 using CartoSelfHosted.Platform.Messaging.PubSub;
 using CartoSelfHosted.Platform.Messaging.Topology;
 

@@ -20,6 +20,33 @@ public static class TestServers
     /// <summary>The emulator's launcher, for a test that starts (and stops) an emulator of its own.</summary>
     public static string PubSubEmulatorLauncher => Required("TEST_PUBSUB_EMULATOR_LAUNCHER");
 
+    /// <summary>The test servers' RabbitMQ, as an AMQP URI with its guest user (RabbitMQ lets guest in over loopback only).</summary>
+    public static string RabbitMq => Required("TEST_RABBITMQ");
+
+    /// <summary>scripts/rabbitmq-server.sh: <c>run DIR PORT</c> starts a broker, <c>ctl DIR …</c> runs rabbitmqctl against one.</summary>
+    public static string RabbitMqScript => Required("TEST_RABBITMQ_SCRIPT");
+
+    /// <summary>The folder of the test servers' RabbitMQ; its parent is where a test's own broker can keep its state too.</summary>
+    public static string RabbitMqState => Required("TEST_RABBITMQ_STATE");
+
+    /// <summary>Runs rabbitmqctl against the test servers' RabbitMQ (a virtual host per test: add_vhost, set_permissions, delete_vhost).</summary>
+    public static async Task RabbitMqCtlAsync(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(RabbitMqScript, ["ctl", RabbitMqState, .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} exited with {process.ExitCode}: {await error}{await output}");
+        }
+    }
+
     /// <summary>Azurite's Azure Storage connection string (its well-known development account), for Azure Blob object storage.</summary>
     public static string AzuriteBlob => Required("TEST_AZURITE_BLOB");
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using CartoSelfHosted.Platform.Messaging.PubSub;
-using CartoSelfHosted.Platform.Messaging.Topology;
 using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Postgres;
 using Microsoft.Extensions.Hosting;
@@ -17,14 +15,11 @@ namespace CartoSelfHosted.Platform.Messaging.Outbox;
 /// others stand by and take over when its session ends. A crash between publish and marking re-sends the rows: the
 /// message ids stay the same and the subscribers' inbox drops the copies.
 /// </summary>
-public sealed class OutboxDispatcher(
-    MetadataDatabase metadata, PubSubClient client, PubSubTopology topology, ILogger<OutboxDispatcher> logger) : BackgroundService
+public sealed class OutboxDispatcher(MetadataDatabase metadata, IMessageBroker broker, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     // An arbitrary constant that names "the outbox's dispatcher" among the database's advisory locks.
     private const long DispatcherLockKey = 0x6361_7274_6f6f_7574;
     private const int BatchSize = 1000;
-    // The broker takes 10 MB per publish request; bodies go base64 (4/3) with their attributes.
-    private const int MaxRequestBytes = 6 * 1024 * 1024;
 
     /// <summary>Without a notification (one lost while reconnecting, say) the outbox is still looked at this often.</summary>
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(5);
@@ -124,15 +119,15 @@ public sealed class OutboxDispatcher(
         }
         try
         {
-            await topology.EnsureAsync(cancellationToken);
+            await broker.EnsureTopologyAsync(cancellationToken);
         }
-        catch (Exception ex) when (PubSubClient.IsFailedCall(ex))
+        catch (Exception ex) when (broker.IsFailedCall(ex))
         {
             throw new PublishFailedException(ex);
         }
 
         using var activity = MessagingTelemetry.Source.StartActivity("outbox publish", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", MessagingTelemetry.System);
+        activity?.SetTag("messaging.system", broker.System);
         activity?.SetTag("messaging.operation.type", "publish");
         activity?.SetTag("messaging.batch.message_count", rows.Count);
 
@@ -150,10 +145,6 @@ public sealed class OutboxDispatcher(
             await connection.ExecuteAsync(
                 "UPDATE outbox_messages SET publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1)",
                 cancellationToken, failed.Unsent.ToArray(), error.Message);
-            if (error is PubSubException { IsNotFound: true })
-            {
-                topology.Invalidate();
-            }
             activity?.SetStatus(ActivityStatusCode.Error, error.Message);
             throw new PublishFailedException(error);
         }
@@ -162,27 +153,15 @@ public sealed class OutboxDispatcher(
 
     private async Task<TopicResult> PublishTopicAsync(string topic, List<PendingRow> rows, CancellationToken cancellationToken)
     {
-        var sent = new List<long>(rows.Count);
-        var index = 0;
         try
         {
-            while (index < rows.Count)
-            {
-                var batch = new List<PendingRow>();
-                var bytes = 0;
-                while (index < rows.Count && (batch.Count == 0 || bytes + rows[index].Message.Data.Length < MaxRequestBytes))
-                {
-                    bytes += rows[index].Message.Data.Length;
-                    batch.Add(rows[index++]);
-                }
-                await client.PublishAsync(topic, batch.Select(row => row.Message).ToArray(), cancellationToken);
-                sent.AddRange(batch.Select(row => row.Id));
-            }
-            return new TopicResult(sent, [], null);
+            await broker.PublishAsync(topic, rows.Select(row => row.Message).ToArray(), cancellationToken);
+            return new TopicResult(rows.Select(row => row.Id).ToList(), [], null);
         }
-        catch (Exception ex) when (PubSubClient.IsFailedCall(ex))
+        catch (Exception ex) when (broker.IsFailedCall(ex))
         {
-            return new TopicResult(sent, rows.Skip(sent.Count).Select(row => row.Id).ToList(), ex);
+            // Some may have gone before the failure: they go again, and the inbox drops the copies.
+            return new TopicResult([], rows.Select(row => row.Id).ToList(), ex);
         }
     }
 

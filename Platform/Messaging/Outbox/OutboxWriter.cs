@@ -26,8 +26,8 @@ public static class OutboxWriter
         }
 
         var messageId = Guid.CreateVersion7();
+        // No messaging.system: which broker carries it is the dispatcher's business, later.
         using var activity = MessagingTelemetry.Source.StartActivity($"{topic} create", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", MessagingTelemetry.System);
         activity?.SetTag("messaging.operation.type", "create");
         activity?.SetTag("messaging.destination.name", topic);
         activity?.SetTag("messaging.message.id", messageId.ToString());

@@ -5,9 +5,6 @@ using System.Text.Json.Serialization;
 
 namespace CartoSelfHosted.Platform.Messaging.PubSub;
 
-/// <summary>A message to publish: its bytes, its attributes and, for ordered delivery, its ordering key.</summary>
-public sealed record OutgoingMessage(byte[] Data, IReadOnlyDictionary<string, string> Attributes, string? OrderingKey = null);
-
 /// <summary>A message as a pull delivers it. <see cref="DeliveryAttempt"/> counts from 1 (subscriptions with a dead-letter policy).</summary>
 public sealed record ReceivedMessage(
     string AckId, string MessageId, byte[] Data, IReadOnlyDictionary<string, string> Attributes, string? OrderingKey,

@@ -16,32 +16,25 @@ using OpenTelemetry;
 namespace CartoSelfHosted.Platform.Messaging.Subscriber;
 
 /// <summary>
-/// Pulls one subscription and runs its handlers: at most <see cref="MessagingOptions.MaxConcurrency"/> at once, messages
-/// of one ordering key one after another in order. While a message is held its deadline is extended; a handler that
-/// fails has its message come back after a growing delay, and after <see cref="MessagingOptions.MaxDeliveryAttempts"/>
-/// attempts it goes to the dead-letter topic with the reason. Each handler runs in a metadata transaction that also
-/// writes the message's inbox row, so a message delivered again (or sent again by the outbox) has its effects once.
+/// Pulls one Pub/Sub subscription and hands its messages to the <see cref="SubscriptionProcessor"/>: at most
+/// <see cref="MessagingOptions.MaxConcurrency"/> at once, messages of one ordering key one after another in order. While
+/// a message is held its deadline is extended; one whose handler failed comes back after a growing delay (a message of
+/// an ordering key is tried again in place).
 /// It is not disposable on purpose: its token sources and semaphores hold no timers or wait handles, and disposing them
 /// while a host still stops it (two stops racing at a test server's end) made the stop throw.
 /// </summary>
 internal sealed class SubscriberHost : IHostedService
 {
-    // Attribute values are limited to 1,024 bytes.
-    private const int MaxReasonLength = 900;
-    private static readonly TimeSpan InboxRetention = TimeSpan.FromDays(8);
     private static readonly TimeSpan AckGatherDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan FirstPullRetry = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan LastPullRetry = TimeSpan.FromSeconds(5);
 
     private readonly SubscriptionDefinition _subscription;
-    private readonly IReadOnlyDictionary<string, HandlerRegistration> _handlers;
+    private readonly SubscriptionProcessor _processor;
     private readonly PubSubClient _client;
     private readonly PubSubTopology _topology;
-    private readonly MetadataDatabase _metadata;
-    private readonly IServiceScopeFactory _scopes;
     private readonly MessagingOptions _options;
     private readonly ILogger _logger;
-    private readonly SubscriptionStats _stats;
 
     private readonly SemaphoreSlim _outstanding;
     private readonly SemaphoreSlim _concurrency;
@@ -57,19 +50,16 @@ internal sealed class SubscriberHost : IHostedService
     private Task _acknowledging = Task.CompletedTask;
     private Task _housekeeping = Task.CompletedTask;
 
-    public SubscriberHost(SubscriberBuilder builder, PubSubClient client, PubSubTopology topology, MetadataDatabase metadata,
+    public SubscriberHost(SubscriberBuilder builder, PubSubBroker broker, PubSubClient client, PubSubTopology topology, MetadataDatabase metadata,
         IServiceScopeFactory scopes, IOptions<MessagingOptions> messagingOptions, ILoggerFactory loggers)
     {
         var options = messagingOptions.Value;
         _subscription = builder.Subscription;
-        _handlers = builder.Handlers;
         _client = client;
         _topology = topology;
-        _metadata = metadata;
-        _scopes = scopes;
         _options = options;
         _logger = loggers.CreateLogger($"{typeof(SubscriberHost).FullName}[{_subscription.Name}]");
-        _stats = new SubscriptionStats(_subscription.Name, metadata);
+        _processor = new SubscriptionProcessor(builder, broker, metadata, scopes, options, _logger);
         _outstanding = new SemaphoreSlim(options.MaxOutstandingMessages, options.MaxOutstandingMessages);
         _concurrency = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
         _pullBatch = Math.Max(1, options.MaxOutstandingMessages / 4);
@@ -81,7 +71,10 @@ internal sealed class SubscriberHost : IHostedService
     {
         _pulling = Task.Run(() => PullLoopAsync(_stopPulling.Token), CancellationToken.None);
         _acknowledging = Task.Run(AckLoopAsync, CancellationToken.None);
-        _housekeeping = Task.Run(() => HousekeepingLoopAsync(_stopBackground.Token), CancellationToken.None);
+        // A deadline is extended when it would run out within this margin, which absorbs a slow round or a busy broker.
+        var margin = TimeSpan.FromSeconds(Math.Max(3, _options.AckDeadlineSeconds / 3.0));
+        _housekeeping = Task.Run(() => _processor.RunBookkeepingAsync((now, stopping) => ExtendLeasesAsync(now, margin, stopping),
+            _stopBackground.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -104,10 +97,7 @@ internal sealed class SubscriberHost : IHostedService
         await _acknowledging;
         await _stopBackground.CancelAsync();
         await _housekeeping;
-        using (SuppressInstrumentationScope.Begin())
-        {
-            await FlushStatsAsync(CancellationToken.None);
-        }
+        await _processor.FlushStatsAsync(CancellationToken.None);
     }
 
     private async Task PullLoopAsync(CancellationToken stopping)
@@ -213,7 +203,7 @@ internal sealed class SubscriberHost : IHostedService
             var attempt = message.DeliveryAttempt;
             while (true)
             {
-                Outcome outcome;
+                ProcessOutcome outcome;
                 await _concurrency.WaitAsync(_stopPulling.Token);
                 try
                 {
@@ -254,15 +244,6 @@ internal sealed class SubscriberHost : IHostedService
         }
     }
 
-    /// <summary>How handling a message ended: settled (acknowledged or dead-lettered), to be tried again after a delay, or neither.</summary>
-    private readonly record struct Outcome(bool Settled, TimeSpan? RetryAfter)
-    {
-        public static readonly Outcome Done = new(true, null);
-        public static readonly Outcome HandedBack = new(false, null);
-
-        public static Outcome Retry(TimeSpan delay) => new(false, delay);
-    }
-
     /// <summary>
     /// The key's next message runs once this one is settled. If this one comes back instead, the key's later messages
     /// are handed back too: the broker redelivers them after it, in order.
@@ -295,155 +276,20 @@ internal sealed class SubscriberHost : IHostedService
         }
     }
 
-    /// <summary>Runs the message's handler, as its <paramref name="attempt"/>th attempt.</summary>
-    private async Task<Outcome> ProcessAsync(ReceivedMessage message, int attempt)
+    /// <summary>Runs the message's handler as its <paramref name="attempt"/>th attempt, and acknowledges or hands it back after.</summary>
+    private async Task<ProcessOutcome> ProcessAsync(ReceivedMessage message, int attempt)
     {
-        using var activity = MessagingTelemetry.Source.StartActivity($"{Name} process", ActivityKind.Consumer,
-            MessagingTelemetry.Extract(message.Attributes));
-        activity?.SetTag("messaging.system", MessagingTelemetry.System);
-        activity?.SetTag("messaging.operation.type", "process");
-        activity?.SetTag("messaging.destination.name", _subscription.Topic);
-        activity?.SetTag("messaging.destination.subscription.name", Name);
-        activity?.SetTag("messaging.message.id", message.MessageId);
-        activity?.SetTag("messaging.gcp_pubsub.message.delivery_attempt", attempt);
-        if (message.OrderingKey is { } orderingKey)
+        var outcome = await _processor.ProcessAsync(
+            new IncomingMessage(message.MessageId, message.Data, message.Attributes, message.OrderingKey), attempt, _stopHandlers.Token);
+        if (outcome.Settled)
         {
-            activity?.SetTag("messaging.gcp_pubsub.message.ordering_key", orderingKey);
-        }
-
-        if (!TryRead(message, out var read, out var unreadable))
-        {
-            return await DeadLetterAsync(message, attempt, unreadable);
-        }
-        if (attempt > _options.MaxDeliveryAttempts)
-        {
-            return await DeadLetterAsync(message, attempt,
-                $"delivered {attempt} times without being settled: its worker stopped while handling it each time");
-        }
-
-        var (messageType, messageId, handler, body) = read;
-        using var logScope = _logger.BeginScope("{Subscription} {MessageType} {MessageId} attempt {DeliveryAttempt}",
-            Name, messageType, messageId, attempt);
-        var cancellationToken = _stopHandlers.Token;
-        try
-        {
-            await using var scope = _scopes.CreateAsyncScope();
-            await using var connection = await _metadata.DataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            // Taken first and held to the commit: a copy of this message running at the same time waits here, then sees it.
-            var firstTime = await connection.ExecuteAsync(
-                "INSERT INTO inbox_messages (subscription, message_id, message_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                cancellationToken, Name, messageId, messageType) == 1;
-            if (firstTime)
-            {
-                await handler.InvokeAsync(scope.ServiceProvider, body, new MessageContext
-                {
-                    Subscription = Name,
-                    MessageId = messageId,
-                    DeliveryAttempt = attempt,
-                    Attributes = message.Attributes,
-                    Transaction = transaction,
-                }, cancellationToken);
-            }
-            await transaction.CommitAsync(cancellationToken);
             Acknowledge(message);
-            if (firstTime)
-            {
-                _stats.Handled();
-                _logger.LogInformation("Handled {MessageType} {MessageId} from {Subscription}", messageType, messageId, Name);
-            }
-            else
-            {
-                _logger.LogInformation("{MessageType} {MessageId} was already handled by {Subscription}: acknowledged without running again",
-                    messageType, messageId, Name);
-            }
-            return Outcome.Done;
         }
-        catch (OperationCanceledException) when (_stopHandlers.IsCancellationRequested)
+        else if (outcome.RetryAfter is null)
         {
             await ReleaseAsync(message, TimeSpan.Zero);
-            return Outcome.HandedBack;
         }
-        catch (Exception ex)
-        {
-            _stats.Failed();
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            if (attempt >= _options.MaxDeliveryAttempts)
-            {
-                return await DeadLetterAsync(message, attempt, $"failed {attempt} times; last: {ex.GetType().Name}: {ex.Message}");
-            }
-            var delay = _options.RetryDelay(attempt);
-            _logger.LogWarning(ex, "{MessageType} {MessageId} failed on attempt {DeliveryAttempt}; it is tried again in {Delay} s",
-                messageType, messageId, attempt, delay.TotalSeconds);
-            return Outcome.Retry(delay);
-        }
-    }
-
-    /// <summary>A message this subscription can run: its type, the platform's id for it, its handler and its body.</summary>
-    private sealed record ReadMessage(string MessageType, Guid MessageId, HandlerRegistration Handler, object Body);
-
-    private bool TryRead(ReceivedMessage message, out ReadMessage read, out string reason)
-    {
-        read = null!;
-        if (!message.Attributes.TryGetValue(MessageAttributes.MessageType, out var messageType))
-        {
-            reason = $"it has no {MessageAttributes.MessageType} attribute";
-            return false;
-        }
-        if (!_handlers.TryGetValue(messageType, out var handler))
-        {
-            reason = $"{Name} has no handler for message type '{messageType}'";
-            return false;
-        }
-        if (!message.Attributes.TryGetValue(MessageAttributes.MessageId, out var id) || !Guid.TryParse(id, out var messageId))
-        {
-            reason = $"it has no valid {MessageAttributes.MessageId} attribute";
-            return false;
-        }
-        object? body;
-        try
-        {
-            body = handler.Deserialize(message.Data);
-        }
-        catch (JsonException ex)
-        {
-            reason = $"its body is not a valid '{messageType}' message: {ex.Message}";
-            return false;
-        }
-        if (body is null)
-        {
-            reason = $"its body is not a valid '{messageType}' message: it is null";
-            return false;
-        }
-        read = new ReadMessage(messageType, messageId, handler, body);
-        reason = "";
-        return true;
-    }
-
-    /// <summary>Publishes the message, with the reason in its attributes, to the subscription's dead-letter topic, then acknowledges it.</summary>
-    private async Task<Outcome> DeadLetterAsync(ReceivedMessage message, int attempt, string reason)
-    {
-        var attributes = new Dictionary<string, string>(message.Attributes)
-        {
-            [MessageAttributes.DeadLetterReason] = reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason,
-            [MessageAttributes.DeadLetterSubscription] = Name,
-            [MessageAttributes.DeadLetterDeliveryAttempt] = attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        try
-        {
-            await _client.PublishAsync(_subscription.DeadLetterTopic, [new OutgoingMessage(message.Data, attributes)], CancellationToken.None);
-        }
-        catch (Exception ex) when (PubSubClient.IsFailedCall(ex))
-        {
-            _logger.LogWarning("Could not dead-letter message {PubSubMessageId} ({Reason}); it comes back", message.MessageId, ex.Message);
-            return Outcome.Retry(_options.RetryDelay(attempt));
-        }
-        Acknowledge(message);
-        _stats.DeadLettered();
-        Activity.Current?.SetStatus(ActivityStatusCode.Error, reason);
-        _logger.LogWarning("Dead-lettered message {PubSubMessageId} of {Subscription} to {DeadLetterTopic}: {Reason}",
-            message.MessageId, Name, _subscription.DeadLetterTopic, reason);
-        return Outcome.Done;
+        return outcome;
     }
 
     private void Acknowledge(ReceivedMessage message)
@@ -500,43 +346,6 @@ internal sealed class SubscriberHost : IHostedService
         }
     }
 
-    /// <summary>Every second: extends the deadlines about to run out, flushes the counters, and hourly trims the inbox.</summary>
-    private async Task HousekeepingLoopAsync(CancellationToken stopping)
-    {
-        var tick = TimeSpan.FromSeconds(1);
-        // A deadline is extended when it would run out within this; the margin absorbs a slow round or a busy broker.
-        var margin = TimeSpan.FromSeconds(Math.Max(3, _options.AckDeadlineSeconds / 3.0));
-        var nextInboxCleanup = DateTimeOffset.UtcNow;
-        using var timer = new PeriodicTimer(tick);
-        // Bookkeeping, not work a trace should show: its own calls are not recorded.
-        using var unrecorded = SuppressInstrumentationScope.Begin();
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping))
-            {
-                var now = DateTimeOffset.UtcNow;
-                try
-                {
-                    await ExtendLeasesAsync(now, margin, stopping);
-                    await FlushStatsAsync(stopping);
-                    if (now >= nextInboxCleanup)
-                    {
-                        nextInboxCleanup = now.AddHours(1);
-                        await TrimInboxAsync(stopping);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The next tick tries again: without extensions, held messages would come back while they run.
-                    _logger.LogError(ex, "Housekeeping of {Subscription} failed", Name);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
-    }
-
     /// <summary>
     /// Extends the deadlines that would run out within <paramref name="margin"/>, so a message handled within its first
     /// deadline (most of them) costs the broker no extension at all.
@@ -579,31 +388,5 @@ internal sealed class SubscriberHost : IHostedService
         public DateTimeOffset Received { get; } = received;
 
         public DateTimeOffset Expires { get; set; }
-    }
-
-    private async Task FlushStatsAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _stats.FlushAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-        {
-            _logger.LogWarning("Could not record the counters of {Subscription}: {Reason}", Name, ex.Message);
-        }
-    }
-
-    private async Task TrimInboxAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var connection = await _metadata.DataSource.OpenConnectionAsync(cancellationToken);
-            await connection.ExecuteAsync("DELETE FROM inbox_messages WHERE subscription = $1 AND handled_at < now() - $2::interval",
-                cancellationToken, Name, InboxRetention);
-        }
-        catch (NpgsqlException ex)
-        {
-            _logger.LogWarning("Could not trim the inbox of {Subscription}: {Reason}", Name, ex.Message);
-        }
     }
 }

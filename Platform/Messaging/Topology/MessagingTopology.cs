@@ -4,7 +4,11 @@ namespace CartoSelfHosted.Platform.Messaging.Topology;
 
 /// <summary>
 /// A subscription of the platform. Each has a dead-letter topic of its own, named after it, with a subscription of
-/// the same name that keeps what lands there until someone looks.
+/// the same name that keeps what lands there until someone looks. <see cref="EnableMessageOrdering"/>: messages of one
+/// ordering key are handled one after another, in order. Pub/Sub does that with other keys' messages side by side;
+/// RabbitMQ (through MassTransit, which hands a queue's deliveries to handlers side by side, in no set order) only by
+/// handling the subscription's messages one at a time, on one replica at a time — so subscriptions whose messages carry
+/// no key leave it off.
 /// </summary>
 public sealed record SubscriptionDefinition(string Name, string Topic, bool EnableMessageOrdering = true)
 {
@@ -27,8 +31,9 @@ public static class MessagingTopology
 
     public static class Subscriptions
     {
-        public static readonly SubscriptionDefinition ImportWorker = new("import-jobs.import-worker", Topics.ImportJobs);
-        public static readonly SubscriptionDefinition SqlWorker = new("sql-jobs.sql-worker", Topics.SqlJobs);
+        // Jobs carry no ordering key: they run side by side.
+        public static readonly SubscriptionDefinition ImportWorker = new("import-jobs.import-worker", Topics.ImportJobs, EnableMessageOrdering: false);
+        public static readonly SubscriptionDefinition SqlWorker = new("sql-jobs.sql-worker", Topics.SqlJobs, EnableMessageOrdering: false);
         public static readonly SubscriptionDefinition WorkspaceSubscriber = new("workspace-events.workspace-subscriber", Topics.WorkspaceEvents);
         public static readonly SubscriptionDefinition WorkspaceSubscriberDataChanged = new("data-changed.workspace-subscriber", Topics.DataChanged);
         public static readonly SubscriptionDefinition CdnInvalidator = new("data-changed.cdn-invalidator", Topics.DataChanged);

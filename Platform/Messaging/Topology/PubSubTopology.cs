@@ -1,5 +1,4 @@
 using CartoSelfHosted.Platform.Messaging.PubSub;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -50,26 +49,4 @@ public sealed class PubSubTopology(PubSubClient client, IOptions<MessagingOption
 
     /// <summary>Called on a NOT_FOUND from the broker: the next <see cref="EnsureAsync"/> creates everything again.</summary>
     public void Invalidate() => _ensured = false;
-}
-
-/// <summary>Creates the topology at start, in the background, retrying until the broker answers.</summary>
-internal sealed class PubSubTopologyStartup(PubSubTopology topology, ILogger<PubSubTopologyStartup> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
-        {
-            try
-            {
-                await topology.EnsureAsync(stoppingToken);
-                return;
-            }
-            catch (Exception ex) when (PubSubClient.IsFailedCall(ex))
-            {
-                var delay = Backoff.Delay(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
-                logger.LogWarning("Pub/Sub is not reachable yet ({Reason}); trying again in {Delay} s", ex.Message, delay.TotalSeconds);
-                await Task.Delay(delay, stoppingToken);
-            }
-        }
-    }
 }

@@ -1,6 +1,5 @@
 using CartoSelfHosted.Platform.Messaging;
 using CartoSelfHosted.Platform.Messaging.Outbox;
-using CartoSelfHosted.Platform.Messaging.PubSub;
 using CartoSelfHosted.Platform.Metadata;
 using CartoSelfHosted.Platform.Postgres;
 using Microsoft.Extensions.Configuration;
@@ -12,37 +11,33 @@ using Npgsql;
 namespace CartoSelfHosted.Integration.Tests.Messaging;
 
 /// <summary>
-/// What a messaging test runs against: a fresh, migrated metadata database and a Pub/Sub project of its own on the
-/// test emulator (the emulator takes any project id, so tests never see each other's messages), plus the hosts it
-/// starts: services configured like the platform's, with the outbox and subscribers under test.
+/// What a messaging test runs against: a fresh, migrated metadata database and a space of its own on a broker (a
+/// <see cref="TestBroker"/>: a Pub/Sub project on the emulator, a virtual host on RabbitMQ), plus the hosts it starts:
+/// services configured like the platform's, with the outbox and subscribers under test.
 /// </summary>
 public sealed class MessagingEnvironment : IAsyncDisposable
 {
     private readonly List<IHost> _hosts = [];
 
-    private MessagingEnvironment(string metadata, string emulatorHost)
+    private MessagingEnvironment(string metadata, TestBroker broker)
     {
         Metadata = metadata;
-        EmulatorHost = emulatorHost;
+        Broker = broker;
         DataSource = NpgsqlDataSource.Create(metadata);
-        Client = PubSubClientFactory.Create(new PubSubOptions(ProjectId, emulatorHost));
     }
 
     public string Metadata { get; }
 
-    public string EmulatorHost { get; }
-
-    public string ProjectId { get; } = $"test-{Guid.NewGuid():N}"[..24];
+    /// <summary>The test's own view of the broker, to read a dead-letter subscription.</summary>
+    public TestBroker Broker { get; }
 
     public NpgsqlDataSource DataSource { get; }
 
-    /// <summary>The test's own view of the broker, to publish around the outbox or read a dead-letter subscription.</summary>
-    public PubSubClient Client { get; }
-
-    public static async Task<MessagingEnvironment> CreateAsync(string purpose, string? emulatorHost = null)
+    /// <summary>An environment on <paramref name="broker"/> (<c>pubsub</c>, <c>rabbitmq</c>), or on one that is down, made with <see cref="TestBroker.CreateDown"/>.</summary>
+    public static async Task<MessagingEnvironment> CreateAsync(string purpose, string broker, bool brokerDown = false)
     {
         var metadata = await TestServers.CreateDatabaseAsync(purpose);
-        var environment = new MessagingEnvironment(metadata, emulatorHost ?? TestServers.PubSubEmulatorHost);
+        var environment = new MessagingEnvironment(metadata, brokerDown ? TestBroker.CreateDown(broker) : await TestBroker.CreateAsync(broker));
         await new MetadataMigrator(environment.DataSource, NullLogger<MetadataMigrator>.Instance).MigrateAsync(CancellationToken.None);
         await using var connection = await environment.DataSource.OpenConnectionAsync();
         await connection.ExecuteAsync(CountedHandler.TableSql, CancellationToken.None);
@@ -56,11 +51,10 @@ public sealed class MessagingEnvironment : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:metadata"] = Metadata,
-            ["PUBSUB_EMULATOR_HOST"] = EmulatorHost,
-            ["PubSub:ProjectId"] = ProjectId,
             ["Messaging:MinRetryDelay"] = "00:00:00.2",
             ["Messaging:MaxRetryDelay"] = "00:00:01",
         });
+        builder.Configuration.AddInMemoryCollection(Broker.Settings);
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
@@ -112,7 +106,7 @@ public sealed class MessagingEnvironment : IAsyncDisposable
             await host.StopAsync(CancellationToken.None);
             host.Dispose();
         }
-        Client.Dispose();
+        await Broker.DisposeAsync();
         await DataSource.DisposeAsync();
     }
 }
