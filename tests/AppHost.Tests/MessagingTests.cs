@@ -6,11 +6,28 @@ using CartoSelfHosted.TestSupport;
 
 namespace CartoSelfHosted.AppHost.Tests;
 
-/// <summary>The messaging backbone in the running platform: API → outbox → Pub/Sub emulator → each worker process.</summary>
-public sealed class MessagingTests(RunningPlatform running) : IClassFixture<RunningPlatform>
+/// <summary>The messaging backbone on the Pub/Sub emulator, the default broker.</summary>
+public sealed class MessagingOnPubSubTests(RunningPlatform running) : MessagingTests(running), IClassFixture<RunningPlatform>;
+
+/// <summary>
+/// The same on RabbitMQ (<c>Messaging:Broker=rabbitmq</c>): the platform starts and works without any Pub/Sub emulator.
+/// </summary>
+public sealed class MessagingOnRabbitMqTests(RunningPlatformOnRabbitMq running) : MessagingTests(running), IClassFixture<RunningPlatformOnRabbitMq>
+{
+    [Fact]
+    public void ThePlatformRunsRabbitMqAndNoPubSubEmulator()
+    {
+        var resources = Platform.Resources().Select(resource => resource.Name).ToList();
+        Assert.Contains("rabbitmq", resources);
+        Assert.DoesNotContain("pubsub", resources);
+    }
+}
+
+/// <summary>The messaging backbone in the running platform: API → outbox → broker → each worker process.</summary>
+public abstract class MessagingTests(RunningPlatform running)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private PlatformInProcess Platform => running.Platform;
+    protected PlatformInProcess Platform => running.Platform;
 
     private static readonly string[] Subscriptions =
     [
@@ -19,7 +36,7 @@ public sealed class MessagingTests(RunningPlatform running) : IClassFixture<Runn
     ];
 
     [Fact]
-    public async Task APingTravelsFromTheApiThroughPubSubToEveryWorkerInOneTrace()
+    public async Task APingTravelsFromTheApiThroughTheBrokerToEveryWorkerInOneTrace()
     {
         await Platform.WaitHealthyAsync(Patience);
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());

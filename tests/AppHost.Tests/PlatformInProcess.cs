@@ -27,10 +27,11 @@ public sealed class PlatformInProcess : PlatformUnderTest, IAsyncDisposable
         _ = WatchAsync();
     }
 
-    public static async Task<PlatformInProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, int> ports, CancellationToken cancellationToken)
+    public static async Task<PlatformInProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, int> ports, CancellationToken cancellationToken,
+        IReadOnlyList<string>? settings = null)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            [.. Arguments(dataDirectory, AsArguments(ports))],
+            [.. Arguments(dataDirectory, AsArguments(ports)), .. settings ?? []],
             (options, _) => options.DisableDashboard = false,
             cancellationToken);
         var app = await builder.BuildAsync(cancellationToken);

@@ -3,8 +3,11 @@ using System.Diagnostics;
 namespace CartoSelfHosted.AppHost.Tests;
 
 /// <summary>One platform for the tests of a class: started cold from an empty data folder, stopped after.</summary>
-public sealed class RunningPlatform : IAsyncLifetime
+public class RunningPlatform : IAsyncLifetime
 {
+    /// <summary>AppHost settings beyond the data folder and ports, as command-line arguments.</summary>
+    protected virtual IReadOnlyList<string> Settings => [];
+
     public PlatformInProcess Platform { get; private set; } = null!;
 
     public TimeSpan ColdStart { get; private set; }
@@ -13,7 +16,7 @@ public sealed class RunningPlatform : IAsyncLifetime
     {
         var stopwatch = Stopwatch.StartNew();
         Platform = await PlatformInProcess.StartAsync(PlatformUnderTest.NewDataDirectory(), PlatformUnderTest.FreePorts(),
-            TestContext.Current.CancellationToken);
+            TestContext.Current.CancellationToken, Settings);
         await Platform.WaitHealthyAsync(TimeSpan.FromMinutes(3));
         ColdStart = stopwatch.Elapsed;
     }
@@ -23,4 +26,10 @@ public sealed class RunningPlatform : IAsyncLifetime
         await Platform.DisposeAsync();
         PlatformUnderTest.DeleteDataDirectory(Platform.DataDirectory);
     }
+}
+
+/// <summary>The platform with RabbitMQ as its broker: AppHost starts RabbitMQ and no Pub/Sub emulator at all.</summary>
+public sealed class RunningPlatformOnRabbitMq : RunningPlatform
+{
+    protected override IReadOnlyList<string> Settings => ["--Messaging:Broker=rabbitmq"];
 }
