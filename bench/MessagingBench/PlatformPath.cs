@@ -34,27 +34,36 @@ public sealed record UnderLoad(Latency Latency, double CommittedPerSecond, doubl
 
 /// <summary>
 /// The platform's path as an API and a worker use it: messages committed through the outbox, dispatched, pulled by the
-/// subscriber host and handled in the inbox's transaction. Times come from the database clock: the outbox row's
-/// creation (the API's commit) to the handler's insert. Each measurement uses a Pub/Sub project of its own.
+/// subscriber and handled in the inbox's transaction. Times come from the database clock: the outbox row's creation
+/// (the API's commit) to the handler's insert. The same code on either broker: <c>Messaging:Broker</c> alone differs,
+/// and each measurement uses a space of its own on it (a Pub/Sub project, a RabbitMQ virtual host).
 /// </summary>
 public sealed class PlatformPath : IAsyncDisposable
 {
     private const int Writers = 8;
 
+    /// <summary>What the subscriber holds at once; the raw RabbitMQ consumer's prefetch is the same.</summary>
+    public const int MaxOutstandingMessages = 1000;
+
     private readonly BenchServers _servers;
     private readonly string _metadata;
     private readonly NpgsqlDataSource _dataSource;
 
-    private PlatformPath(BenchServers servers, string metadata)
+    private PlatformPath(BenchServers servers, string broker, string metadata)
     {
         _servers = servers;
+        Broker = broker;
         _metadata = metadata;
         _dataSource = NpgsqlDataSource.Create(metadata);
     }
 
-    public static async Task<PlatformPath> CreateAsync(BenchServers servers)
+    /// <summary><c>pubsub</c> or <c>rabbitmq</c>: the value of <c>Messaging:Broker</c>.</summary>
+    public string Broker { get; }
+
+    /// <summary>A metadata database of its own, so the two brokers' paths never share an outbox.</summary>
+    public static async Task<PlatformPath> CreateAsync(BenchServers servers, string broker)
     {
-        var path = new PlatformPath(servers, await servers.CreateDatabaseAsync());
+        var path = new PlatformPath(servers, broker, await servers.CreateDatabaseAsync());
         await new MetadataMigrator(path._dataSource, NullLogger<MetadataMigrator>.Instance).MigrateAsync(CancellationToken.None);
         await path.ExecuteAsync("CREATE TABLE bench_handled (message_id uuid PRIMARY KEY, handled_at timestamptz NOT NULL DEFAULT clock_timestamp())");
         return path;
@@ -66,14 +75,10 @@ public sealed class PlatformPath : IAsyncDisposable
         await ResetAsync();
         await Parallel.ForEachAsync(Enumerable.Range(0, (messages + 99) / 100), new ParallelOptions { MaxDegreeOfParallelism = Writers },
             async (request, _) => await EnqueueAsync(Enumerable.Range(request * 100, Math.Min(100, messages - request * 100))));
-        string projectId;
-        using (var client = await _servers.CreateProjectAsync("platform"))
-        {
-            projectId = client.ProjectId;
-        }
+        await using var space = await _servers.CreateSpaceAsync(Broker, "platform");
 
         var started = await ScalarAsync<DateTime>("SELECT clock_timestamp()");
-        using var host = await StartHostAsync(projectId);
+        using var host = await StartHostAsync(space);
         await WaitHandledAsync(messages);
         var published = await ScalarAsync<DateTime>("SELECT max(sent_at) FROM outbox_messages");
         var handled = await ScalarAsync<DateTime>("SELECT max(handled_at) FROM bench_handled");
@@ -85,7 +90,8 @@ public sealed class PlatformPath : IAsyncDisposable
     public async Task<Latency> MeasureLightLoadAsync(int count, TimeSpan gap)
     {
         await ResetAsync();
-        using var host = await StartHostAsync(BenchServers.NewProjectId("platform"));
+        await using var space = await _servers.CreateSpaceAsync(Broker, "platform");
+        using var host = await StartHostAsync(space);
         for (var sequence = 0; sequence < count; sequence++)
         {
             await EnqueueAsync([sequence]);
@@ -100,7 +106,8 @@ public sealed class PlatformPath : IAsyncDisposable
     public async Task<UnderLoad> MeasureUnderLoadAsync(int messages)
     {
         await ResetAsync();
-        using var host = await StartHostAsync(BenchServers.NewProjectId("platform"));
+        await using var space = await _servers.CreateSpaceAsync(Broker, "platform");
+        using var host = await StartHostAsync(space);
         var next = 0;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => Task.Run(async () =>
@@ -120,16 +127,14 @@ public sealed class PlatformPath : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
-    private async Task<IHost> StartHostAsync(string projectId)
+    private async Task<IHost> StartHostAsync(BrokerSpace space)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(space.Settings)
         {
             ["ConnectionStrings:metadata"] = _metadata,
-            ["PUBSUB_EMULATOR_HOST"] = _servers.EmulatorHost,
-            ["PubSub:ProjectId"] = projectId,
             ["Messaging:MaxConcurrency"] = "16",
-            ["Messaging:MaxOutstandingMessages"] = "1000",
+            ["Messaging:MaxOutstandingMessages"] = MaxOutstandingMessages.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
