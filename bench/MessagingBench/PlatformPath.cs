@@ -72,9 +72,7 @@ public sealed class PlatformPath : IAsyncDisposable
     /// <summary>A backlog: requests committed while no service ran, then dispatched, delivered and handled at full speed.</summary>
     public async Task<Throughput> MeasureBacklogAsync(int messages)
     {
-        await ResetAsync();
-        await Parallel.ForEachAsync(Enumerable.Range(0, (messages + 99) / 100), new ParallelOptions { MaxDegreeOfParallelism = Writers },
-            async (request, _) => await EnqueueAsync(Enumerable.Range(request * 100, Math.Min(100, messages - request * 100))));
+        await EnqueueBacklogAsync(messages);
         await using var space = await _servers.CreateSpaceAsync(Broker, "platform");
 
         var started = await ScalarAsync<DateTime>("SELECT clock_timestamp()");
@@ -84,6 +82,32 @@ public sealed class PlatformPath : IAsyncDisposable
         var handled = await ScalarAsync<DateTime>("SELECT max(handled_at) FROM bench_handled");
         await host.StopAsync();
         return new Throughput(messages / (published - started).TotalSeconds, messages / (handled - started).TotalSeconds);
+    }
+
+    /// <summary>
+    /// The same backlog, each stage on its own: the dispatcher alone publishes it (no subscriber yet: the broker keeps
+    /// it), then the subscriber alone handles it. Neither shares the machine with the other, so each rate is the
+    /// stage's own, to set beside the broker's raw publish and consume+ack.
+    /// </summary>
+    public async Task<Throughput> MeasureStagesAsync(int messages)
+    {
+        await EnqueueBacklogAsync(messages);
+        await using var space = await _servers.CreateSpaceAsync(Broker, "platform");
+
+        var started = await ScalarAsync<DateTime>("SELECT clock_timestamp()");
+        using (var dispatcher = await StartHostAsync(space, subscribe: false))
+        {
+            await WaitUntilAsync("SELECT count(*) FROM outbox_messages WHERE sent_at IS NOT NULL", messages);
+            await dispatcher.StopAsync();
+        }
+        var published = await ScalarAsync<DateTime>("SELECT max(sent_at) FROM outbox_messages");
+
+        var subscribing = await ScalarAsync<DateTime>("SELECT clock_timestamp()");
+        using var subscriber = await StartHostAsync(space, dispatch: false);
+        await WaitHandledAsync(messages);
+        var handled = await ScalarAsync<DateTime>("SELECT max(handled_at) FROM bench_handled");
+        await subscriber.StopAsync();
+        return new Throughput(messages / (published - started).TotalSeconds, messages / (handled - subscribing).TotalSeconds);
     }
 
     /// <summary>One request every <paramref name="gap"/>: nothing queues.</summary>
@@ -127,7 +151,8 @@ public sealed class PlatformPath : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
-    private async Task<IHost> StartHostAsync(BrokerSpace space)
+    /// <summary>A service as a worker runs it: the outbox's dispatcher and the subscriber, or one of them.</summary>
+    private async Task<IHost> StartHostAsync(BrokerSpace space, bool dispatch = true, bool subscribe = true)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(space.Settings)
@@ -138,11 +163,25 @@ public sealed class PlatformPath : IAsyncDisposable
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.AddOutbox();
-        builder.AddSubscriber(MessagingTopology.Subscriptions.SqlWorker).Handle<BenchMessage, BenchHandler>();
+        if (dispatch)
+        {
+            builder.AddOutbox();
+        }
+        if (subscribe)
+        {
+            builder.AddSubscriber(MessagingTopology.Subscriptions.SqlWorker).Handle<BenchMessage, BenchHandler>();
+        }
         var host = builder.Build();
         await host.StartAsync();
         return host;
+    }
+
+    /// <summary>Requests committed while no service runs: 100 messages each, eight writers.</summary>
+    private async Task EnqueueBacklogAsync(int messages)
+    {
+        await ResetAsync();
+        await Parallel.ForEachAsync(Enumerable.Range(0, (messages + 99) / 100), new ParallelOptions { MaxDegreeOfParallelism = Writers },
+            async (request, _) => await EnqueueAsync(Enumerable.Range(request * 100, Math.Min(100, messages - request * 100))));
     }
 
     private Task ResetAsync() => ExecuteAsync("TRUNCATE bench_handled, outbox_messages, inbox_messages");
@@ -159,15 +198,18 @@ public sealed class PlatformPath : IAsyncDisposable
         await transaction.CommitAsync();
     }
 
-    private async Task WaitHandledAsync(int count)
+    private Task WaitHandledAsync(int count) => WaitUntilAsync("SELECT count(*) FROM bench_handled", count);
+
+    /// <summary>Until the count <paramref name="countSql"/> reads reaches <paramref name="count"/>.</summary>
+    private async Task WaitUntilAsync(string countSql, int count)
     {
         var deadline = Stopwatch.StartNew();
-        await using var command = _dataSource.CreateCommand("SELECT count(*) FROM bench_handled");
+        await using var command = _dataSource.CreateCommand(countSql);
         while ((long)(await command.ExecuteScalarAsync())! < count)
         {
             if (deadline.Elapsed > TimeSpan.FromMinutes(10))
             {
-                throw new TimeoutException($"fewer than {count} messages handled after 10 minutes");
+                throw new TimeoutException($"{countSql}: fewer than {count} after 10 minutes");
             }
             await Task.Delay(50);
         }

@@ -16,6 +16,8 @@ var sides = new[]
     new Side("Pub/Sub path", () => pubSub.MeasureBacklogAsync(messages)),
     new Side("RabbitMQ alone", () => RawRabbitMq.MeasureThroughputAsync(servers, messages)),
     new Side("RabbitMQ path", () => rabbitMq.MeasureBacklogAsync(messages)),
+    new Side("Pub/Sub stages", () => pubSub.MeasureStagesAsync(messages)),
+    new Side("RabbitMQ stages", () => rabbitMq.MeasureStagesAsync(messages)),
 };
 
 // The emulator is a JVM, and every .NET path JIT-compiles its code: the first thousands of messages run slower.
@@ -32,17 +34,21 @@ for (var round = 1; round <= rounds; round++)
     {
         side.Rounds.Add(await side.Measure());
     }
-    Console.WriteLine($"  round {round}: " + string.Join("; ", sides.Select(side => $"{side.Name} {side.Rounds[^1]}")));
+    Console.WriteLine($"  round {round}:");
+    foreach (var side in sides)
+    {
+        Console.WriteLine($"    {side.Name,-16} {side.Rounds[^1]}");
+    }
 }
 
 var gap = TimeSpan.FromMilliseconds(20);
 Report.Print(
-    new BrokerFigures("Pub/Sub", "emulator", Throughput.Median(sides[0].Rounds), Throughput.Median(sides[1].Rounds),
+    new BrokerFigures("Pub/Sub", "emulator", Throughput.Median(sides[0].Rounds), Throughput.Median(sides[1].Rounds), Throughput.Median(sides[4].Rounds),
         await RawEmulator.MeasureLatencyAsync(servers, count: 300, gap),
         await pubSub.MeasureLightLoadAsync(count: 300, gap),
         await pubSub.MeasureUnderLoadAsync(messages),
         LatencyGoalMilliseconds: 100),
-    new BrokerFigures("RabbitMQ", "RabbitMQ", Throughput.Median(sides[2].Rounds), Throughput.Median(sides[3].Rounds),
+    new BrokerFigures("RabbitMQ", "RabbitMQ", Throughput.Median(sides[2].Rounds), Throughput.Median(sides[3].Rounds), Throughput.Median(sides[5].Rounds),
         await RawRabbitMq.MeasureLatencyAsync(servers, count: 300, gap),
         await rabbitMq.MeasureLightLoadAsync(count: 300, gap),
         await rabbitMq.MeasureUnderLoadAsync(messages),

@@ -3,10 +3,11 @@ using System.Globalization;
 namespace CartoSelfHosted.MessagingBench;
 
 /// <summary>
-/// One broker's figures: its raw rates and latency (the reference), the platform's path on it, and the goal its issue
-/// set for the p50 latency (Pub/Sub's "Messaging backbone": 100 ms; RabbitMQ's issue 20: 50 ms).
+/// One broker's figures: its raw rates and latency (the reference), the platform's path on it end to end and stage by
+/// stage (<see cref="PlatformPath.MeasureStagesAsync"/>), and the goal its issue set for the p50 latency (Pub/Sub's
+/// "Messaging backbone": 100 ms; RabbitMQ's issue 20: 50 ms).
 /// </summary>
-public sealed record BrokerFigures(string Broker, string RawName, Throughput Raw, Throughput Path, Latency RawLatency,
+public sealed record BrokerFigures(string Broker, string RawName, Throughput Raw, Throughput Path, Throughput Stages, Latency RawLatency,
     Latency LightLoad, UnderLoad UnderLoad, double LatencyGoalMilliseconds);
 
 public static class Report
@@ -21,6 +22,10 @@ public static class Report
             Ratio(figures.Path.PublishPerSecond / figures.Raw.PublishPerSecond)), rabbitMq.Path.PublishPerSecond / pubSub.Path.PublishPerSecond);
         Row("end-to-end vs consume+ack", figures => (Rate(figures.Path.DeliveredPerSecond), Rate(figures.Raw.DeliveredPerSecond),
             Ratio(figures.Path.DeliveredPerSecond / figures.Raw.DeliveredPerSecond)), rabbitMq.Path.DeliveredPerSecond / pubSub.Path.DeliveredPerSecond);
+        Row("publish, dispatcher alone", figures => (Rate(figures.Stages.PublishPerSecond), Rate(figures.Raw.PublishPerSecond),
+            Ratio(figures.Stages.PublishPerSecond / figures.Raw.PublishPerSecond)), rabbitMq.Stages.PublishPerSecond / pubSub.Stages.PublishPerSecond);
+        Row("handled, subscriber alone", figures => (Rate(figures.Stages.DeliveredPerSecond), Rate(figures.Raw.DeliveredPerSecond),
+            Ratio(figures.Stages.DeliveredPerSecond / figures.Raw.DeliveredPerSecond)), rabbitMq.Stages.DeliveredPerSecond / pubSub.Stages.DeliveredPerSecond);
         Row("latency p50, one every 20 ms", figures => (Milliseconds(figures.LightLoad.P50), Milliseconds(figures.RawLatency.P50),
             Ratio(figures.LightLoad.P50 / figures.RawLatency.P50)), rabbitMq.LightLoad.P50 / pubSub.LightLoad.P50);
         Row("latency p99, one every 20 ms", figures => (Milliseconds(figures.LightLoad.P99), Milliseconds(figures.RawLatency.P99),
