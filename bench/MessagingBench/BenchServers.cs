@@ -120,7 +120,7 @@ public sealed class VirtualHost(Uri uri, BenchServers servers, string name) : IA
     public async ValueTask DisposeAsync() => await servers.RabbitMqCtlAsync("delete_vhost", name);
 }
 
-/// <summary>A space of a broker the bench's own (<see cref="BenchServers.CreateSpaceAsync"/>) and the settings a service needs for it.</summary>
+/// <summary>A space of the bench's own on a broker (<see cref="BenchServers.CreateSpaceAsync"/>) and the settings a service needs for it.</summary>
 public sealed class BrokerSpace(IReadOnlyDictionary<string, string?> settings, IAsyncDisposable? owned) : IAsyncDisposable
 {
     public IReadOnlyDictionary<string, string?> Settings => settings;
