@@ -34,27 +34,36 @@ public sealed record UnderLoad(Latency Latency, double CommittedPerSecond, doubl
 
 /// <summary>
 /// The platform's path as an API and a worker use it: messages committed through the outbox, dispatched, pulled by the
-/// subscriber host and handled in the inbox's transaction. Times come from the database clock: the outbox row's
-/// creation (the API's commit) to the handler's insert. Each measurement uses a Pub/Sub project of its own.
+/// subscriber and handled in the inbox's transaction. Times come from the database clock: the outbox row's creation
+/// (the API's commit) to the handler's insert. The same code on either broker: <c>Messaging:Broker</c> alone differs,
+/// and each measurement uses a space of its own on it (a Pub/Sub project, a RabbitMQ virtual host).
 /// </summary>
 public sealed class PlatformPath : IAsyncDisposable
 {
     private const int Writers = 8;
 
+    /// <summary>What the subscriber holds at once; the raw RabbitMQ consumer's prefetch is the same.</summary>
+    public const int MaxOutstandingMessages = 1000;
+
     private readonly BenchServers _servers;
     private readonly string _metadata;
     private readonly NpgsqlDataSource _dataSource;
 
-    private PlatformPath(BenchServers servers, string metadata)
+    private PlatformPath(BenchServers servers, string broker, string metadata)
     {
         _servers = servers;
+        Broker = broker;
         _metadata = metadata;
         _dataSource = NpgsqlDataSource.Create(metadata);
     }
 
-    public static async Task<PlatformPath> CreateAsync(BenchServers servers)
+    /// <summary><c>pubsub</c> or <c>rabbitmq</c>: the value of <c>Messaging:Broker</c>.</summary>
+    public string Broker { get; }
+
+    /// <summary>A metadata database of its own, so the two brokers' paths never share an outbox.</summary>
+    public static async Task<PlatformPath> CreateAsync(BenchServers servers, string broker)
     {
-        var path = new PlatformPath(servers, await servers.CreateDatabaseAsync());
+        var path = new PlatformPath(servers, broker, await servers.CreateDatabaseAsync());
         await new MetadataMigrator(path._dataSource, NullLogger<MetadataMigrator>.Instance).MigrateAsync(CancellationToken.None);
         await path.ExecuteAsync("CREATE TABLE bench_handled (message_id uuid PRIMARY KEY, handled_at timestamptz NOT NULL DEFAULT clock_timestamp())");
         return path;
@@ -63,17 +72,11 @@ public sealed class PlatformPath : IAsyncDisposable
     /// <summary>A backlog: requests committed while no service ran, then dispatched, delivered and handled at full speed.</summary>
     public async Task<Throughput> MeasureBacklogAsync(int messages)
     {
-        await ResetAsync();
-        await Parallel.ForEachAsync(Enumerable.Range(0, (messages + 99) / 100), new ParallelOptions { MaxDegreeOfParallelism = Writers },
-            async (request, _) => await EnqueueAsync(Enumerable.Range(request * 100, Math.Min(100, messages - request * 100))));
-        string projectId;
-        using (var client = await _servers.CreateProjectAsync("platform"))
-        {
-            projectId = client.ProjectId;
-        }
+        await EnqueueBacklogAsync(messages);
+        await using var space = await _servers.CreateSpaceAsync(Broker, "platform");
 
         var started = await ScalarAsync<DateTime>("SELECT clock_timestamp()");
-        using var host = await StartHostAsync(projectId);
+        using var host = await StartHostAsync(space);
         await WaitHandledAsync(messages);
         var published = await ScalarAsync<DateTime>("SELECT max(sent_at) FROM outbox_messages");
         var handled = await ScalarAsync<DateTime>("SELECT max(handled_at) FROM bench_handled");
@@ -81,11 +84,38 @@ public sealed class PlatformPath : IAsyncDisposable
         return new Throughput(messages / (published - started).TotalSeconds, messages / (handled - started).TotalSeconds);
     }
 
+    /// <summary>
+    /// The same backlog, each stage on its own: the dispatcher alone publishes it (no subscriber yet: the broker keeps
+    /// it), then the subscriber alone handles it. Neither shares the machine with the other, so each rate is the
+    /// stage's own, to set beside the broker's raw publish and consume+ack.
+    /// </summary>
+    public async Task<Throughput> MeasureStagesAsync(int messages)
+    {
+        await EnqueueBacklogAsync(messages);
+        await using var space = await _servers.CreateSpaceAsync(Broker, "platform");
+
+        var started = await ScalarAsync<DateTime>("SELECT clock_timestamp()");
+        using (var dispatcher = await StartHostAsync(space, subscribe: false))
+        {
+            await WaitUntilAsync("SELECT count(*) FROM outbox_messages WHERE sent_at IS NOT NULL", messages);
+            await dispatcher.StopAsync();
+        }
+        var published = await ScalarAsync<DateTime>("SELECT max(sent_at) FROM outbox_messages");
+
+        var subscribing = await ScalarAsync<DateTime>("SELECT clock_timestamp()");
+        using var subscriber = await StartHostAsync(space, dispatch: false);
+        await WaitHandledAsync(messages);
+        var handled = await ScalarAsync<DateTime>("SELECT max(handled_at) FROM bench_handled");
+        await subscriber.StopAsync();
+        return new Throughput(messages / (published - started).TotalSeconds, messages / (handled - subscribing).TotalSeconds);
+    }
+
     /// <summary>One request every <paramref name="gap"/>: nothing queues.</summary>
     public async Task<Latency> MeasureLightLoadAsync(int count, TimeSpan gap)
     {
         await ResetAsync();
-        using var host = await StartHostAsync(BenchServers.NewProjectId("platform"));
+        await using var space = await _servers.CreateSpaceAsync(Broker, "platform");
+        using var host = await StartHostAsync(space);
         for (var sequence = 0; sequence < count; sequence++)
         {
             await EnqueueAsync([sequence]);
@@ -100,7 +130,8 @@ public sealed class PlatformPath : IAsyncDisposable
     public async Task<UnderLoad> MeasureUnderLoadAsync(int messages)
     {
         await ResetAsync();
-        using var host = await StartHostAsync(BenchServers.NewProjectId("platform"));
+        await using var space = await _servers.CreateSpaceAsync(Broker, "platform");
+        using var host = await StartHostAsync(space);
         var next = 0;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => Task.Run(async () =>
@@ -120,24 +151,37 @@ public sealed class PlatformPath : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
-    private async Task<IHost> StartHostAsync(string projectId)
+    /// <summary>A service as a worker runs it: the outbox's dispatcher and the subscriber, or one of them.</summary>
+    private async Task<IHost> StartHostAsync(BrokerSpace space, bool dispatch = true, bool subscribe = true)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(space.Settings)
         {
             ["ConnectionStrings:metadata"] = _metadata,
-            ["PUBSUB_EMULATOR_HOST"] = _servers.EmulatorHost,
-            ["PubSub:ProjectId"] = projectId,
             ["Messaging:MaxConcurrency"] = "16",
-            ["Messaging:MaxOutstandingMessages"] = "1000",
+            ["Messaging:MaxOutstandingMessages"] = MaxOutstandingMessages.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.AddOutbox();
-        builder.AddSubscriber(MessagingTopology.Subscriptions.SqlWorker).Handle<BenchMessage, BenchHandler>();
+        if (dispatch)
+        {
+            builder.AddOutbox();
+        }
+        if (subscribe)
+        {
+            builder.AddSubscriber(MessagingTopology.Subscriptions.SqlWorker).Handle<BenchMessage, BenchHandler>();
+        }
         var host = builder.Build();
         await host.StartAsync();
         return host;
+    }
+
+    /// <summary>Requests committed while no service runs: 100 messages each, eight writers.</summary>
+    private async Task EnqueueBacklogAsync(int messages)
+    {
+        await ResetAsync();
+        await Parallel.ForEachAsync(Enumerable.Range(0, (messages + 99) / 100), new ParallelOptions { MaxDegreeOfParallelism = Writers },
+            async (request, _) => await EnqueueAsync(Enumerable.Range(request * 100, Math.Min(100, messages - request * 100))));
     }
 
     private Task ResetAsync() => ExecuteAsync("TRUNCATE bench_handled, outbox_messages, inbox_messages");
@@ -154,15 +198,18 @@ public sealed class PlatformPath : IAsyncDisposable
         await transaction.CommitAsync();
     }
 
-    private async Task WaitHandledAsync(int count)
+    private Task WaitHandledAsync(int count) => WaitUntilAsync("SELECT count(*) FROM bench_handled", count);
+
+    /// <summary>Until the count <paramref name="countSql"/> reads reaches <paramref name="count"/>.</summary>
+    private async Task WaitUntilAsync(string countSql, int count)
     {
         var deadline = Stopwatch.StartNew();
-        await using var command = _dataSource.CreateCommand("SELECT count(*) FROM bench_handled");
+        await using var command = _dataSource.CreateCommand(countSql);
         while ((long)(await command.ExecuteScalarAsync())! < count)
         {
             if (deadline.Elapsed > TimeSpan.FromMinutes(10))
             {
-                throw new TimeoutException($"fewer than {count} messages handled after 10 minutes");
+                throw new TimeoutException($"{countSql}: fewer than {count} after 10 minutes");
             }
             await Task.Delay(50);
         }
