@@ -44,6 +44,86 @@ public sealed class ImportsTests(RunningPlatform running) : IClassFixture<Runnin
         Assert.Equal("Sant Julià de Lòria", await WarehouseScalarAsync<string>($"SELECT name FROM org_default.{table} WHERE cityid = 3039163"));
     }
 
+    /// <summary>
+    /// A 1 GiB upload streams through the router and import-api into object storage: import-api's peak resident memory
+    /// (VmHWM, since it started) stays under 256 MB. The file is GeoJSON broken right after its opening, so the worker
+    /// fails it at once with a readable reason instead of spending minutes on a gigabyte.
+    /// </summary>
+    [Fact]
+    public async Task AGigabyteUploadKeepsImportApiUnder256MegabytesOfMemoryAndABrokenFileFailsWithItsReason()
+    {
+        await Platform.WaitHealthyAsync(Patience);
+        const long size = 1L << 30;
+        var table = "gigabyte_" + Guid.NewGuid().ToString("N")[..8];
+
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(table), "destination" },
+            { new StreamContent(new BrokenGeoJsonStream(size), 1 << 16), "file", "broken.geojson" },
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/imports")) { Content = form };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Platform.DevToken);
+        using var client = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+        using var response = await client.SendAsync(request, Cancellation);
+        var body = await response.Content.ReadAsStringAsync(Cancellation);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
+
+        var peak = PeakResidentBytes(await Platform.WorkingProcessAsync("import-api"));
+        TestContext.Current.TestOutputHelper?.WriteLine($"import-api's peak resident memory after a 1 GiB upload: {peak / (1024 * 1024)} MiB");
+        Assert.True(peak < 256L * 1024 * 1024, $"import-api peaked at {peak / (1024 * 1024)} MiB");
+
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
+        JsonElement job = default;
+        await WaitUntilAsync(async () => PlatformImports.JobStatus(job = await Platform.ImportJobAsync(id, Cancellation)) is "failure",
+            "the broken gigabyte to fail");
+        Assert.False(string.IsNullOrWhiteSpace(job.GetProperty("error").ToString()), job.ToString());
+    }
+
+    /// <summary>A process's peak resident set since it started, from /proc.</summary>
+    private static long PeakResidentBytes(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").Single(line => line.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    /// <summary><paramref name="length"/> bytes made as they are read: a GeoJSON opening, then what no parser takes.</summary>
+    private sealed class BrokenGeoJsonStream(long length) : Stream
+    {
+        private static readonly byte[] Opening = """{"type":"FeatureCollection","features":[ """u8.ToArray();
+        private long _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => length;
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, length - _position);
+            for (var i = 0; i < n; i++)
+            {
+                var at = _position + i;
+                buffer[offset + i] = at < Opening.Length ? Opening[at] : (byte)'x';
+            }
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     [Fact]
     public async Task AnImportWhoseWorkerIsKilledMidRunCompletesAfterTheRestartWithTheExactRowCountAndNoStagingTable()
     {

@@ -51,19 +51,20 @@ public sealed class PubSubClientTests
         var wire = new RecordingHandler("""{"error":{"code":409,"message":"Subscription already exists","status":"ALREADY_EXISTS"}}""",
             HttpStatusCode.Conflict);
         using var client = CreateClient(wire);
-        var settings = MessagingTopology.Settings(MessagingTopology.Subscriptions.SqlWorker, ackDeadlineSeconds: 10, maxDeliveryAttempts: 5).First();
+        // An ordered subscription: cdn-invalidator's, whose messages carry a table's ordering key.
+        var settings = MessagingTopology.Settings(MessagingTopology.Subscriptions.CdnInvalidator, ackDeadlineSeconds: 10, maxDeliveryAttempts: 5).First();
 
         await client.CreateSubscriptionAsync(settings, TestContext.Current.CancellationToken);
 
         var request = Assert.Single(wire.Requests);
         Assert.Equal(HttpMethod.Put, request.Method);
-        Assert.Equal($"{GoogleBase}v1/projects/my-project/subscriptions/sql-jobs.sql-worker", request.Uri);
+        Assert.Equal($"{GoogleBase}v1/projects/my-project/subscriptions/data-changed.cdn-invalidator", request.Uri);
         Assert.Equal("Bearer ya29.test-token", request.Authorization);
-        Assert.Equal("projects/my-project/topics/sql-jobs", request.Body.GetProperty("topic").GetString());
+        Assert.Equal("projects/my-project/topics/data-changed", request.Body.GetProperty("topic").GetString());
         Assert.Equal(10, request.Body.GetProperty("ackDeadlineSeconds").GetInt32());
         Assert.True(request.Body.GetProperty("enableMessageOrdering").GetBoolean());
         var policy = request.Body.GetProperty("deadLetterPolicy");
-        Assert.Equal("projects/my-project/topics/sql-jobs.sql-worker.dead-letter", policy.GetProperty("deadLetterTopic").GetString());
+        Assert.Equal("projects/my-project/topics/data-changed.cdn-invalidator.dead-letter", policy.GetProperty("deadLetterTopic").GetString());
         // The subscriber dead-letters after 5 failures itself; the broker's policy is the backstop one attempt later.
         Assert.Equal(6, policy.GetProperty("maxDeliveryAttempts").GetInt32());
     }
