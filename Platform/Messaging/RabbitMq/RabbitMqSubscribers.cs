@@ -26,13 +26,14 @@ internal sealed class RabbitMqSubscribers : IHostedService
         _options = options.Value;
         _processors = builders.Select(builder => new SubscriptionProcessor(builder, broker, metadata, scopes, _options,
             loggers.CreateLogger($"{typeof(RabbitMqSubscription).FullName}[{builder.Subscription.Name}]"))).ToArray();
-        _subscriptions = _processors.Select(processor => new RabbitMqSubscription(processor, _options, _stopping.Token)).ToArray();
+        _subscriptions = _processors.Select(processor => new RabbitMqSubscription(processor, _stopping.Token)).ToArray();
     }
 
     /// <summary>
     /// A receive endpoint per subscription on the queue <see cref="RabbitMqTopology"/> declares (the same arguments, or
     /// RabbitMQ refuses), bound by that topology rather than by MassTransit's message-type exchanges. An unordered
-    /// subscription holds up to <see cref="MessagingOptions.MaxOutstandingMessages"/> at once; an ordered one takes its
+    /// subscription holds up to <see cref="MessagingOptions.MaxOutstandingMessages"/> at once and runs up to
+    /// <see cref="MessagingOptions.MaxConcurrency"/> of them; an ordered one takes its
     /// messages one at a time, in the queue's order (MassTransit keeps that order only so: its partitioner serializes a
     /// key's messages but lets them start in any order). A handler's exception goes back to RabbitMQ (requeued,
     /// counted) instead of MassTransit's error queue: the subscription dead-letters what it gives up on itself.
@@ -49,9 +50,9 @@ internal sealed class RabbitMqSubscribers : IHostedService
                 {
                     endpoint.SetQueueArgument(name, value);
                 }
-                var held = definition.EnableMessageOrdering ? 1 : _options.MaxOutstandingMessages;
-                endpoint.PrefetchCount = held;
-                endpoint.ConcurrentMessageLimit = held;
+                // A message waiting to be tried again holds its handler slot, as it holds its key on Pub/Sub.
+                endpoint.PrefetchCount = definition.EnableMessageOrdering ? 1 : _options.MaxOutstandingMessages;
+                endpoint.ConcurrentMessageLimit = definition.EnableMessageOrdering ? 1 : _options.MaxConcurrency;
                 endpoint.RethrowFaultedMessages();
                 endpoint.Handler<PlatformMessage>(subscription.HandleAsync);
             });

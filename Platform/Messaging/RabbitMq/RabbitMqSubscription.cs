@@ -7,15 +7,13 @@ namespace CartoSelfHosted.Platform.Messaging.RabbitMq;
 
 /// <summary>
 /// One subscription's queue, consumed through MassTransit: each delivery goes to the <see cref="SubscriptionProcessor"/>
-/// (inbox, handler, dead letters — as on Pub/Sub), at most <see cref="MessagingOptions.MaxConcurrency"/> at once. A
-/// message whose handler failed is tried again here after the growing delay, still unacknowledged, so nothing of its
+/// (inbox, handler, dead letters — as on Pub/Sub); MassTransit runs at most <see cref="MessagingOptions.MaxConcurrency"/>
+/// at once. A message whose handler failed is tried again here after the growing delay, still unacknowledged, so nothing of its
 /// ordering key overtakes it and a worker killed meanwhile leaves it to RabbitMQ to deliver again. Returning
 /// acknowledges; throwing (only when stopping) hands the message back to the queue.
 /// </summary>
-internal sealed class RabbitMqSubscription(SubscriptionProcessor processor, MessagingOptions options, CancellationToken stopping)
+internal sealed class RabbitMqSubscription(SubscriptionProcessor processor, CancellationToken stopping)
 {
-    private readonly SemaphoreSlim _concurrency = new(options.MaxConcurrency, options.MaxConcurrency);
-
     public Topology.SubscriptionDefinition Subscription => processor.Subscription;
 
     public async Task HandleAsync(ConsumeContext<PlatformMessage> context)
@@ -26,16 +24,7 @@ internal sealed class RabbitMqSubscription(SubscriptionProcessor processor, Mess
         var attempt = DeliveryAttempt(context.ReceiveContext);
         while (true)
         {
-            ProcessOutcome outcome;
-            await _concurrency.WaitAsync(stopping);
-            try
-            {
-                outcome = await processor.ProcessAsync(incoming, attempt, context.CancellationToken);
-            }
-            finally
-            {
-                _concurrency.Release();
-            }
+            var outcome = await processor.ProcessAsync(incoming, attempt, context.CancellationToken);
             if (outcome.Settled)
             {
                 return;
