@@ -7,7 +7,9 @@ namespace CartoSelfHosted.Platform.Messaging.RabbitMq;
 
 /// <summary>
 /// RabbitMQ as the platform's broker, through MassTransit: a message goes to its topic's exchange as a
-/// <see cref="PlatformMessage"/>, persistent, and a send returns once RabbitMQ confirmed it (publisher confirms).
+/// <see cref="PlatformMessage"/>, persistent and mandatory, and a send returns once RabbitMQ confirmed it (publisher
+/// confirms). A message no queue takes (the topology lost: a broker replaced or reset) comes back as a failure, and
+/// the topology is declared again before the outbox tries once more.
 /// </summary>
 public sealed class RabbitMqBroker(IServiceProvider services, RabbitMqTopology topology) : IMessageBroker
 {
@@ -42,9 +44,22 @@ public sealed class RabbitMqBroker(IServiceProvider services, RabbitMqTopology t
                 {
                     foreach (var message in sequence)
                     {
-                        await endpoint.Send(ToPlatformMessage(message), context => context.MessageId = MessageIdOf(message), sending);
+                        await endpoint.Send(ToPlatformMessage(message), context =>
+                        {
+                            context.MessageId = MessageIdOf(message);
+                            if (context is RabbitMqSendContext rabbitMq)
+                            {
+                                rabbitMq.Mandatory = true;
+                            }
+                        }, sending);
                     }
                 });
+        }
+        catch (Exception ex) when (ex is MessageReturnedException || ex.InnerException is MessageReturnedException
+            || ex is RabbitMqConnectionException or OperationInterruptedException)
+        {
+            topology.Invalidate();
+            throw;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -21,8 +21,7 @@ namespace CartoSelfHosted.Platform.Messaging.RabbitMq;
 /// </summary>
 public sealed class RabbitMqTopology(RabbitMqOptions rabbitMq, IOptions<MessagingOptions> options, ILogger<RabbitMqTopology> logger)
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private volatile bool _ensured;
+    private readonly EnsuredOnce _ensured = new();
 
     /// <summary>A subscription's queue, as this class declares it and as MassTransit must declare it again (RabbitMQ refuses a differing one).</summary>
     public static IReadOnlyDictionary<string, object> SubscriptionQueueArguments(SubscriptionDefinition subscription, int maxDeliveryAttempts)
@@ -42,42 +41,30 @@ public sealed class RabbitMqTopology(RabbitMqOptions rabbitMq, IOptions<Messagin
         return arguments;
     }
 
-    public async Task EnsureAsync(CancellationToken cancellationToken)
+    public Task EnsureAsync(CancellationToken cancellationToken) => _ensured.EnsureAsync(DeclareAsync, cancellationToken);
+
+    /// <summary>A message came back unrouted, or the channel failed: the next <see cref="EnsureAsync"/> declares everything again.</summary>
+    public void Invalidate() => _ensured.Invalidate();
+
+    private async Task DeclareAsync(CancellationToken cancellationToken)
     {
-        if (_ensured)
+        var factory = new ConnectionFactory { Uri = rabbitMq.Uri, ClientProvidedName = "carto-topology" };
+        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        foreach (var subscription in MessagingTopology.AllSubscriptions)
         {
-            return;
+            await channel.ExchangeDeclareAsync(subscription.Topic, ExchangeType.Fanout, durable: true, autoDelete: false,
+                cancellationToken: cancellationToken);
+            await channel.ExchangeDeclareAsync(subscription.DeadLetterTopic, ExchangeType.Fanout, durable: true, autoDelete: false,
+                cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(subscription.DeadLetterTopic, durable: true, exclusive: false, autoDelete: false,
+                arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(subscription.DeadLetterTopic, subscription.DeadLetterTopic, "", cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(subscription.Name, durable: true, exclusive: false, autoDelete: false,
+                arguments: SubscriptionQueueArguments(subscription, options.Value.MaxDeliveryAttempts).ToDictionary(pair => pair.Key, pair => (object?)pair.Value),
+                cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(subscription.Name, subscription.Topic, "", cancellationToken: cancellationToken);
         }
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (_ensured)
-            {
-                return;
-            }
-            var factory = new ConnectionFactory { Uri = rabbitMq.Uri, ClientProvidedName = "carto-topology" };
-            await using var connection = await factory.CreateConnectionAsync(cancellationToken);
-            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-            foreach (var subscription in MessagingTopology.AllSubscriptions)
-            {
-                await channel.ExchangeDeclareAsync(subscription.Topic, ExchangeType.Fanout, durable: true, autoDelete: false,
-                    cancellationToken: cancellationToken);
-                await channel.ExchangeDeclareAsync(subscription.DeadLetterTopic, ExchangeType.Fanout, durable: true, autoDelete: false,
-                    cancellationToken: cancellationToken);
-                await channel.QueueDeclareAsync(subscription.DeadLetterTopic, durable: true, exclusive: false, autoDelete: false,
-                    arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
-                await channel.QueueBindAsync(subscription.DeadLetterTopic, subscription.DeadLetterTopic, "", cancellationToken: cancellationToken);
-                await channel.QueueDeclareAsync(subscription.Name, durable: true, exclusive: false, autoDelete: false,
-                    arguments: SubscriptionQueueArguments(subscription, options.Value.MaxDeliveryAttempts).ToDictionary(pair => pair.Key, pair => (object?)pair.Value),
-                    cancellationToken: cancellationToken);
-                await channel.QueueBindAsync(subscription.Name, subscription.Topic, "", cancellationToken: cancellationToken);
-            }
-            _ensured = true;
-            logger.LogInformation("RabbitMQ topology of virtual host {VirtualHost} is in place", rabbitMq.VirtualHost);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        logger.LogInformation("RabbitMQ topology of virtual host {VirtualHost} is in place", rabbitMq.VirtualHost);
     }
 }

@@ -10,43 +10,27 @@ namespace CartoSelfHosted.Platform.Messaging.Topology;
 /// </summary>
 public sealed class PubSubTopology(PubSubClient client, IOptions<MessagingOptions> options, ILogger<PubSubTopology> logger)
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private volatile bool _ensured;
+    private readonly EnsuredOnce _ensured = new();
 
-    public async Task EnsureAsync(CancellationToken cancellationToken)
-    {
-        if (_ensured)
-        {
-            return;
-        }
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (_ensured)
-            {
-                return;
-            }
-            var settings = MessagingTopology.AllSubscriptions
-                .SelectMany(subscription => MessagingTopology.Settings(subscription, options.Value.AckDeadlineSeconds, options.Value.MaxDeliveryAttempts))
-                .ToArray();
-            // Topics first: a subscription, and its dead-letter policy, name topics that must exist.
-            foreach (var topic in settings.Select(subscription => subscription.Topic).Distinct())
-            {
-                await client.CreateTopicAsync(topic, cancellationToken);
-            }
-            foreach (var subscription in settings)
-            {
-                await client.CreateSubscriptionAsync(subscription, cancellationToken);
-            }
-            _ensured = true;
-            logger.LogInformation("Pub/Sub topology of project {ProjectId} is in place", client.ProjectId);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task EnsureAsync(CancellationToken cancellationToken) => _ensured.EnsureAsync(CreateAsync, cancellationToken);
 
     /// <summary>Called on a NOT_FOUND from the broker: the next <see cref="EnsureAsync"/> creates everything again.</summary>
-    public void Invalidate() => _ensured = false;
+    public void Invalidate() => _ensured.Invalidate();
+
+    private async Task CreateAsync(CancellationToken cancellationToken)
+    {
+        var settings = MessagingTopology.AllSubscriptions
+            .SelectMany(subscription => MessagingTopology.Settings(subscription, options.Value.AckDeadlineSeconds, options.Value.MaxDeliveryAttempts))
+            .ToArray();
+        // Topics first: a subscription, and its dead-letter policy, name topics that must exist.
+        foreach (var topic in settings.Select(subscription => subscription.Topic).Distinct())
+        {
+            await client.CreateTopicAsync(topic, cancellationToken);
+        }
+        foreach (var subscription in settings)
+        {
+            await client.CreateSubscriptionAsync(subscription, cancellationToken);
+        }
+        logger.LogInformation("Pub/Sub topology of project {ProjectId} is in place", client.ProjectId);
+    }
 }

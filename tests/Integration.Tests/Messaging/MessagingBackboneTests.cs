@@ -262,6 +262,24 @@ public sealed class MessagingBackboneTests
             TimeSpan.FromSeconds(30), "the broker's health check to be Healthy again");
     }
 
+    [Fact]
+    public async Task OnRabbitMqAMessageNoQueueTookIsPublishedAgainOnceTheTopologyIsDeclaredAgain()
+    {
+        await using var environment = await MessagingEnvironment.CreateAsync("msg_unrouted", MessageBrokers.RabbitMq);
+        var host = await environment.StartHostAsync(AddApiAndWorker);
+        await host.Services.GetRequiredService<IMessageBroker>().EnsureTopologyAsync(TestContext.Current.CancellationToken);
+        // As if the broker had lost its definitions (replaced, or reset empty): nothing routes the topic to the worker.
+        await ((RabbitMqTestBroker)environment.Broker).UnbindAsync(Subscriptions.SqlWorker.Name, Topics.SqlJobs, TestContext.Current.CancellationToken);
+
+        await environment.EnqueueAsync(Topics.SqlJobs, [new CountedMessage(1)]);
+
+        await WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 1,
+            Patience, "the message to be handled once the topology is back");
+        // RabbitMQ returned the first publish (mandatory): the outbox kept the row and published it again.
+        Assert.True(await environment.ScalarAsync<int>("SELECT publish_attempts FROM outbox_messages") >= 2);
+        Assert.Equal(1, await environment.ScalarAsync<int>("SELECT handled_count FROM test_counted"));
+    }
+
     private static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
         Eventually.WaitUntilAsync(condition, timeout, what, TestContext.Current.CancellationToken);
 

@@ -163,6 +163,15 @@ internal sealed class RabbitMqTestBroker(Uri uri, int? port = null, string? virt
         }
     }
 
+    /// <summary>Removes a topic's binding to a subscription's queue, as a broker that lost its definitions would have.</summary>
+    public async Task UnbindAsync(string queue, string exchange, CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory { Uri = uri };
+        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        await channel.QueueUnbindAsync(queue, exchange, "", cancellationToken: cancellationToken);
+    }
+
     public override IDisposable StartLate()
     {
         // Beside the test servers' broker: a folder the broker's system user can reach (a temporary folder is the test's alone).
