@@ -21,8 +21,11 @@ internal sealed class RabbitMqSubscribers : IHostedService
     private Task _bookkeeping = Task.CompletedTask;
 
     public RabbitMqSubscribers(IEnumerable<SubscriberBuilder> builders, IMessageBroker broker, MetadataDatabase metadata,
-        IServiceScopeFactory scopes, IOptions<MessagingOptions> options, ILoggerFactory loggers)
+        IServiceScopeFactory scopes, IOptions<MessagingOptions> options, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
+        // As soon as the host begins to stop, before MassTransit's bus does: the bus waits for its handlers, and a
+        // message waiting out its retry delay then hands itself back at once instead of holding the stop up.
+        lifetime.ApplicationStopping.Register(_stopping.Cancel);
         _options = options.Value;
         _processors = builders.Select(builder => new SubscriptionProcessor(builder, broker, metadata, scopes, _options,
             loggers.CreateLogger($"{typeof(RabbitMqSubscription).FullName}[{builder.Subscription.Name}]"))).ToArray();
@@ -66,7 +69,7 @@ internal sealed class RabbitMqSubscribers : IHostedService
         return Task.CompletedTask;
     }
 
-    /// <summary>Retries waiting for their delay hand their messages back; the counters are written a last time.</summary>
+    /// <summary>The counters are written a last time.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();

@@ -1,16 +1,12 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Text.Json;
 using System.Threading.Channels;
 using CartoSelfHosted.Platform.Messaging.PubSub;
 using CartoSelfHosted.Platform.Messaging.Topology;
 using CartoSelfHosted.Platform.Metadata;
-using CartoSelfHosted.Platform.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpenTelemetry;
 
 namespace CartoSelfHosted.Platform.Messaging.Subscriber;
