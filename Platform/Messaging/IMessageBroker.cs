@@ -11,8 +11,8 @@ public interface IMessageBroker
     /// <summary>The broker's name in OpenTelemetry's <c>messaging.system</c> (<c>gcp_pubsub</c>, <c>rabbitmq</c>).</summary>
     string System { get; }
 
-    /// <summary>The name of its health check (<c>pubsub</c>, <c>rabbitmq</c>).</summary>
-    string HealthCheckName { get; }
+    /// <summary>Its value of <c>Messaging:Broker</c> (<c>pubsub</c>, <c>rabbitmq</c>), which names its health check too.</summary>
+    string Name { get; }
 
     /// <summary>
     /// Makes sure every topic and subscription of <see cref="Topology.MessagingTopology"/> exists, so nothing published

@@ -7,8 +7,7 @@ public sealed class MessagingOptions
 {
     public const string SectionName = "Messaging";
 
-    /// <summary>Which broker carries the messages: <see cref="MessageBrokers.PubSub"/> (the default) or <see cref="MessageBrokers.RabbitMq"/>.</summary>
-    public string Broker { get; set; } = MessageBrokers.PubSub;
+    private const string BrokerSetting = $"{SectionName}:Broker";
 
     /// <summary>A crashed worker's messages come back after this long; a running handler's deadline is extended before it passes.</summary>
     public int AckDeadlineSeconds { get; set; } = 10;
@@ -33,16 +32,20 @@ public sealed class MessagingOptions
 
     public TimeSpan RetryDelay(int deliveryAttempt) => Backoff.Delay(deliveryAttempt, MinRetryDelay, MaxRetryDelay);
 
-    /// <summary>The broker the configuration names; anything else than the two is refused at start, with what it may be.</summary>
+    /// <summary>
+    /// Which broker carries the messages, <c>Messaging:Broker</c>: <see cref="MessageBrokers.PubSub"/> (the default) or
+    /// <see cref="MessageBrokers.RabbitMq"/>; anything else is refused at start, with what it may be. Read while the
+    /// services are registered, before options exist.
+    /// </summary>
     public static string BrokerOf(IConfiguration configuration)
     {
-        var broker = configuration[$"{SectionName}:{nameof(Broker)}"];
+        var broker = configuration[BrokerSetting];
         return broker switch
         {
             null or "" => MessageBrokers.PubSub,
             MessageBrokers.PubSub or MessageBrokers.RabbitMq => broker,
             _ => throw new InvalidOperationException(
-                $"{SectionName}:{nameof(Broker)} is '{broker}'; it is '{MessageBrokers.PubSub}' or '{MessageBrokers.RabbitMq}'."),
+                $"{BrokerSetting} is '{broker}'; it is '{MessageBrokers.PubSub}' or '{MessageBrokers.RabbitMq}'."),
         };
     }
 }

@@ -10,7 +10,7 @@ public sealed class PubSubBroker(PubSubClient client, PubSubTopology topology) :
 
     public string System => "gcp_pubsub";
 
-    public string HealthCheckName => MessageBrokers.PubSub;
+    public string Name => MessageBrokers.PubSub;
 
     public Task EnsureTopologyAsync(CancellationToken cancellationToken) => topology.EnsureAsync(cancellationToken);
 

@@ -24,7 +24,7 @@ public sealed class RabbitMqBroker(IServiceProvider services, RabbitMqTopology t
 
     public string System => "rabbitmq";
 
-    public string HealthCheckName => MessageBrokers.RabbitMq;
+    public string Name => MessageBrokers.RabbitMq;
 
     public Task EnsureTopologyAsync(CancellationToken cancellationToken) => topology.EnsureAsync(cancellationToken);
 

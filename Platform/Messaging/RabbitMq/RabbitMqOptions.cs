@@ -9,7 +9,8 @@ public sealed record RabbitMqOptions(Uri Uri)
 
     public string Host => Uri.Host;
 
-    public ushort Port => Uri.IsDefaultPort || Uri.Port <= 0 ? (ushort)5672 : (ushort)Uri.Port;
+    /// <summary>The URI's port, else AMQP's: 5671 over TLS (<c>amqps</c>), 5672 without.</summary>
+    public ushort Port => Uri.Port > 0 ? (ushort)Uri.Port : Uri.Scheme == "amqps" ? (ushort)5671 : (ushort)5672;
 
     /// <summary>The path without its slash, decoded; an empty path is RabbitMQ's default virtual host "/".</summary>
     public string VirtualHost => Uri.AbsolutePath.Length > 1 ? Uri.UnescapeDataString(Uri.AbsolutePath[1..]) : "/";

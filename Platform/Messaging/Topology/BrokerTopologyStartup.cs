@@ -18,7 +18,7 @@ internal sealed class BrokerTopologyStartup(IMessageBroker broker, ILogger<Broke
             catch (Exception ex) when (broker.IsFailedCall(ex))
             {
                 var delay = Backoff.Delay(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
-                logger.LogWarning("The broker ({Broker}) is not reachable yet ({Reason}); trying again in {Delay} s", broker.HealthCheckName,
+                logger.LogWarning("The broker ({Broker}) is not reachable yet ({Reason}); trying again in {Delay} s", broker.Name,
                     ex.Message, delay.TotalSeconds);
                 await Task.Delay(delay, stoppingToken);
             }
