@@ -39,8 +39,9 @@ public sealed class SqlApiTests(RunningPlatform running) : IClassFixture<Running
         var table = "purged_" + Guid.NewGuid().ToString("N")[..8];
         await RunJobAsync($"CREATE TABLE {table} AS SELECT 1 AS n");
         var url = "/api/v3/sql/carto_dw/query?q=" + Uri.EscapeDataString($"SELECT sum(n) AS total FROM {table}");
-        var cached = await SendAsync(HttpMethod.Get, url);
-        Assert.Equal(("MISS", "HIT"), (CacheOf(cached), CacheOf(await SendAsync(HttpMethod.Get, url))));
+        Assert.Equal("MISS", CacheOf(await SendAsync(HttpMethod.Get, url)));
+        // The CREATE job's own purge reaches the cache a moment after the job ends, and may empty it once more.
+        await WaitUntilAsync(async () => CacheOf(await SendAsync(HttpMethod.Get, url)) == "HIT", "the answer to be cached");
 
         await RunJobAsync($"INSERT INTO {table} VALUES (41)");
 
