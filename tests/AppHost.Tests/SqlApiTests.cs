@@ -21,10 +21,11 @@ public sealed class SqlApiTests(RunningPlatform running) : IClassFixture<Running
             + "&queryParameters=" + Uri.EscapeDataString("[41]");
 
         var first = await SendAsync(HttpMethod.Get, url);
-        var second = await SendAsync(HttpMethod.Get, url);
+        Assert.Equal("MISS", CacheOf(first));
+        // Another test's job may purge the organization's answers between two GETs: the answer is cached again then.
+        await WaitUntilAsync(async () => CacheOf(await SendAsync(HttpMethod.Get, url)) == "HIT", "the answer to be cached");
         var post = await SendAsync(HttpMethod.Post, "/api/v3/sql/carto_dw/query", new { q = "SELECT 1 AS one" });
 
-        Assert.Equal(("MISS", "HIT"), (CacheOf(first), CacheOf(second)));
         Assert.Equal(42, (await first.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("rows")[0].GetProperty("n").GetInt32());
         Assert.Equal(HttpStatusCode.OK, post.StatusCode);
         // Piped through the cache, which neither looks it up nor stores it.
