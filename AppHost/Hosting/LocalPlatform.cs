@@ -18,6 +18,11 @@ public sealed class LocalPlatform
 {
     public const string Host = "127.0.0.1";
 
+    public const string ReplicasSetting = "Replicas";
+
+    /// <summary>What one machine holds; a larger installation runs its replicas on more machines (README, Deployment).</summary>
+    public const int MaxReplicas = 4;
+
     private static readonly Dictionary<string, int> DefaultPorts = new(StringComparer.Ordinal)
     {
         ["router-http"] = 8080,
@@ -43,8 +48,9 @@ public sealed class LocalPlatform
     };
 
     private readonly IDistributedApplicationBuilder _builder;
-    private readonly List<string> _portErrors = [];
+    private readonly List<string> _settingErrors = [];
     private readonly Dictionary<string, int> _ports = new(StringComparer.Ordinal);
+    private int? _replicas;
 
     private LocalPlatform(IDistributedApplicationBuilder builder)
     {
@@ -99,9 +105,7 @@ public sealed class LocalPlatform
         {
             return known;
         }
-        var port = DefaultPorts.TryGetValue(name, out var fallback)
-            ? fallback
-            : throw new InvalidOperationException($"No default port for {name}: add one to DefaultPorts.");
+        var port = DefaultPortOf(name);
         if (_builder.Configuration[$"Ports:{name}"] is { } configured)
         {
             if (int.TryParse(configured, NumberStyles.None, CultureInfo.InvariantCulture, out var chosen) && chosen is > 0 and < 65536)
@@ -110,10 +114,52 @@ public sealed class LocalPlatform
             }
             else
             {
-                _portErrors.Add($"--Ports:{name}={configured} is not a port number (1-65535)");
+                _settingErrors.Add($"--Ports:{name}={configured} is not a port number (1-65535)");
             }
         }
         return _ports[name] = port;
+    }
+
+    /// <summary>A resource's default port; a service's replica <c>&lt;name&gt;-N</c> is on its first's port plus 1000 × (N − 1).</summary>
+    private static int DefaultPortOf(string name)
+    {
+        if (DefaultPorts.TryGetValue(name, out var port))
+        {
+            return port;
+        }
+        var dash = name.LastIndexOf('-');
+        if (dash > 0 && int.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
+            && replica is >= 2 and <= MaxReplicas && DefaultPorts.TryGetValue(name[..dash], out var first))
+        {
+            return first + 1000 * (replica - 1);
+        }
+        throw new InvalidOperationException($"No default port for {name}: add one to DefaultPorts.");
+    }
+
+    /// <summary>
+    /// How many processes run each API and worker (<c>--Replicas=N</c>, 1 by default, at most <see cref="MaxReplicas"/>):
+    /// the platform scales out by adding them, since its services keep their state in the databases and the broker.
+    /// </summary>
+    public int Replicas
+    {
+        get
+        {
+            if (_replicas is { } known)
+            {
+                return known;
+            }
+            var configured = _builder.Configuration[ReplicasSetting];
+            if (configured is null)
+            {
+                return (_replicas = 1).Value;
+            }
+            if (int.TryParse(configured, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas) && replicas is >= 1 and <= MaxReplicas)
+            {
+                return (_replicas = replicas).Value;
+            }
+            _settingErrors.Add($"--{ReplicasSetting}={configured} is not a number of replicas (1-{MaxReplicas})");
+            return (_replicas = 1).Value;
+        }
     }
 
     /// <summary>A folder of the data folder, made on first use; relative to the repository in the manifest, which
@@ -179,7 +225,7 @@ public sealed class LocalPlatform
         {
             return true;
         }
-        var errors = _portErrors.Concat(_ports
+        var errors = _settingErrors.Concat(_ports
             .Where(port => !IsFree(port.Value))
             .Select(port => $"port {port.Value} for {port.Key} (tcp) is already in use: stop what holds it, or move {port.Key} with --Ports:{port.Key}=<free port>"))
             .ToList();

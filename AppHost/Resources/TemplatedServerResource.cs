@@ -1,4 +1,5 @@
 using System.Globalization;
+using CartoSelfHosted.AppHost.Hosting;
 using CartoSelfHosted.AppHost.Resources;
 
 namespace Aspire.Hosting.ApplicationModel;
@@ -13,18 +14,18 @@ public abstract class TemplatedServerResource(string name, string command, strin
 {
     public string TemplatePath { get; } = templatePath;
 
-    /// <summary>The resources it passes requests to, by the template's prefix for them.</summary>
-    public Dictionary<string, EndpointReference> Upstreams { get; } = new(StringComparer.Ordinal);
+    /// <summary>The services it passes requests to, by the template's prefix for them: the endpoint of each replica.</summary>
+    public Dictionary<string, IReadOnlyList<EndpointReference>> Upstreams { get; } = new(StringComparer.Ordinal);
 
     public EndpointReference HttpEndpoint => new(this, "http");
 
     public async Task RenderAsync(IReadOnlyDictionary<string, string> local, string outputPath, CancellationToken cancellationToken)
     {
         var values = new Dictionary<string, string>(local, StringComparer.Ordinal);
-        foreach (var (prefix, endpoint) in Upstreams)
+        foreach (var (prefix, replicas) in Upstreams)
         {
-            values[prefix + "_HOST"] = endpoint.Host;
-            values[prefix + "_PORT"] = endpoint.Port.ToString(CultureInfo.InvariantCulture);
+            values[prefix + "_HOST"] = replicas[0].Host;
+            values[prefix + "_PORT"] = replicas[0].Port.ToString(CultureInfo.InvariantCulture);
         }
         var template = await File.ReadAllTextAsync(TemplatePath, cancellationToken);
         await File.WriteAllTextAsync(outputPath, ConfigTemplate.Render(template, values), cancellationToken);
@@ -33,18 +34,18 @@ public abstract class TemplatedServerResource(string name, string command, strin
 
 public static class TemplatedServerResourceBuilderExtensions
 {
-    /// <summary>Passes requests to <paramref name="upstream"/>, and starts once it is healthy.</summary>
-    public static IResourceBuilder<T> WithUpstream<T, TUpstream>(this IResourceBuilder<T> builder, IResourceBuilder<TUpstream> upstream)
+    /// <summary>Passes requests to the replicas of <paramref name="upstream"/>, and starts once they are healthy.</summary>
+    public static IResourceBuilder<T> WithUpstream<T>(this IResourceBuilder<T> builder, PlatformService upstream)
         where T : TemplatedServerResource
-        where TUpstream : IResourceWithEndpoints
     {
-        var prefix = ConfigTemplate.PrefixFor(upstream.Resource.Name);
-        var endpoint = upstream.Resource.GetEndpoint("http");
-        builder.Resource.Upstreams[prefix] = endpoint;
-        // The same values in its environment, so that the manifest says what a deployment renders the template with.
+        var prefix = ConfigTemplate.PrefixFor(upstream.Name);
+        var endpoints = upstream.Replicas.Select(replica => replica.Resource.GetEndpoint("http")).ToList();
+        builder.Resource.Upstreams[prefix] = endpoints;
+        // The first's values in its environment, so that the manifest says what a deployment renders the template with
+        // (where the service's replicas are behind one address of their own).
         return builder
-            .WithEnvironment(prefix + "_HOST", endpoint.Property(EndpointProperty.Host))
-            .WithEnvironment(prefix + "_PORT", endpoint.Property(EndpointProperty.Port))
-            .WaitFor(builder.ApplicationBuilder.CreateResourceBuilder<IResource>(upstream.Resource));
+            .WithEnvironment(prefix + "_HOST", endpoints[0].Property(EndpointProperty.Host))
+            .WithEnvironment(prefix + "_PORT", endpoints[0].Property(EndpointProperty.Port))
+            .WaitFor(upstream);
     }
 }

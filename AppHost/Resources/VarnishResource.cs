@@ -8,7 +8,40 @@ namespace Aspire.Hosting.ApplicationModel;
 /// surrogate key; its own working folder (<c>-n</c>), which varnishadm and varnishstat take too.
 /// </summary>
 public sealed class VarnishResource(string name, string workingDirectory, string templatePath)
-    : TemplatedServerResource(name, "/usr/sbin/varnishd", workingDirectory, templatePath);
+    : TemplatedServerResource(name, "/usr/sbin/varnishd", workingDirectory, templatePath)
+{
+    /// <summary>The values of the template's <c>${MAPS_API_BACKENDS}</c> and the like (<see cref="Backends"/>).</summary>
+    public Dictionary<string, string> BackendsOfUpstreams() => Upstreams.ToDictionary(
+        upstream => upstream.Key + "_BACKENDS",
+        upstream => Backends(upstream.Key, upstream.Value.Select(endpoint => (endpoint.Host, endpoint.Port))),
+        StringComparer.Ordinal);
+
+    /// <summary>
+    /// For the service of <paramref name="prefix"/> (<c>MAPS_API</c>) a backend per replica, watched by the template's
+    /// probe <c>alive</c>, and a round-robin director named after it (<c>maps_api</c>) that passes over the sick ones.
+    /// (VCL joins the several <c>vcl_init</c> it is given into one.)
+    /// </summary>
+    public static string Backends(string prefix, IEnumerable<(string Host, int Port)> replicas)
+    {
+        var director = prefix.ToLowerInvariant();
+        var backends = replicas.Select((replica, index) => (Name: $"{director}_{index + 1}", replica.Host, replica.Port)).ToList();
+        return string.Concat(backends.Select(backend => $$"""
+            backend {{backend.Name}} {
+                .host = "{{backend.Host}}";
+                .port = "{{backend.Port.ToString(CultureInfo.InvariantCulture)}}";
+                .connect_timeout = 2s;
+                .first_byte_timeout = 90s;
+                .between_bytes_timeout = 90s;
+                .probe = alive;
+            }
+
+            """)) + $$"""
+            sub vcl_init {
+                new {{director}} = directors.round_robin();
+            {{string.Concat(backends.Select(backend => $"    {director}.add_backend({backend.Name});\n"))}}}
+            """;
+    }
+}
 
 public static class VarnishResourceBuilderExtensions
 {
@@ -31,7 +64,7 @@ public static class VarnishResourceBuilderExtensions
                 "-f", config, "-n", platform.PathInData(name, "work"), "-s", "malloc,256m", "-j", "none", "-p", "fetch_chunksize=256k",
                 "-p", "timeout_idle=75")
             .OnBeforeResourceStarted((resource, _, cancellationToken) =>
-                resource.RenderAsync(new Dictionary<string, string>(), config, cancellationToken))
+                resource.RenderAsync(resource.BackendsOfUpstreams(), config, cancellationToken))
             .WithHttpHealthCheck("/varnish-health");
     }
 }

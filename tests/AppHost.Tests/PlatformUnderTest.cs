@@ -35,6 +35,9 @@ public abstract class PlatformUnderTest(string dataDirectory, IReadOnlyDictionar
 
     public IReadOnlyDictionary<string, int> Ports { get; } = ports;
 
+    /// <summary>How many processes run each service (AppHost's <c>--Replicas</c>).</summary>
+    public int Replicas => 1 + Ports.Keys.Count(name => name.StartsWith(Services[0] + "-", StringComparison.Ordinal));
+
     public HttpClient Http { get; } = new(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { Timeout = TimeSpan.FromSeconds(30) };
 
     public Uri Router => new($"http://127.0.0.1:{Ports["router-http"]}");
@@ -52,7 +55,10 @@ public abstract class PlatformUnderTest(string dataDirectory, IReadOnlyDictionar
     /// <summary>What AppHost has said so far, for a failure's message.</summary>
     public abstract string Output { get; }
 
-    public static Dictionary<string, int> FreePorts() => ResourcePortNames.ToDictionary(name => name, _ => LoopbackPorts.Free());
+    /// <summary>A free port for every resource, the services' further replicas (<c>maps-api-2</c>…) among them.</summary>
+    public static Dictionary<string, int> FreePorts(int replicas = 1) => ResourcePortNames
+        .Concat(Enumerable.Range(2, replicas - 1).SelectMany(replica => Services.Select(service => $"{service}-{replica}")))
+        .ToDictionary(name => name, _ => LoopbackPorts.Free());
 
     public static IEnumerable<string> Arguments(string dataDirectory, IReadOnlyDictionary<string, string> ports) =>
         ports.Select(port => $"--Ports:{port.Key}={port.Value}").Prepend(dataDirectory).Prepend("--data-dir");
@@ -76,7 +82,7 @@ public abstract class PlatformUnderTest(string dataDirectory, IReadOnlyDictionar
                 {
                     var report = await response.Content.ReadFromJsonAsync<JsonElement>();
                     var services = report.GetProperty("services").EnumerateArray().ToList();
-                    if (services.Count == Services.Length && services.All(service => service.GetProperty("status").GetString() == "Healthy"))
+                    if (services.Count == Services.Length * Replicas && services.All(service => service.GetProperty("status").GetString() == "Healthy"))
                     {
                         return;
                     }

@@ -8,6 +8,9 @@ public class RunningPlatform : IAsyncLifetime
     /// <summary>AppHost settings beyond the data folder and ports, as command-line arguments.</summary>
     protected virtual IReadOnlyList<string> Settings => [];
 
+    /// <summary>How many processes run each API and worker.</summary>
+    protected virtual int Replicas => 1;
+
     public PlatformInProcess Platform { get; private set; } = null!;
 
     public TimeSpan ColdStart { get; private set; }
@@ -15,8 +18,8 @@ public class RunningPlatform : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var stopwatch = Stopwatch.StartNew();
-        Platform = await PlatformInProcess.StartAsync(PlatformUnderTest.NewDataDirectory(), PlatformUnderTest.FreePorts(),
-            TestContext.Current.CancellationToken, Settings);
+        Platform = await PlatformInProcess.StartAsync(PlatformUnderTest.NewDataDirectory(), PlatformUnderTest.FreePorts(Replicas),
+            TestContext.Current.CancellationToken, [.. Settings, $"--Replicas={Replicas}"]);
         await Platform.WaitHealthyAsync(TimeSpan.FromMinutes(3));
         ColdStart = stopwatch.Elapsed;
     }
@@ -32,4 +35,10 @@ public class RunningPlatform : IAsyncLifetime
 public sealed class RunningPlatformOnRabbitMq : RunningPlatform
 {
     protected override IReadOnlyList<string> Settings => ["--Messaging:Broker=rabbitmq"];
+}
+
+/// <summary>The platform with two processes of every API and worker, the router and the HTTP cache balancing across them.</summary>
+public sealed class RunningPlatformWithReplicas : RunningPlatform
+{
+    protected override int Replicas => 2;
 }

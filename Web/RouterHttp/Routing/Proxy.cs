@@ -4,6 +4,7 @@ using CartoSelfHosted.ServiceDefaults.Problems;
 using CartoSelfHosted.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
@@ -21,6 +22,12 @@ public static class Proxy
     /// <summary>Route metadata: trace one request in N on this route (tiles come by the thousand a second).</summary>
     public const string SampledTracingMetadata = "SampledTracingOneIn";
 
+    /// <summary>
+    /// Route metadata of the routes to the HTTP cache: the cluster of the service behind it, which gets what the cache never
+    /// keeps (any method but GET and HEAD) directly.
+    /// </summary>
+    public const string UncachedClusterMetadata = "UncachedCluster";
+
     private const long DrainedAtMost = 64 * 1024 * 1024;
     private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(10);
 
@@ -28,6 +35,7 @@ public static class Proxy
     {
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddConfigFilter<ReplicaHealthChecks>()
             .AddTransforms(transforms =>
             {
                 transforms.AddRequestHeader(RouterHeader, "router-http", append: false);
@@ -44,11 +52,13 @@ public static class Proxy
         app.MapReverseProxy(proxy =>
             {
                 proxy.Use(RefuseBodiesOverTheRouteLimit);
+                proxy.Use(SendWhatIsNeverCachedToTheService);
                 proxy.Use(CacheCredentials.CheckAsync);
                 proxy.UseSessionAffinity();
+                proxy.Use(AnswerProxyErrorsWithProblems);
+                proxy.Use(TryAnotherReplicaWhenRefused);
                 proxy.UseLoadBalancing();
                 proxy.UsePassiveHealthChecks();
-                proxy.Use(AnswerProxyErrorsWithProblems);
             })
             .ConfigureEndpoints((endpoint, route) =>
             {
@@ -120,6 +130,65 @@ public static class Proxy
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// The cache would only pass a POST, PUT, PATCH or DELETE on: it goes to the service itself, one hop less, and — since
+    /// the router knows whether a replica took it — tried on another replica when the first refused it, which a cache
+    /// cannot tell from a failure after the service had it.
+    /// </summary>
+    private static Task SendWhatIsNeverCachedToTheService(HttpContext context, Func<Task> next)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
+            && proxy.Route.Config.Metadata?.GetValueOrDefault(UncachedClusterMetadata) is { } clusterId)
+        {
+            var cluster = context.RequestServices.GetRequiredService<IProxyStateLookup>().TryGetCluster(clusterId, out var service)
+                ? service
+                : throw new InvalidOperationException($"The route {proxy.Route.Config.RouteId} names a cluster {clusterId} that does not exist.");
+            context.ReassignProxyRequest(cluster);
+        }
+        return next();
+    }
+
+    /// <summary>
+    /// A replica that was killed or is restarting refuses connections until the health checks take it out of rotation
+    /// (a second or two). A request it refused never reached it, so it goes to another replica rather than failing; one
+    /// that a replica took and then failed is not tried again, since it may have had its effect.
+    /// </summary>
+    private static async Task TryAnotherReplicaWhenRefused(HttpContext context, Func<Task> next)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        var untried = proxy.AvailableDestinations;
+        while (true)
+        {
+            await next();
+            if (context.GetForwarderErrorFeature() is not { Error: ForwarderError.Request } failure || !IsRefusedConnection(failure.Exception)
+                || context.Response.HasStarted || proxy.ProxiedDestination is not { } refused)
+            {
+                return;
+            }
+            untried = [.. untried.Where(destination => destination != refused)];
+            if (untried.Count == 0)
+            {
+                return;
+            }
+            proxy.AvailableDestinations = untried;
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.Clear();
+        }
+    }
+
+    private static bool IsRefusedConnection(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>YARP reports a failed forward by status code alone; callers get problem details saying what happened.</summary>

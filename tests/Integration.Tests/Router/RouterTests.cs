@@ -277,6 +277,69 @@ public sealed class RouterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhatTheCacheNeverKeepsGoesStraightToTheServiceBehindIt()
+    {
+        // maps-api and workspace-api are where nobody answers: a 502 says a request went straight there, a 200 that it
+        // went to the cache.
+        await using var router = new RouterFactory(_upstream.Address, _metadata, new Dictionary<string, string>
+        {
+            ["ReverseProxy:Clusters:maps-api:Destinations:maps-api:Address"] = RouterFactory.NobodyListening,
+            ["ReverseProxy:Clusters:workspace-api:Destinations:workspace-api:Address"] = RouterFactory.NobodyListening,
+        });
+        var address = router.Start();
+        foreach (var (method, path, expected) in new[]
+        {
+            (HttpMethod.Get, "/api/v3/sql/carto_dw/query?q=SELECT%201", HttpStatusCode.OK),
+            (HttpMethod.Post, "/api/v3/sql/carto_dw/query", HttpStatusCode.BadGateway),
+            (HttpMethod.Post, "/api/v3/sql/carto_dw/job", HttpStatusCode.BadGateway),
+            (HttpMethod.Get, "/api/v3/stats/carto_dw/cities/population", HttpStatusCode.OK),
+            (HttpMethod.Post, "/api/v3/stats/carto_dw/cities/population", HttpStatusCode.BadGateway),
+            (HttpMethod.Post, "/api/v3/maps/carto_dw/query", HttpStatusCode.BadGateway),
+            (HttpMethod.Post, "/api/v3/sql/carto_dw/model/formula", HttpStatusCode.BadGateway),
+            (HttpMethod.Head, "/api/v3/connections", HttpStatusCode.OK),
+            (HttpMethod.Delete, "/api/v3/connections/mine", HttpStatusCode.BadGateway),
+        })
+        {
+            using var request = new HttpRequestMessage(method, new Uri(address, path));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            if (method == HttpMethod.Post)
+            {
+                request.Content = JsonContent.Create(new { q = "SELECT 1" });
+            }
+            using var response = await _http.SendAsync(request, Cancel);
+            Assert.True(response.StatusCode == expected, $"{method} {path}: {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task ARequestThatAReplicaRefusedGoesToAnotherReplicaBodyAndAll()
+    {
+        // Two replicas of maps-api, one of them dead; no health checks, which would soon leave it out: every request
+        // picked for the dead one is refused there and must be sent again to the live one.
+        await using var router = new RouterFactory(_upstream.Address, _metadata, new Dictionary<string, string>
+        {
+            ["ReverseProxy:Clusters:maps-api:Destinations:maps-api:Address"] = RouterFactory.NobodyListening,
+            ["ReverseProxy:Clusters:maps-api:Destinations:maps-api-2:Address"] = _upstream.Address,
+            ["ReverseProxy:Clusters:maps-api:HealthCheck:Active:Enabled"] = "false",
+        });
+        var address = router.Start();
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, $"/api/v3/sql/carto_dw/job?n={attempt}"))
+            {
+                Content = JsonContent.Create(new { query = $"SELECT {attempt}" }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            using var response = await _http.SendAsync(request, Cancel);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var echo = await Upstream.ReadEchoAsync(response);
+            Assert.Equal($"/api/v3/sql/carto_dw/job?n={attempt}", echo.GetProperty("path").GetString());
+            Assert.Equal($$"""{"query":"SELECT {{attempt}}"}""", echo.GetProperty("body").GetString());
+        }
+    }
+
+    [Fact]
     public async Task JsonIsCompressedAsTheCallerAsksAndAnswersAlreadyCompressedAreLeftAlone()
     {
         var plain = await FetchAsync("identity");

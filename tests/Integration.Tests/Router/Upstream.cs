@@ -45,10 +45,11 @@ public sealed class Upstream : IAsyncDisposable
         var app = builder.Build();
         var upstream = new Upstream(app, port);
 
-        // What the router sent: its own headers and the path it asked for.
-        app.MapMethods("/api/v3/{**rest}", ["GET", "POST", "DELETE"], (HttpRequest request) => Results.Json(new
+        // What the router sent: its own headers, the path it asked for and the body.
+        app.MapMethods("/api/v3/{**rest}", ["GET", "HEAD", "POST", "DELETE"], async (HttpRequest request) => Results.Json(new
         {
             path = request.Path.Value + request.QueryString.Value,
+            body = await new StreamReader(request.Body).ReadToEndAsync(),
             requestId = request.Headers["X-Request-Id"].ToString(),
             router = request.Headers["X-Router"].ToString(),
             forwardedHost = request.Headers["X-Forwarded-Host"].ToString(),
