@@ -29,7 +29,8 @@ public abstract class MessagingTests(RunningPlatform running)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     protected PlatformInProcess Platform => running.Platform;
 
-    private static readonly string[] Subscriptions =
+    /// <summary>Every subscription of the platform's workers, in the order the ping's deliveries list them.</summary>
+    internal static readonly string[] Subscriptions =
     [
         "data-changed.cdn-invalidator", "data-changed.workspace-subscriber", "import-jobs.import-worker", "sql-jobs.sql-worker",
         "workspace-events.workspace-subscriber",

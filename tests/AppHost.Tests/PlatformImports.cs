@@ -42,6 +42,18 @@ internal static class PlatformImports
     public static async Task<Guid> UploadAsync(this PlatformUnderTest platform, string file, string fileName, string table,
         TimeSpan patience, CancellationToken cancellationToken)
     {
+        // Not the platform's client: a large upload may take longer than its 30 seconds.
+        using var client = new HttpClient { Timeout = patience };
+        using var response = await platform.SendUploadAsync(file, fileName, table, cancellationToken, client);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
+    }
+
+    /// <summary>Uploads <paramref name="file"/> into <paramref name="table"/> and returns the answer, whatever it is.</summary>
+    public static async Task<HttpResponseMessage> SendUploadAsync(this PlatformUnderTest platform, string file, string fileName, string table,
+        CancellationToken cancellationToken, HttpClient? client = null)
+    {
         await using var stream = File.OpenRead(file);
         using var form = new MultipartFormDataContent
         {
@@ -50,12 +62,7 @@ internal static class PlatformImports
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(platform.Router, "/api/v3/imports")) { Content = form };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", platform.DevToken);
-        // Not the platform's client: a large upload may take longer than its 30 seconds.
-        using var client = new HttpClient { Timeout = patience };
-        using var response = await client.SendAsync(request, cancellationToken);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
+        return await (client ?? platform.Http).SendAsync(request, cancellationToken);
     }
 
     public static async Task<JsonElement> ImportJobAsync(this PlatformUnderTest platform, Guid id, CancellationToken cancellationToken)

@@ -18,12 +18,6 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
 
     private static readonly TimeSpan Soak = TimeSpan.FromSeconds(60);
 
-    private static readonly string[] Subscriptions =
-    [
-        "data-changed.cdn-invalidator", "data-changed.workspace-subscriber", "import-jobs.import-worker", "sql-jobs.sql-worker",
-        "workspace-events.workspace-subscriber",
-    ];
-
     private PlatformInProcess Platform => running.Platform;
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
@@ -139,7 +133,7 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
             LoopAsync("job", TimeSpan.FromMilliseconds(700), n => SendAsync(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/sql/carto_dw/job"),
                 body: new { query = $"CREATE TABLE soakjob_{run}_{n} AS SELECT g FROM generate_series(1, 100) g" }),
                 async (n, response) => jobs.Add((await IdOfAsync(response), $"soakjob_{run}_{n}"))),
-            LoopAsync("import", TimeSpan.FromSeconds(2), n => UploadAsync(csv, $"soakimport_{run}_{n}"),
+            LoopAsync("import", TimeSpan.FromSeconds(2), n => Platform.SendUploadAsync(csv, "places.csv", $"soakimport_{run}_{n}", Cancellation),
                 async (n, response) => imports.Add((await IdOfAsync(response), $"soakimport_{run}_{n}"))),
             LoopAsync("ping", TimeSpan.FromMilliseconds(300), n => SendAsync(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/messaging/pings"), body: new { }),
                 async (_, response) => pings.Add(await IdOfAsync(response))),
@@ -197,8 +191,8 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
         {
             List<JsonElement> deliveries = [];
             await WaitUntilAsync(async () => (deliveries = [.. (await GetJsonAsync($"/api/v3/messaging/pings/{ping}")).GetProperty("deliveries").EnumerateArray()])
-                .Count == Subscriptions.Length, $"ping {ping} to reach every subscription");
-            Assert.Equal(Subscriptions, deliveries.Select(delivery => delivery.GetProperty("subscription").GetString()));
+                .Count == MessagingTests.Subscriptions.Length, $"ping {ping} to reach every subscription");
+            Assert.Equal(MessagingTests.Subscriptions, deliveries.Select(delivery => delivery.GetProperty("subscription").GetString()));
             Assert.All(deliveries, delivery => Assert.Equal(1, delivery.GetProperty("handledCount").GetInt32()));
         }
     }
@@ -211,17 +205,6 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
     {
         var answer = await GetJsonAsync("/api/v3/sql/carto_dw/query?q=" + Uri.EscapeDataString($"SELECT count(*) AS n FROM {table}"));
         return answer.GetProperty("rows")[0].GetProperty("n").GetInt64();
-    }
-
-    private async Task<HttpResponseMessage> UploadAsync(string file, string table)
-    {
-        await using var stream = File.OpenRead(file);
-        using var form = new MultipartFormDataContent
-        {
-            { new StringContent(table), "destination" },
-            { new StreamContent(stream), "file", "places.csv" },
-        };
-        return await SendAsync(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/imports"), content: form);
     }
 
     private static async Task<Guid> IdOfAsync(HttpResponseMessage response) =>
