@@ -56,7 +56,7 @@ public static class Proxy
                 proxy.Use(CacheCredentials.CheckAsync);
                 proxy.UseSessionAffinity();
                 proxy.Use(AnswerProxyErrorsWithProblems);
-                proxy.Use(TryAnotherReplicaWhenRefused);
+                proxy.Use(TryAnotherReplicaWhenSafe);
                 proxy.UseLoadBalancing();
                 proxy.UsePassiveHealthChecks();
             })
@@ -153,22 +153,26 @@ public static class Proxy
 
     /// <summary>
     /// A replica that was killed or is restarting refuses connections until the health checks take it out of rotation
-    /// (a second or two). A request it refused never reached it, so it goes to another replica rather than failing; one
-    /// that a replica took and then failed is not tried again, since it may have had its effect.
+    /// (a second or two). A request it refused never reached it, so it goes to another replica rather than failing, and
+    /// so does a GET or HEAD that failed before its answer began (a dying process may still take a connection, then drop
+    /// it), since asking again changes nothing. Any other request that a replica took and then failed is not tried
+    /// again: it may have had its effect.
     /// </summary>
-    private static async Task TryAnotherReplicaWhenRefused(HttpContext context, Func<Task> next)
+    private static async Task TryAnotherReplicaWhenSafe(HttpContext context, Func<Task> next)
     {
         var proxy = context.GetReverseProxyFeature();
         var untried = proxy.AvailableDestinations;
+        var idempotent = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
         while (true)
         {
             await next();
-            if (context.GetForwarderErrorFeature() is not { Error: ForwarderError.Request } failure || !IsRefusedConnection(failure.Exception)
-                || context.Response.HasStarted || proxy.ProxiedDestination is not { } refused)
+            if (context.GetForwarderErrorFeature() is not { Error: ForwarderError.Request } failure
+                || !(idempotent || IsRefusedConnection(failure.Exception))
+                || context.Response.HasStarted || proxy.ProxiedDestination is not { } failed)
             {
                 return;
             }
-            untried = [.. untried.Where(destination => destination != refused)];
+            untried = [.. untried.Where(destination => destination != failed)];
             if (untried.Count == 0)
             {
                 return;

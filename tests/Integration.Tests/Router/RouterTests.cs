@@ -321,6 +321,7 @@ public sealed class RouterTests : IAsyncLifetime
             ["ReverseProxy:Clusters:maps-api:Destinations:maps-api:Address"] = RouterFactory.NobodyListening,
             ["ReverseProxy:Clusters:maps-api:Destinations:maps-api-2:Address"] = _upstream.Address,
             ["ReverseProxy:Clusters:maps-api:HealthCheck:Active:Enabled"] = "false",
+            ["ReverseProxy:Clusters:maps-api:LoadBalancingPolicy"] = "RoundRobin",
         });
         var address = router.Start();
         for (var attempt = 0; attempt < 20; attempt++)
@@ -336,6 +337,63 @@ public sealed class RouterTests : IAsyncLifetime
             var echo = await Upstream.ReadEchoAsync(response);
             Assert.Equal($"/api/v3/sql/carto_dw/job?n={attempt}", echo.GetProperty("path").GetString());
             Assert.Equal($$"""{"query":"SELECT {{attempt}}"}""", echo.GetProperty("body").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task AGetThatADyingReplicaDroppedGoesToAnotherReplicaButAPostItTookIsNeverSentTwice()
+    {
+        // A replica whose process is going takes connections and drops them without an answer; the other one answers.
+        using var dying = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        dying.Start();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        var dropping = DropEveryConnectionAsync(dying, stop.Token);
+        await using var router = new RouterFactory(_upstream.Address, _metadata, new Dictionary<string, string>
+        {
+            ["ReverseProxy:Clusters:maps-api:Destinations:maps-api:Address"] = $"http://{dying.LocalEndpoint}",
+            ["ReverseProxy:Clusters:maps-api:Destinations:maps-api-2:Address"] = _upstream.Address,
+            ["ReverseProxy:Clusters:maps-api:HealthCheck:Active:Enabled"] = "false",
+            ["ReverseProxy:Clusters:maps-api:LoadBalancingPolicy"] = "RoundRobin",
+        });
+        var address = router.Start();
+
+        var gets = new List<HttpStatusCode>();
+        var posts = new List<HttpStatusCode>();
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            using var get = await _http.GetAsync(new Uri(address, "/api/docs/openapi/maps.json"), Cancel);
+            gets.Add(get.StatusCode);
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/api/v3/sql/carto_dw/job"))
+            {
+                Content = JsonContent.Create(new { query = "SELECT 1" }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            using var post = await _http.SendAsync(request, Cancel);
+            posts.Add(post.StatusCode);
+        }
+        await stop.CancelAsync();
+        await dropping;
+
+        Assert.All(gets, status => Assert.Equal(HttpStatusCode.OK, status));
+        // Round robin: every other POST met the dying replica, which may have had it, and is answered 502.
+        Assert.Equal(5, posts.Count(status => status == HttpStatusCode.BadGateway));
+        Assert.Equal(5, posts.Count(status => status == HttpStatusCode.OK));
+    }
+
+    private static async Task DropEveryConnectionAsync(System.Net.Sockets.TcpListener listener, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                using var connection = await listener.AcceptSocketAsync(cancellationToken);
+                // Read what came, as a process would before it dies, then reset the connection.
+                await connection.ReceiveAsync(new byte[64 * 1024], cancellationToken);
+                connection.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
