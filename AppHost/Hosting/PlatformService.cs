@@ -28,7 +28,7 @@ public sealed class PlatformService
             configure(builder.AddProject<TProject>(ReplicaName(name, replica)).AsPlatformService(platform)))]);
 
     /// <summary>The resource name of the service's <paramref name="replica"/>th process (from 1).</summary>
-    public static string ReplicaName(string name, int replica) => replica == 1 ? name : $"{name}-{replica}";
+    private static string ReplicaName(string name, int replica) => replica == 1 ? name : $"{name}-{replica}";
 
     /// <summary>Gives each replica service discovery of the others, each under its own name.</summary>
     public PlatformService ReferencingOneAnother()

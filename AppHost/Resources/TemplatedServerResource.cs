@@ -1,13 +1,11 @@
-using System.Globalization;
 using CartoSelfHosted.AppHost.Hosting;
 using CartoSelfHosted.AppHost.Resources;
 
 namespace Aspire.Hosting.ApplicationModel;
 
 /// <summary>
-/// A server configured from a template kept in <c>Web/</c> (nginx, Varnish), rendered just before each start with the
-/// addresses of the services it sits in front of (<c>${MAPS_API_HOST}</c>, <c>${MAPS_API_PORT}</c>…) and the values of
-/// this machine its builder adds.
+/// A server configured from a template kept in <c>Web/</c> (Varnish), rendered just before each start with the values its
+/// builder makes of the services it sits in front of (the replicas of each, <see cref="Upstreams"/>) and of this machine.
 /// </summary>
 public abstract class TemplatedServerResource(string name, string command, string workingDirectory, string templatePath)
     : ExecutableResource(name, command, workingDirectory), IResourceWithServiceDiscovery
@@ -19,14 +17,8 @@ public abstract class TemplatedServerResource(string name, string command, strin
 
     public EndpointReference HttpEndpoint => new(this, "http");
 
-    public async Task RenderAsync(IReadOnlyDictionary<string, string> local, string outputPath, CancellationToken cancellationToken)
+    public async Task RenderAsync(IReadOnlyDictionary<string, string> values, string outputPath, CancellationToken cancellationToken)
     {
-        var values = new Dictionary<string, string>(local, StringComparer.Ordinal);
-        foreach (var (prefix, replicas) in Upstreams)
-        {
-            values[prefix + "_HOST"] = replicas[0].Host;
-            values[prefix + "_PORT"] = replicas[0].Port.ToString(CultureInfo.InvariantCulture);
-        }
         var template = await File.ReadAllTextAsync(TemplatePath, cancellationToken);
         await File.WriteAllTextAsync(outputPath, ConfigTemplate.Render(template, values), cancellationToken);
     }
@@ -41,8 +33,8 @@ public static class TemplatedServerResourceBuilderExtensions
         var prefix = ConfigTemplate.PrefixFor(upstream.Name);
         var endpoints = upstream.Replicas.Select(replica => replica.Resource.GetEndpoint("http")).ToList();
         builder.Resource.Upstreams[prefix] = endpoints;
-        // The first's values in its environment, so that the manifest says what a deployment renders the template with
-        // (where the service's replicas are behind one address of their own).
+        // The first's address in its environment, so that the manifest says where a deployment's cache finds the service
+        // (its replicas behind one address there): the one backend it renders for it (VarnishResource.Backends).
         return builder
             .WithEnvironment(prefix + "_HOST", endpoints[0].Property(EndpointProperty.Host))
             .WithEnvironment(prefix + "_PORT", endpoints[0].Property(EndpointProperty.Port))
