@@ -41,34 +41,64 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
     }
 
     [Fact]
-    public async Task ARevokedTokenIsRefusedByEveryReplicaWithinASecond()
+    public async Task ASessionAMapsCacheAndAnImportsProgressAreTheSameWhicheverReplicaIsAsked()
     {
         await Platform.WaitHealthyAsync(Patience);
-        var token = await Platform.CreateTokenAsync("replicas");
-        await using var metadata = Npgsql.NpgsqlDataSource.Create(Platform.ConnectionString("metadata"));
-        await using (var scope = metadata.CreateCommand("UPDATE api_tokens SET scopes = '{admin}' WHERE name = 'replicas'"))
+        // A person signs up and in through the router; each replica of workspace-api and maps-api, asked directly on its
+        // own port, takes the session, and refuses it within a second of the sign-out, whichever replica signed it out.
+        using (var signUp = await SendAsync(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/accounts/signup"),
+            body: new { email = "replicas@example.com", password = "a long replica password" }))
         {
-            await scope.ExecuteNonQueryAsync(Cancellation);
+            Assert.True(signUp.StatusCode == HttpStatusCode.Created, await signUp.Content.ReadAsStringAsync(Cancellation));
         }
-        // Each replica of workspace-api and maps-api asked directly, on its own port, not through the router.
-        var replicas = new[] { "workspace-api", "workspace-api-2" }.Select(name => (name, path: "/api/v3/connections"))
-            .Concat(new[] { "maps-api", "maps-api-2" }.Select(name => (name, path: "/api/v3/sql/carto_dw/query?q=SELECT%201")))
+        using var signIn = await SendAsync(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/accounts/signin"),
+            body: new { email = "replicas@example.com", password = "a long replica password" });
+        var session = (await signIn.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("access_token").GetString()!;
+        var replicas = new[] { "workspace-api", "workspace-api-2" }.Select(name => new Uri($"http://127.0.0.1:{Platform.Ports[name]}/api/v3/connections"))
+            .Concat(new[] { "maps-api", "maps-api-2" }.Select(name => new Uri($"http://127.0.0.1:{Platform.Ports[name]}/api/v3/sql/carto_dw/query?q=SELECT%201")))
             .ToList();
-        foreach (var (name, path) in replicas)
+        foreach (var replica in replicas)
         {
-            using var answer = await SendAsync(HttpMethod.Get, new Uri($"http://127.0.0.1:{Platform.Ports[name]}{path}"), token);
-            Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{name}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(Cancellation)}");
+            using var answer = await SendAsync(HttpMethod.Get, replica, session);
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{replica}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(Cancellation)}");
         }
 
-        await using (var revoke = metadata.CreateCommand("UPDATE api_tokens SET revoked_at = now() WHERE name = 'replicas'"))
+        // A map of a table: both maps-api replicas name the same TileJSON, whose URL carries the table's cache value.
+        var table = $"replicated_{Guid.NewGuid():N}"[..24];
+        await Platform.WarehouseAsync($"CREATE TABLE org_default.{table} AS SELECT ST_SetSRID(ST_Point(1, 2), 4326) AS geom; " +
+                                      $"ALTER TABLE org_default.{table} OWNER TO org_default");
+        var tileJsons = new List<string>();
+        foreach (var name in new[] { "maps-api", "maps-api-2" })
         {
-            Assert.Equal(1, await revoke.ExecuteNonQueryAsync(Cancellation));
+            using var map = await SendAsync(HttpMethod.Get, new Uri($"http://127.0.0.1:{Platform.Ports[name]}/api/v3/maps/carto_dw/table?name={table}"));
+            // Its host is the one asked (here each replica's own): the path and the query are the map's.
+            tileJsons.Add(new Uri((await map.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("tilejson").GetProperty("url")[0].GetString()!)
+                .PathAndQuery);
         }
+        Assert.Single(tileJsons.Distinct());
 
-        foreach (var (name, path) in replicas)
+        // An import's progress, asked of each import-api replica, is the same job, to its end.
+        var csv = Path.Combine(Directory.CreateTempSubdirectory("carto-replicas-").FullName, "places.csv");
+        await File.WriteAllTextAsync(csv, "name,latitude,longitude\nLisbon,38.72,-9.14\n", Cancellation);
+        var import = await Platform.UploadAsync(csv, "places.csv", $"imported_{Guid.NewGuid():N}"[..24], Patience, Cancellation);
+        await WaitUntilAsync(async () =>
         {
-            await Revocation.RefusedWithinASecondAsync(() => SendAsync(HttpMethod.Get, new Uri($"http://127.0.0.1:{Platform.Ports[name]}{path}"), token),
-                Cancellation);
+            var statuses = new List<string?>();
+            foreach (var name in new[] { "import-api", "import-api-2" })
+            {
+                using var job = await SendAsync(HttpMethod.Get, new Uri($"http://127.0.0.1:{Platform.Ports[name]}/api/v3/imports/{import}"));
+                statuses.Add(PlatformImports.JobStatus(await job.Content.ReadFromJsonAsync<JsonElement>(Cancellation)));
+            }
+            return statuses is ["success", "success"];
+        }, $"import {import} to end as seen by both import-api replicas");
+
+        using (var signOut = await SendAsync(HttpMethod.Post, new Uri(Platform.Router, "/api/v3/accounts/signout"), session))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
+        }
+        foreach (var replica in replicas)
+        {
+            await Revocation.RefusedWithinASecondAsync(() => SendAsync(HttpMethod.Get, replica, session), Cancellation);
         }
     }
 
