@@ -42,9 +42,26 @@ public static class Proxy
                 // What runs behind the router is nobody's business outside it.
                 transforms.AddResponseHeaderRemove(HeaderNames.Server, ResponseCondition.Always);
                 ApiReference.AddDocumentTransform(transforms);
+                transforms.AddRequestTransform(AskBeforeSendingTheBody);
             })
             .AddServiceDiscoveryDestinationResolver();
         return builder;
+    }
+
+    /// <summary>
+    /// A request with a body goes with <c>Expect: 100-continue</c>: its body follows once the service asks for it. Sent on
+    /// a pooled connection to a replica that has just died, it then fails before any of it went, and HttpClient sends it
+    /// again on a new connection, which the dead replica refuses and <see cref="TryAnotherReplicaWhenSafe"/> sends on to
+    /// another. Without it, the body would go out at once and the failure could not be told from one after the service
+    /// had it (a 502 then).
+    /// </summary>
+    private static ValueTask AskBeforeSendingTheBody(RequestTransformContext context)
+    {
+        if (context.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            context.ProxyRequest.Headers.ExpectContinue = true;
+        }
+        return ValueTask.CompletedTask;
     }
 
     public static IEndpointRouteBuilder MapProxy(this IEndpointRouteBuilder app)
