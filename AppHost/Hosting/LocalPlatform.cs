@@ -50,13 +50,13 @@ public sealed class LocalPlatform
     private readonly IDistributedApplicationBuilder _builder;
     private readonly List<string> _settingErrors = [];
     private readonly Dictionary<string, int> _ports = new(StringComparer.Ordinal);
-    private int? _replicas;
 
     private LocalPlatform(IDistributedApplicationBuilder builder)
     {
         _builder = builder;
         RepositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
         DataDirectory = Path.GetFullPath(builder.Configuration["data-dir"] ?? Path.Combine(RepositoryRoot, ".data"), RepositoryRoot);
+        Replicas = ReplicasOf(builder.Configuration[ReplicasSetting]);
     }
 
     public string RepositoryRoot { get; }
@@ -140,26 +140,20 @@ public sealed class LocalPlatform
     /// How many processes run each API and worker (<c>--Replicas=N</c>, 1 by default, at most <see cref="MaxReplicas"/>):
     /// the platform scales out by adding them, since its services keep their state in the databases and the broker.
     /// </summary>
-    public int Replicas
+    public int Replicas { get; }
+
+    private int ReplicasOf(string? configured)
     {
-        get
+        if (configured is null)
         {
-            if (_replicas is { } known)
-            {
-                return known;
-            }
-            var configured = _builder.Configuration[ReplicasSetting];
-            if (configured is null)
-            {
-                return (_replicas = 1).Value;
-            }
-            if (int.TryParse(configured, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas) && replicas is >= 1 and <= MaxReplicas)
-            {
-                return (_replicas = replicas).Value;
-            }
-            _settingErrors.Add($"--{ReplicasSetting}={configured} is not a number of replicas (1-{MaxReplicas})");
-            return (_replicas = 1).Value;
+            return 1;
         }
+        if (int.TryParse(configured, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas) && replicas is >= 1 and <= MaxReplicas)
+        {
+            return replicas;
+        }
+        _settingErrors.Add($"--{ReplicasSetting}={configured} is not a number of replicas (1-{MaxReplicas})");
+        return 1;
     }
 
     /// <summary>A folder of the data folder, made on first use; relative to the repository in the manifest, which

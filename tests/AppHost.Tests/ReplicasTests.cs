@@ -191,17 +191,17 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
         await Task.WhenAll(traffic);
 
         var summary = string.Join(", ", outcomes.GroupBy(outcome => outcome.Kind).OrderBy(group => group.Key)
-            .Select(group => $"{group.Key} {group.Count(outcome => IsSuccess(outcome.Status))}/{group.Count()}"));
+            .Select(group => $"{group.Key} {group.Count(outcome => WasAnswered(outcome.Status))}/{group.Count()}"));
         var dying = $"{killedAt.TotalSeconds:0.000}-{goneAt.TotalSeconds:0.000} s";
         TestContext.Current.TestOutputHelper?.WriteLine($"killed {string.Join(' ', killed)}, gone {dying}; {summary}");
         // A request may fail only if it was on its way while the processes died: it may have been on a killed one.
-        var failed = outcomes.Where(outcome => !IsSuccess(outcome.Status)).ToList();
+        var failed = outcomes.Where(outcome => !WasAnswered(outcome.Status)).ToList();
         var unexplained = failed.Where(outcome => outcome.Started > goneAt || outcome.Ended < killedAt).ToList();
         Assert.True(unexplained.Count == 0, $"failed though not in flight while the killed processes went ({dying}): " +
             string.Join("; ", unexplained.Take(20).Select(outcome => $"{outcome.Kind} {(int)outcome.Status} {outcome.Started.TotalSeconds:0.000}-{outcome.Ended.TotalSeconds:0.000} s")) +
             $"\n{summary}");
         Assert.All(new[] { "tile", "query", "job", "import", "ping" }, kind =>
-            Assert.True(outcomes.Count(outcome => outcome.Kind == kind && IsSuccess(outcome.Status)) >= 5, $"too few {kind}s went through: {summary}"));
+            Assert.True(outcomes.Count(outcome => outcome.Kind == kind && WasAnswered(outcome.Status)) >= 5, $"too few {kind}s went through: {summary}"));
 
         // Every killed replica is back.
         foreach (var name in killed)
@@ -237,7 +237,8 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
 
     private sealed record Outcome(string Kind, TimeSpan Started, TimeSpan Ended, HttpStatusCode Status);
 
-    private static bool IsSuccess(HttpStatusCode status) => (int)status is >= 200 and < 500;
+    /// <summary>Anything but a 5xx or no answer at all: what the soak counts as a request that went through.</summary>
+    private static bool WasAnswered(HttpStatusCode status) => (int)status is >= 200 and < 500;
 
     private async Task<long> CountAsync(string table)
     {
