@@ -87,14 +87,21 @@ public sealed class LinkMailTests : IAsyncLifetime
     [Fact]
     public async Task AMailServerWithoutASenderAddressIsRefusedAtStart()
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        // WebApplicationFactory may report a host that failed to start as an ObjectDisposedException (its service provider
+        // disposed before the start's own exception came through; seen once in CI): such a start is tried again. Every
+        // start must fail, and the reason, once it comes through, must name the setting.
+        var errors = new List<Exception>();
+        for (var attempt = 0; attempt < 3 && errors.LastOrDefault() is null or ObjectDisposedException; attempt++)
         {
-            await using var misconfigured = await AccountsInstallation.StartAsync("acc_mail_bad", new Dictionary<string, string>
+            errors.Add(await Assert.ThrowsAnyAsync<Exception>(async () =>
             {
-                ["Accounts:Smtp:Host"] = "127.0.0.1",
-            });
-        });
-        Assert.Contains("Accounts:Smtp:From", error.ToString());
+                await using var misconfigured = await AccountsInstallation.StartAsync($"acc_mail_bad{attempt}", new Dictionary<string, string>
+                {
+                    ["Accounts:Smtp:Host"] = "127.0.0.1",
+                });
+            }));
+        }
+        Assert.True(errors[^1].ToString().Contains("Accounts:Smtp:From", StringComparison.Ordinal), string.Join("\n---\n", errors));
     }
 
     /// <summary>The link to <paramref name="page"/> in the message's text.</summary>
