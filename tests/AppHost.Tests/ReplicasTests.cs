@@ -199,7 +199,7 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
         var unexplained = failed.Where(outcome => outcome.Started > goneAt || outcome.Ended < killedAt).ToList();
         Assert.True(unexplained.Count == 0, $"failed though not in flight while the killed processes went ({dying}): " +
             string.Join("; ", unexplained.Take(20).Select(outcome => $"{outcome.Kind} {(int)outcome.Status} {outcome.Started.TotalSeconds:0.000}-{outcome.Ended.TotalSeconds:0.000} s")) +
-            $"\n{summary}");
+            $"\n{summary}\nthe router said:\n{RouterFailures()}");
         Assert.All(new[] { "tile", "query", "job", "import", "ping" }, kind =>
             Assert.True(outcomes.Count(outcome => outcome.Kind == kind && WasAnswered(outcome.Status)) >= 5, $"too few {kind}s went through: {summary}"));
 
@@ -238,6 +238,14 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
     private sealed record Outcome(string Kind, TimeSpan Started, TimeSpan Ended, HttpStatusCode Status);
 
     /// <summary>Anything but a 5xx or no answer at all: what the soak counts as a request that went through.</summary>
+    /// <summary>What router-http logged of the requests it answered with a 5xx of its own, each with the start of its exception.</summary>
+    private string RouterFailures()
+    {
+        var lines = Platform.LogOf("router-http").Split('\n');
+        return string.Join('\n', lines.Select((line, index) => (line, index)).Where(entry => entry.line.Contains("failed at the router"))
+            .SelectMany(entry => lines.Skip(entry.index).Take(6)));
+    }
+
     private static bool WasAnswered(HttpStatusCode status) => (int)status is >= 200 and < 500;
 
     private async Task<long> CountAsync(string table)

@@ -14,7 +14,7 @@ namespace CartoSelfHosted.RouterHttp.Routing;
 /// The API's routes to the services (YARP: routes and clusters from the section <c>ReverseProxy</c>, destinations by
 /// Aspire service discovery), streamed both ways without buffering.
 /// </summary>
-public static class Proxy
+public static partial class Proxy
 {
     /// <summary>Marks traffic from outside: the HTTP cache refuses PURGE from anything that came through the router.</summary>
     public const string RouterHeader = "X-Router";
@@ -241,8 +241,19 @@ public static class Proxy
             _ => (StatusCodes.Status502BadGateway, ProblemTypes.UpstreamUnavailable,
                 "The service behind this route is not answering. Try again shortly."),
         };
+        if (status >= StatusCodes.Status500InternalServerError)
+        {
+            LogForwardingFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Proxy).FullName!),
+                failure.Exception, context.Request.Method, context.Request.Path, failure.Error,
+                context.GetReverseProxyFeature().ProxiedDestination?.Model.Config.Address ?? "no destination");
+        }
         await RouterProblems.WriteAsync(context, status, type, detail);
     }
+
+    /// <summary>Why the router answered a request itself (YARP reports it below Warning): the operator's first question on a 502.</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} failed at the router: {Error} from {Destination}")]
+    private static partial void LogForwardingFailed(ILogger logger, Exception? exception, string method, PathString path, ForwarderError error,
+        string destination);
 
     private static BadHttpRequestException? FindBadRequest(Exception? exception)
     {
