@@ -15,9 +15,11 @@ internal static class Extensions
         // So does the road network, which osm2pgrouting loads at the first start from the npm package's OpenStreetMap ways.
         builder.AddRoadNetwork();
         builder.Services.AddSingleton<RoadRouter>();
-        // Each organization's monthly quota of each service, counted in the metadata database.
+        // Each organization's monthly quota of each service (the configuration's, or one an admin set), counted in the metadata database.
         builder.Services.Configure<LdsQuotaOptions>(builder.Configuration.GetSection(LdsQuotaOptions.SectionName));
         builder.Services.AddSingleton<LdsQuota>();
+        builder.Services.AddSingleton<QuotasSetByAdmins>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<QuotasSetByAdmins>());
         builder.Services.AddSingleton<UnlimitedUseCounter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<UnlimitedUseCounter>());
     }

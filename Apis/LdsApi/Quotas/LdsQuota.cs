@@ -7,21 +7,32 @@ namespace CartoSelfHosted.LdsApi.Quotas;
 /// <summary>What a charge of an organization's quota came to: granted or not, and the month's use after it.</summary>
 public sealed record QuotaCharge(Guid OrganizationId, string Service, long Calls, bool Granted, long Used, long Quota, DateOnly Month);
 
-/// <summary>An organization's use of a service this month against its quota.</summary>
-public sealed record ServiceUsage(string Service, long? Quota, long Used, DateOnly Month);
+/// <summary>An organization's use of a service this month against its quota; <paramref name="QuotaSetForOrganization"/> when an admin set it through the API.</summary>
+public sealed record ServiceUsage(string Service, long? Quota, long Used, DateOnly Month, bool QuotaSetForOrganization)
+{
+    /// <summary>The calls left this month; null without a quota.</summary>
+    public long? Left => Quota is { } quota ? Math.Max(quota - Used, 0) : null;
+}
+
+/// <summary>An organization and its use of every service this month, as an installation admin sees it.</summary>
+public sealed record OrganizationUsage(Guid Id, string Slug, string Name, IReadOnlyList<ServiceUsage> Services);
 
 /// <summary>
 /// Counts organizations' calls of lds-api's services per calendar month (UTC) in the metadata database's <c>lds_usage</c>, against
-/// the quotas of <see cref="LdsQuotaOptions"/>. A charge is one statement that adds the calls only if they fit, under the row's
+/// their quotas: those an admin set through the API (<see cref="QuotasSetByAdmins"/>), else <see cref="LdsQuotaOptions"/>'s. A charge is one statement that adds the calls only if they fit, under the row's
 /// lock: concurrent calls, on any replica, are counted exactly and never pass the quota together. The calls of a service the
 /// organization has no quota of are counted by <see cref="UnlimitedUseCounter"/> instead, once they are answered.
 /// </summary>
-public sealed class LdsQuota(MetadataDatabase metadata, IOptionsMonitor<LdsQuotaOptions> options, UnlimitedUseCounter unlimited)
+public sealed class LdsQuota(MetadataDatabase metadata, IOptionsMonitor<LdsQuotaOptions> options, QuotasSetByAdmins setByAdmins,
+    UnlimitedUseCounter unlimited)
 {
     private const string ThisMonth = "date_trunc('month', now() AT TIME ZONE 'UTC')::date";
 
     /// <summary>The organization's monthly quota of the service; null when it has none.</summary>
-    public long? QuotaOf(string organizationSlug, string service) => options.CurrentValue.QuotaOf(organizationSlug, service);
+    public async ValueTask<long?> QuotaOfAsync(Guid organizationId, string organizationSlug, string service, CancellationToken cancellationToken) =>
+        await setByAdmins.FindAsync(organizationId, service, cancellationToken) is (true, var set)
+            ? set
+            : options.CurrentValue.QuotaOf(organizationSlug, service);
 
     /// <summary>Counts answered calls of a service the organization has no quota of.</summary>
     public void CountUnlimited(Guid organizationId, string service, long calls) => unlimited.Add(organizationId, service, calls);
@@ -78,25 +89,45 @@ public sealed class LdsQuota(MetadataDatabase metadata, IOptionsMonitor<LdsQuota
     }
 
     /// <summary>The organization's use of every service this month, with its quotas.</summary>
-    public async Task<IReadOnlyList<ServiceUsage>> UsageAsync(Guid organizationId, string organizationSlug, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ServiceUsage>> UsageAsync(Guid organizationId, CancellationToken cancellationToken) =>
+        (await OrganizationsUsageAsync(organizationId, null, cancellationToken)).Single().Services;
+
+    /// <summary>Every organization's use of every service this month, with its quotas; or only the one of <paramref name="slug"/>, if it exists.</summary>
+    public Task<IReadOnlyList<OrganizationUsage>> OrganizationsUsageAsync(string? slug, CancellationToken cancellationToken) =>
+        OrganizationsUsageAsync(null, slug, cancellationToken);
+
+    /// <summary>
+    /// Reads the quotas an admin set from the database rather than from memory, so that an answer after a change shows it on
+    /// any replica.
+    /// </summary>
+    private async Task<IReadOnlyList<OrganizationUsage>> OrganizationsUsageAsync(Guid? organizationId, string? slug, CancellationToken cancellationToken)
     {
         await using var command = metadata.DataSource.CreateCommand($"""
-            SELECT service.name, coalesce(usage.used, 0), {ThisMonth}
-            FROM unnest($2::text[]) WITH ORDINALITY AS service (name, position)
-            LEFT JOIN lds_usage AS usage ON usage.organization_id = $1 AND usage.service = service.name AND usage.month = {ThisMonth}
-            ORDER BY service.position
+            SELECT organization.id, organization.slug, organization.name, service.name, quota.organization_id IS NOT NULL,
+                quota.monthly_quota, coalesce(usage.used, 0), {ThisMonth}
+            FROM organizations AS organization
+            CROSS JOIN unnest($1::text[]) WITH ORDINALITY AS service (name, position)
+            LEFT JOIN lds_quotas AS quota ON quota.organization_id = organization.id AND quota.service = service.name
+            LEFT JOIN lds_usage AS usage ON usage.organization_id = organization.id AND usage.service = service.name
+                AND usage.month = {ThisMonth}
+            WHERE ($2::uuid IS NULL OR organization.id = $2) AND ($3::text IS NULL OR organization.slug = $3)
+            ORDER BY organization.created_at, organization.slug, service.position
             """);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = organizationId });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. LdsServices.All] });
+        command.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = organizationId });
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = slug });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var usage = new List<ServiceUsage>();
-        var quotas = options.CurrentValue;
+        var rows = new List<(Guid Id, string Slug, string Name, ServiceUsage Usage)>();
+        var configured = options.CurrentValue;
         while (await reader.ReadAsync(cancellationToken))
         {
-            var service = reader.GetString(0);
-            usage.Add(new ServiceUsage(service, quotas.QuotaOf(organizationSlug, service),
-                reader.GetInt64(1) + unlimited.Pending(organizationId, service), reader.GetFieldValue<DateOnly>(2)));
+            var (id, organizationSlug, service, set) = (reader.GetGuid(0), reader.GetString(1), reader.GetString(3), reader.GetBoolean(4));
+            var quota = set ? (reader.IsDBNull(5) ? null : reader.GetInt64(5)) : configured.QuotaOf(organizationSlug, service);
+            rows.Add((id, organizationSlug, reader.GetString(2), new ServiceUsage(service, quota,
+                reader.GetInt64(6) + unlimited.Pending(id, service), reader.GetFieldValue<DateOnly>(7), set)));
         }
-        return usage;
+        return [.. rows.GroupBy(row => (row.Id, row.Slug, row.Name))
+            .Select(organization => new OrganizationUsage(organization.Key.Id, organization.Key.Slug, organization.Key.Name,
+                [.. organization.Select(row => row.Usage)]))];
     }
 }

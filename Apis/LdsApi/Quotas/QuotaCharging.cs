@@ -19,7 +19,7 @@ internal static class QuotaCharging
         Func<CancellationToken, Task<IResult>> answer, CancellationToken cancellationToken)
     {
         var organizationId = user.GetOrganizationId();
-        if (quota.QuotaOf(user.GetOrganizationSlug(), service) is not { } monthlyQuota)
+        if (await quota.QuotaOfAsync(organizationId, user.GetOrganizationSlug(), service, cancellationToken) is not { } monthlyQuota)
         {
             var answered = await answer(cancellationToken);
             if (answered is not IStatusCodeHttpResult { StatusCode: >= 400 })

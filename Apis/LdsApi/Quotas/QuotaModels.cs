@@ -21,5 +21,36 @@ public sealed record ServiceQuota(
     public const string OwnProvider = "carto-self-hosted";
 
     public static ServiceQuota From(ServiceUsage usage) => new(usage.Service, OwnProvider, usage.Quota, usage.Used,
-        usage.Quota is { } quota ? Math.Max(quota - usage.Used, 0) : null, usage.Month, usage.Month.AddMonths(1));
+        usage.Left, usage.Month, usage.Month.AddMonths(1));
 }
+
+/// <summary>An organization's quota and use of each service this month, as <c>GET /api/v3/lds/quotas</c> lists them for the installation's admins.</summary>
+public sealed record OrganizationQuotas(
+    [property: Description("The organization's slug, which the quota's path names.")] string Organization,
+    [property: Description("The organization's name.")] string Name,
+    [property: Description("`geocoding`, `routing` and `isolines`, in this order.")] IReadOnlyList<AdministeredQuota> Services)
+{
+    public static OrganizationQuotas From(OrganizationUsage usage) =>
+        new(usage.Slug, usage.Name, [.. usage.Services.Select(AdministeredQuota.From)]);
+}
+
+/// <summary>One service's quota of an organization, where it comes from, and its use this month.</summary>
+public sealed record AdministeredQuota(
+    [property: Description("`geocoding`, `routing` or `isolines`.")] string Service,
+    [property: Description("Calls the organization may make this month; null when it is unlimited.")]
+    [property: JsonPropertyName("monthly_quota")] long? MonthlyQuota,
+    [property: Description("`api` when an admin set it with `PUT /api/v3/lds/quotas/{organization}/{service}`; `configuration` when " +
+        "the settings give it (`Lds:Organizations:<slug>`, else `Lds:MonthlyQuota`).")]
+    [property: JsonPropertyName("set_by")] string SetBy,
+    [property: Description("Calls made this month.")] [property: JsonPropertyName("used_quota")] long UsedQuota,
+    [property: Description("Calls left this month; null when the quota is unlimited.")]
+    [property: JsonPropertyName("available_quota")] long? AvailableQuota)
+{
+    public static AdministeredQuota From(ServiceUsage usage) => new(usage.Service, usage.Quota,
+        usage.QuotaSetForOrganization ? "api" : "configuration", usage.Used, usage.Left);
+}
+
+/// <summary>The body of <c>PUT /api/v3/lds/quotas/{organization}/{service}</c>: a number of calls a month, or unlimited.</summary>
+public sealed record QuotaChange(
+    [property: Description("Calls a month, 0 or more.")] [property: JsonPropertyName("monthly_quota")] long? MonthlyQuota,
+    [property: Description("true for no limit, in place of `monthly_quota`.")] bool? Unlimited);

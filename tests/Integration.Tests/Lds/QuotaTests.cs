@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Npgsql;
 
@@ -15,8 +17,24 @@ public sealed class QuotaTests(LdsEnvironment environment) : IAsyncLifetime
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    /// <summary>Every test starts with B's use of this month (and any other) at nothing.</summary>
-    public async ValueTask InitializeAsync() => await MetadataAsync("DELETE FROM lds_usage WHERE organization_id = $1", environment.Databases.B.Id);
+    /// <summary>
+    /// Every test starts with B's use of this month (and any other) at nothing, and with the configuration's quotas: any an admin
+    /// set is dropped through the API, so that lds-api holds it no more at once.
+    /// </summary>
+    public async ValueTask InitializeAsync()
+    {
+        await MetadataAsync("DELETE FROM lds_usage WHERE organization_id = $1", environment.Databases.B.Id);
+        using var admin = environment.Lds.CreateAuthorizedClient();
+        foreach (var organization in (await admin.GetFromJsonAsync<JsonElement>("/api/v3/lds/quotas", Cancellation)).EnumerateArray())
+        {
+            foreach (var service in organization.GetProperty("services").EnumerateArray().Where(service => service.GetProperty("set_by").GetString() == "api"))
+            {
+                using var removed = await admin.DeleteAsync(
+                    $"/api/v3/lds/quotas/{organization.GetProperty("organization").GetString()}/{service.GetProperty("service").GetString()}", Cancellation);
+                removed.EnsureSuccessStatusCode();
+            }
+        }
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -165,6 +183,156 @@ public sealed class QuotaTests(LdsEnvironment environment) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
     }
+
+    [Fact]
+    public async Task AnInstallationAdminSetsAnOrganizationsQuotaInPlaceOfTheConfigurationsAndItHoldsAtOnce()
+    {
+        using var admin = environment.Lds.CreateAuthorizedClient();
+        using var ofB = environment.ClientOfB();
+        var slugOfB = environment.Databases.B.Slug;
+        // Every organization is listed, B with the quotas its configuration gives.
+        var listed = await admin.GetFromJsonAsync<JsonElement>("/api/v3/lds/quotas", Cancellation);
+        var organizations = listed.EnumerateArray().Select(organization => organization.GetProperty("organization").GetString()).ToList();
+        Assert.Contains(environment.Databases.A.Slug, organizations);
+        Assert.Contains(slugOfB, organizations);
+        var geocodingOfB = ServiceOf(listed.EnumerateArray().Single(organization => organization.GetProperty("organization").GetString() == slugOfB),
+            "geocoding");
+        Assert.Equal(LdsEnvironment.QuotaOfB.Geocoding, geocodingOfB.GetProperty("monthly_quota").GetInt64());
+        Assert.Equal("configuration", geocodingOfB.GetProperty("set_by").GetString());
+
+        // Down to 2: the third geocode of the month is refused, and B's own stats say so.
+        using (var set = await admin.PutAsJsonAsync($"/api/v3/lds/quotas/{slugOfB}/geocoding", new { monthly_quota = 2 }, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+            var geocoding = ServiceOf(await set.Content.ReadFromJsonAsync<JsonElement>(Cancellation), "geocoding");
+            Assert.Equal(2, geocoding.GetProperty("monthly_quota").GetInt64());
+            Assert.Equal("api", geocoding.GetProperty("set_by").GetString());
+        }
+        for (var call = 0; call < 2; call++)
+        {
+            using var answered = await ofB.GetAsync("/api/v3/lds/geocoding/geocode?address=Lyon", Cancellation);
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+        using (var third = await ofB.GetAsync("/api/v3/lds/geocoding/geocode?address=Lyon", Cancellation))
+        {
+            await LdsEnvironment.AssertProblemAsync(third, "quota is 2 a month", HttpStatusCode.TooManyRequests);
+        }
+        Assert.Equal(2, (await StatsOfAsync(ofB, "geocoding")).GetProperty("monthly_quota").GetInt64());
+        // The other services keep the configuration's.
+        Assert.Equal(LdsEnvironment.QuotaOfB.Routing, (await StatsOfAsync(ofB, "routing")).GetProperty("monthly_quota").GetInt64());
+
+        // Unlimited, whatever the configuration says.
+        using (var unlimited = await admin.PutAsJsonAsync($"/api/v3/lds/quotas/{slugOfB}/geocoding", new { unlimited = true }, Cancellation))
+        {
+            Assert.Equal(JsonValueKind.Null, ServiceOf(await unlimited.Content.ReadFromJsonAsync<JsonElement>(Cancellation), "geocoding")
+                .GetProperty("monthly_quota").ValueKind);
+        }
+        using (var answered = await ofB.GetAsync("/api/v3/lds/geocoding/geocode?address=Lyon", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+        Assert.Equal(JsonValueKind.Null, (await StatsOfAsync(ofB, "geocoding")).GetProperty("monthly_quota").ValueKind);
+
+        // Given back to the configuration: 40 again, and the month's 3 geocodes count against it.
+        using (var removed = await admin.DeleteAsync($"/api/v3/lds/quotas/{slugOfB}/geocoding", Cancellation))
+        {
+            var geocoding = ServiceOf(await removed.Content.ReadFromJsonAsync<JsonElement>(Cancellation), "geocoding");
+            Assert.Equal(LdsEnvironment.QuotaOfB.Geocoding, geocoding.GetProperty("monthly_quota").GetInt64());
+            Assert.Equal("configuration", geocoding.GetProperty("set_by").GetString());
+        }
+        var afterwards = await StatsOfAsync(ofB, "geocoding");
+        Assert.Equal(LdsEnvironment.QuotaOfB.Geocoding, afterwards.GetProperty("monthly_quota").GetInt64());
+        Assert.Equal(3, afterwards.GetProperty("used_quota").GetInt64());
+
+        // An organization without a quota gets one: A may route no more this month.
+        using (var none = await admin.PutAsJsonAsync($"/api/v3/lds/quotas/{environment.Databases.A.Slug}/routing", new { monthly_quota = 0 }, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, none.StatusCode);
+        }
+        using var client = environment.Client();
+        using var route = await client.GetAsync("/api/v3/lds/routing?origin=11.94,57.68&destination=11.99,57.72", Cancellation);
+        await LdsEnvironment.AssertProblemAsync(route, "routing quota is 0 a month", HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task AQuotaSetOnAnotherReplicaHoldsHereWithinASecond()
+    {
+        // Another replica's change is only a row in the metadata database to this one.
+        await MetadataAsync("INSERT INTO lds_quotas (organization_id, service, monthly_quota) VALUES ($1, 'isolines', 0)", environment.Databases.B.Id);
+        var set = Stopwatch.StartNew();
+        using var ofB = environment.ClientOfB();
+        HttpStatusCode status;
+        do
+        {
+            using var isoline = await ofB.GetAsync("/api/v3/lds/isolines?origin=11.97,57.70&range=300", Cancellation);
+            status = isoline.StatusCode;
+        }
+        while (status == HttpStatusCode.OK && set.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.InRange(set.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1.5));
+    }
+
+    [Fact]
+    public async Task OnlyTheInstallationsAdminsSetQuotasAndAChangeThatIsNotOneIsRefused()
+    {
+        var path = $"/api/v3/lds/quotas/{environment.Databases.B.Slug}/geocoding";
+        // B's own admin, A's admin (other organizations than the first), an API access token with lds, no token at all.
+        foreach (var (client, status) in new[]
+        {
+            (environment.ClientOfB(), HttpStatusCode.Forbidden),
+            (environment.Client(), HttpStatusCode.Forbidden),
+            (environment.Lds.CreateClient(await environment.ApiAccessTokenAsync("lds")), HttpStatusCode.Forbidden),
+            (environment.Lds.CreateClient(), HttpStatusCode.Unauthorized),
+        })
+        {
+            using (client)
+            {
+                using var put = await client.PutAsJsonAsync(path, new { monthly_quota = 1000000 }, Cancellation);
+                Assert.Equal(status, put.StatusCode);
+                using var list = await client.GetAsync("/api/v3/lds/quotas", Cancellation);
+                Assert.Equal(status, list.StatusCode);
+                using var delete = await client.DeleteAsync(path, Cancellation);
+                Assert.Equal(status, delete.StatusCode);
+            }
+        }
+
+        using var admin = environment.Lds.CreateAuthorizedClient();
+        foreach (var (body, named) in new (object Body, string Named)[]
+        {
+            (new { }, "monthly_quota"),
+            (new { monthly_quota = 5, unlimited = true }, "monthly_quota"),
+            (new { unlimited = false }, "monthly_quota"),
+            (new { monthly_quota = -1 }, "0 or more"),
+        })
+        {
+            using var refused = await admin.PutAsJsonAsync(path, body, Cancellation);
+            await LdsEnvironment.AssertProblemAsync(refused, named);
+        }
+        using (var notJson = await admin.PutAsync(path, new StringContent("{\"monthly_quota\": \"many\"}", Encoding.UTF8, "application/json"),
+            Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
+        }
+        using (var noSuchOrganization = await admin.PutAsJsonAsync("/api/v3/lds/quotas/no_such_org/geocoding", new { monthly_quota = 1 }, Cancellation))
+        {
+            await LdsEnvironment.AssertProblemAsync(noSuchOrganization, "no_such_org", HttpStatusCode.NotFound);
+        }
+        using (var noSuchService = await admin.PutAsJsonAsync($"/api/v3/lds/quotas/{environment.Databases.B.Slug}/weather", new { monthly_quota = 1 },
+            Cancellation))
+        {
+            await LdsEnvironment.AssertProblemAsync(noSuchService, "geocoding, routing, isolines", HttpStatusCode.NotFound);
+        }
+        using (var unknown = await admin.GetAsync("/api/v3/lds/quotas/no_such_org", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+        // Nothing of it changed B's quota.
+        using var ofB = environment.ClientOfB();
+        Assert.Equal(LdsEnvironment.QuotaOfB.Geocoding, (await StatsOfAsync(ofB, "geocoding")).GetProperty("monthly_quota").GetInt64());
+    }
+
+    private static JsonElement ServiceOf(JsonElement organization, string service) =>
+        organization.GetProperty("services").EnumerateArray().Single(entry => entry.GetProperty("service").GetString() == service);
 
     private static async Task<JsonElement> StatsOfAsync(HttpClient client, string service)
     {
