@@ -16,14 +16,18 @@ public static class ProcessSignals
     /// <summary>kill -9 of one process.</summary>
     public static void Kill9(int pid) => Send(pid, SIGKILL);
 
-    /// <summary>Alive and not a zombie waiting for its parent.</summary>
+    /// <summary>
+    /// Alive: any of its threads still runs or is still exiting. Not the main thread's state alone: after a kill -9 it is a
+    /// zombie while the other threads are still on their way out, and they hold the process's files — a listening socket
+    /// that takes connections and never answers them — until the last one has gone.
+    /// </summary>
     public static bool IsAlive(int pid)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // The state follows the command's closing parenthesis: "pid (comm) S ...".
-            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+            return Directory.EnumerateDirectories($"/proc/{pid}/task")
+                .Select(task => ReadOrEmpty(Path.Combine(task, "stat")))
+                .Any(stat => stat.Length > 0 && stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X'));
         }
         catch (IOException)
         {

