@@ -90,17 +90,17 @@ public sealed class LdsQuota(MetadataDatabase metadata, IOptionsMonitor<LdsQuota
 
     /// <summary>The organization's use of every service this month, with its quotas.</summary>
     public async Task<IReadOnlyList<ServiceUsage>> UsageAsync(Guid organizationId, CancellationToken cancellationToken) =>
-        (await OrganizationsUsageAsync(organizationId, null, cancellationToken)).Single().Services;
+        (await ReadUsageAsync(organizationId, null, cancellationToken)).Single().Services;
 
     /// <summary>Every organization's use of every service this month, with its quotas; or only the one of <paramref name="slug"/>, if it exists.</summary>
     public Task<IReadOnlyList<OrganizationUsage>> OrganizationsUsageAsync(string? slug, CancellationToken cancellationToken) =>
-        OrganizationsUsageAsync(null, slug, cancellationToken);
+        ReadUsageAsync(null, slug, cancellationToken);
 
     /// <summary>
     /// Reads the quotas an admin set from the database rather than from memory, so that an answer after a change shows it on
     /// any replica.
     /// </summary>
-    private async Task<IReadOnlyList<OrganizationUsage>> OrganizationsUsageAsync(Guid? organizationId, string? slug, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<OrganizationUsage>> ReadUsageAsync(Guid? organizationId, string? slug, CancellationToken cancellationToken)
     {
         await using var command = metadata.DataSource.CreateCommand($"""
             SELECT organization.id, organization.slug, organization.name, service.name, quota.organization_id IS NOT NULL,
