@@ -3,11 +3,12 @@
 # on their own:
 #   router — GET /api/v3/lds/geocoding/geocode and /reverse, a POST of a batch of addresses, GET /api/v3/lds/routing (car)
 #            and /isolines (on foot, 300/600/900 s), through router-http;
+#   direct — the same requests to lds-api itself, without the router: where the time beyond the SQL goes;
 #   pool   — the very statements lds-api runs (its own Geocoder: lds.geocode, lds.reverse_geocode, the batch's lateral
 #            joins 1,000 addresses a statement; its own RoadRouter: pgr_dijkstraVia, pgr_drivingDistance + ST_ConcaveHull)
 #            over a plain Npgsql pool, as the warehouse's administrator.
 # The addresses are places of the gazetteer written "name, admin1, country"; the points are 0.01° from places.
-# Both at the same concurrency through one runner (bench/LdsBench), in alternating rounds after a warm-up round: p50,
+# All sides at the same concurrency through one runner (bench/LdsBench), in alternating rounds after a warm-up round: p50,
 # p99 and requests/s of every round, the batch's addresses/s, then the medians, their spread and router ÷ pool.
 # Goal (issue 19): within 1.3× of the plain SQL.
 # Usage: bench/lds.sh   (LDS_CONCURRENCY, default 16; LDS_ROUNDS, default 5; LDS_REQUESTS a pass, 2000; LDS_ROUTE_REQUESTS a
@@ -45,6 +46,6 @@ done
 echo "loaded within $((SECONDS - started)) s of the platform being healthy"
 
 printf '\ngeocoding on %s cores, %s places in the gazetteer\n' "$(nproc)" "$("${WAREHOUSE[@]}" -tAc "SELECT count(*) FROM lds.places")"
-dotnet artifacts/bin/LdsBench/release/LdsBench.dll --router "$router" --token "$BENCH_TOKEN" \
+dotnet artifacts/bin/LdsBench/release/LdsBench.dll --router "$router" --direct "http://127.0.0.1:${PLATFORM_PORTS[lds-api]}" --token "$BENCH_TOKEN" \
   --warehouse "Host=127.0.0.1;Port=${PLATFORM_PORTS[postgres]};Username=postgres;Password=$PGPASSWORD;Database=warehouse" \
   --concurrency "$concurrency" --rounds "$rounds" --requests "$requests" --route-requests "$route_requests" --batch "$batch"

@@ -14,7 +14,8 @@ namespace CartoSelfHosted.LdsBench;
 /// <summary>
 /// lds-api's geocode, reverse geocode, batch, route and isolines through the router, each next to the statement it runs
 /// (lds-api's own <see cref="Geocoder"/> and <see cref="RoadRouter"/>) over a plain pool, in alternating rounds; the same
-/// client measures both sides.
+/// client measures both sides. With <c>--direct</c> (lds-api's own address), a third side asks lds-api without the router,
+/// which says which of the two hops the time beyond the SQL goes to.
 /// </summary>
 public static class LdsRounds
 {
@@ -23,8 +24,16 @@ public static class LdsRounds
 
     private sealed record Side(string Name, Func<int, Task> Call);
 
-    /// <summary>Two ways of one call, measured <paramref name="Requests"/> times a pass each.</summary>
-    private sealed record Pair(string Label, Side Api, Side Pool, int Requests);
+    /// <summary>Two or three ways of one call, measured <paramref name="Requests"/> times a pass each.</summary>
+    private sealed record Pair(string Label, Side Api, Side? Direct, Side Pool, int Requests)
+    {
+        /// <summary>The sides in the order a round measures them: the API's first in odd rounds, the pool's first in even ones.</summary>
+        public IEnumerable<Side> InOrderOf(int round)
+        {
+            Side[] sides = Direct is null ? [Api, Pool] : [Api, Direct, Pool];
+            return round % 2 == 1 ? sides : sides.Reverse();
+        }
+    }
 
     public static async Task<int> RunAsync(Options options)
     {
@@ -51,8 +60,10 @@ public static class LdsRounds
         };
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromMinutes(5) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Get("token"));
-        var lds = options.Get("router").TrimEnd('/') + "/api/v3/lds/geocoding";
         var ldsRoot = options.Get("router").TrimEnd('/') + "/api/v3/lds";
+        var lds = ldsRoot + "/geocoding";
+        var direct = options.Find("direct") is { } directRoot ? directRoot.TrimEnd('/') + "/api/v3/lds" : null;
+        Side? Direct(Func<string, Func<int, Task>> call) => direct is null ? null : new Side("direct", call(direct));
 
         Place At(int call) => places[call % places.Count];
         Crossing Across(int call) => crossings[call % crossings.Count];
@@ -60,18 +71,26 @@ public static class LdsRounds
         var pairs = new[]
         {
             new Pair("geocode",
-                new Side("router", call => GetAsync(client, $"{lds}/geocode?address={Uri.EscapeDataString(At(call).Address)}")),
+                new Side("router", GeocodeAt(ldsRoot)), Direct(GeocodeAt),
                 new Side("pool", call => geocoder.GeocodeAsync(At(call).Address, null, 1, CancellationToken.None)), requests),
             new Pair("reverse",
-                new Side("router", call => GetAsync(client, $"{lds}/reverse?lat={Number(At(call).Latitude + 0.01)}&lon={Number(At(call).Longitude + 0.01)}")),
+                new Side("router", ReverseAt(ldsRoot)), Direct(ReverseAt),
                 new Side("pool", call => geocoder.ReverseGeocodeAsync(At(call).Latitude + 0.01, At(call).Longitude + 0.01, CancellationToken.None)), requests),
             new Pair("route",
-                new Side("router", call => GetAsync(client, $"{ldsRoot}/routing?origin={Point(Across(call).From)}&destination={Point(Across(call).To)}&mode=car")),
+                new Side("router", RouteAt(ldsRoot)), Direct(RouteAt),
                 new Side("pool", call => roads.RouteAsync(TravelMode.Car, [Across(call).From, Across(call).To], CancellationToken.None)), routeRequests),
             new Pair("isolines",
-                new Side("router", call => GetAsync(client, $"{ldsRoot}/isolines?origin={Point(Across(call).From)}&range=300,600,900&mode=walk")),
+                new Side("router", IsolinesAt(ldsRoot)), Direct(IsolinesAt),
                 new Side("pool", call => roads.IsolinesAsync(TravelMode.Walk, Across(call).From, [300, 600, 900], false, CancellationToken.None)), routeRequests),
         };
+
+        Func<int, Task> GeocodeAt(string root) => call => GetAsync(client, $"{root}/geocoding/geocode?address={Uri.EscapeDataString(At(call).Address)}");
+        Func<int, Task> ReverseAt(string root) => call =>
+            GetAsync(client, $"{root}/geocoding/reverse?lat={Number(At(call).Latitude + 0.01)}&lon={Number(At(call).Longitude + 0.01)}");
+        Func<int, Task> RouteAt(string root) => call =>
+            GetAsync(client, $"{root}/routing?origin={Point(Across(call).From)}&destination={Point(Across(call).To)}&mode=car");
+        Func<int, Task> IsolinesAt(string root) => call =>
+            GetAsync(client, $"{root}/isolines?origin={Point(Across(call).From)}&range=300,600,900&mode=walk");
         var batch = places.Take(batchSize).Select(place => place.Address).ToList();
         var batchSides = new[]
         {
@@ -87,10 +106,9 @@ public static class LdsRounds
         for (var round = 0; round <= rounds; round++)
         {
             var label = round == 0 ? "warm-up" : round.ToString(CultureInfo.InvariantCulture);
-            var firstTwo = round % 2 == 1;
             foreach (var pair in pairs)
             {
-                foreach (var side in firstTwo ? [pair.Api, pair.Pool] : new[] { pair.Pool, pair.Api })
+                foreach (var side in pair.InOrderOf(round))
                 {
                     var calls = 0;
                     var pass = await ClosedLoop.PassAsync(() => side.Call(Interlocked.Increment(ref calls)), pair.Requests, concurrency);
@@ -101,7 +119,7 @@ public static class LdsRounds
                     }
                 }
             }
-            foreach (var side in firstTwo ? batchSides : batchSides.Reverse())
+            foreach (var side in round % 2 == 1 ? batchSides : batchSides.Reverse())
             {
                 var stopwatch = Stopwatch.StartNew();
                 await side.Call(0);
@@ -120,6 +138,14 @@ public static class LdsRounds
         {
             ClosedLoop.PrintPair(pair.Label, 10, (pair.Api.Name, passes[(pair.Label, pair.Api.Name)]),
                 (pair.Pool.Name, passes[(pair.Label, pair.Pool.Name)]), Goal);
+        }
+        if (direct is not null)
+        {
+            Console.WriteLine($"\nlds-api without the router ÷ pool: where the time beyond the SQL goes");
+            foreach (var pair in pairs)
+            {
+                ClosedLoop.PrintPair(pair.Label, 10, ("direct", passes[(pair.Label, "direct")]), (pair.Pool.Name, passes[(pair.Label, pair.Pool.Name)]), null);
+            }
         }
         var batchRatio = ClosedLoop.Median(batches["pool"]) / ClosedLoop.Median(batches["router"]);
         Console.WriteLine($"{"batch",-10}{"router",-8}{ClosedLoop.Spread(batches["router"], "F0") + " addresses/s",48}");
