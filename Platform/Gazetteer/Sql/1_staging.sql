@@ -3,6 +3,8 @@ CREATE EXTENSION IF NOT EXISTS postgis;
 CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
 CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
 CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public;
+-- A country's code beside the geometry in one GiST index: the nearest places of one country (reverse geocoding).
+CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public;
 
 -- Making it again drops the old one, and with it whatever depends on it: refused while an organization's view reads
 -- it, so that an upgrade never takes anyone's view away (the old gazetteer stays, and the loader says which views).

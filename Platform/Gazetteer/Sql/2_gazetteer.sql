@@ -26,6 +26,10 @@ LEFT JOIN staging_admin_names a2 ON a2.code = p.country || '.' || p.admin1_code 
 ALTER TABLE lds.places ADD PRIMARY KEY (id);
 CREATE INDEX ON lds.places USING gist (geom);
 CREATE INDEX ON lds.places (country);
+-- The nearest places of one country, walked in order of distance among that country's alone: with the plain geometry
+-- index, a point in Monaco walked outward through every French place (the whole table, when a country has fewer places
+-- than were asked for) before it had Monaco's.
+CREATE INDEX ON lds.places USING gist (country, geom);
 
 -- A place's names, normalized and each once: a trigram index for the misspelt, a b-tree for the exact.
 CREATE TABLE lds.place_names AS
@@ -168,12 +172,18 @@ AS $$
         SELECT r.country, r.code, r.name FROM point, lds.region_parts part JOIN lds.regions r ON r.id = part.region_id
         WHERE ST_Intersects(part.geom, point.geom)
         ORDER BY r.area LIMIT 1),
+    -- In a region of a country, that country's nearest places; elsewhere (at sea, a region without a country code) any.
+    -- Two branches, each gated by the region, so that each can walk its own index.
     nearby AS (
         SELECT p.*, ST_Distance(p.geom::geography, point.geom::geography) AS distance_m
         FROM point, LATERAL (
-            SELECT p.* FROM lds.places p
-            WHERE NOT EXISTS (SELECT FROM region WHERE region.country ~ '^[A-Z]{2}$') OR p.country = (SELECT region.country FROM region)
-            ORDER BY p.geom <-> point.geom LIMIT 30) p)
+            (SELECT p.* FROM lds.places p
+             WHERE p.country = (SELECT region.country FROM region WHERE region.country ~ '^[A-Z]{2}$')
+             ORDER BY p.geom <-> point.geom LIMIT 30)
+            UNION ALL
+            (SELECT p.* FROM lds.places p
+             WHERE NOT EXISTS (SELECT FROM region WHERE region.country ~ '^[A-Z]{2}$')
+             ORDER BY p.geom <-> point.geom LIMIT 30)) p)
     SELECT n.id, n.name, n.admin1, n.admin2, n.country, n.country_name, n.latitude, n.longitude, n.population, region.name,
         region.code, round(n.distance_m::numeric, 1)::double precision
     FROM nearby n LEFT JOIN region ON true

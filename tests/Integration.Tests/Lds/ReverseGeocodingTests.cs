@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace CartoSelfHosted.Integration.Tests.Lds;
 
-/// <summary>Reverse geocoding names the country and the Natural Earth region of points inside 20 known regions, and nothing at sea.</summary>
+/// <summary>Reverse geocoding names the country and the Natural Earth region of points inside 20 known regions and small countries, and nothing at sea.</summary>
 [Collection(LdsEnvironment.Collection)]
 public sealed class ReverseGeocodingTests(LdsEnvironment environment)
 {
@@ -43,6 +43,20 @@ public sealed class ReverseGeocodingTests(LdsEnvironment environment)
         Assert.Equal(place, candidate.GetProperty("name").GetString());
         Assert.True(candidate.GetProperty("distance_m").GetDouble() < 10_000);
         Assert.Contains(region, candidate.GetProperty("address").GetString());
+    }
+
+    /// <summary>A country with a handful of places inside a big one's: the nearest of its own, not of the neighbour's.</summary>
+    [Theory]
+    [InlineData(43.7384, 7.4246, "MC")]
+    [InlineData(47.141, 9.521, "LI")]
+    [InlineData(43.9424, 12.4578, "SM")]
+    [InlineData(42.5063, 1.5218, "AD")]
+    public async Task APointInASmallCountryNamesOneOfItsOwnPlaces(double latitude, double longitude, string country)
+    {
+        var candidate = Assert.Single(await environment.CandidatesAsync(
+            $"/api/v3/lds/geocoding/reverse?lat={latitude.ToString(CultureInfo.InvariantCulture)}&lon={longitude.ToString(CultureInfo.InvariantCulture)}"));
+        Assert.Equal(country, candidate.GetProperty("country_code").GetString());
+        Assert.True(candidate.GetProperty("distance_m").GetDouble() < 10_000);
     }
 
     [Fact]
