@@ -36,6 +36,7 @@ public static class QuotaApi
             .WithProblem(StatusCodes.Status403Forbidden, PlatformPolicies.NotInstallationAdmin);
         quotas.MapGet("/{organization}", GetOrganization)
             .WithSummary("One organization's quotas and use")
+            .WithDescription("The organization's monthly quota of each service, where it comes from (`set_by`), and its use this month.")
             .Produces<OrganizationQuotas>()
             .WithProblem(StatusCodes.Status403Forbidden, PlatformPolicies.NotInstallationAdmin)
             .WithProblem(StatusCodes.Status404NotFound, "No organization has this slug.");

@@ -7,7 +7,10 @@ namespace CartoSelfHosted.LdsApi.Quotas;
 /// <summary>What a charge of an organization's quota came to: granted or not, and the month's use after it.</summary>
 public sealed record QuotaCharge(Guid OrganizationId, string Service, long Calls, bool Granted, long Used, long Quota, DateOnly Month);
 
-/// <summary>An organization's use of a service this month against its quota; <paramref name="QuotaSetForOrganization"/> when an admin set it through the API.</summary>
+/// <summary>
+/// An organization's use of a service this month against its quota; <paramref name="QuotaSetForOrganization"/> when an admin
+/// set that quota through the API.
+/// </summary>
 public sealed record ServiceUsage(string Service, long? Quota, long Used, DateOnly Month, bool QuotaSetForOrganization)
 {
     /// <summary>The calls left this month; null without a quota.</summary>
@@ -19,9 +22,10 @@ public sealed record OrganizationUsage(Guid Id, string Slug, string Name, IReadO
 
 /// <summary>
 /// Counts organizations' calls of lds-api's services per calendar month (UTC) in the metadata database's <c>lds_usage</c>, against
-/// their quotas: those an admin set through the API (<see cref="QuotasSetByAdmins"/>), else <see cref="LdsQuotaOptions"/>'s. A charge is one statement that adds the calls only if they fit, under the row's
-/// lock: concurrent calls, on any replica, are counted exactly and never pass the quota together. The calls of a service the
-/// organization has no quota of are counted by <see cref="UnlimitedUseCounter"/> instead, once they are answered.
+/// their quotas: those an admin set through the API (<see cref="QuotasSetByAdmins"/>), else <see cref="LdsQuotaOptions"/>'s. A
+/// charge is one statement that adds the calls only if they fit, under the row's lock: concurrent calls, on any replica, are
+/// counted exactly and never pass the quota together. The calls of a service the organization has no quota of are counted by
+/// <see cref="UnlimitedUseCounter"/> instead, once they are answered.
 /// </summary>
 public sealed class LdsQuota(MetadataDatabase metadata, IOptionsMonitor<LdsQuotaOptions> options, QuotasSetByAdmins setByAdmins,
     UnlimitedUseCounter unlimited)

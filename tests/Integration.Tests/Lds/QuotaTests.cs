@@ -1,8 +1,12 @@
+extern alias LdsApi;
+
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using LdsApi::CartoSelfHosted.LdsApi.Quotas;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace CartoSelfHosted.Integration.Tests.Lds;
@@ -18,12 +22,22 @@ public sealed class QuotaTests(LdsEnvironment environment) : IAsyncLifetime
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     /// <summary>
-    /// Every test starts with B's use of this month (and any other) at nothing, and with the configuration's quotas: any an admin
-    /// set is dropped through the API, so that lds-api holds it no more at once.
+    /// Every test starts with B's use of this month (and any other) at nothing — counts of unlimited calls an earlier test left
+    /// in memory written first, so that none lands after — and with the configuration's quotas.
     /// </summary>
     public async ValueTask InitializeAsync()
     {
+        await environment.Lds.Services.GetRequiredService<UnlimitedUseCounter>().FlushAsync(Cancellation);
         await MetadataAsync("DELETE FROM lds_usage WHERE organization_id = $1", environment.Databases.B.Id);
+        await DropQuotasSetByAdminsAsync();
+    }
+
+    /// <summary>The other classes of the collection call lds-api as A and B too: no quota set here outlives its test.</summary>
+    public async ValueTask DisposeAsync() => await DropQuotasSetByAdminsAsync();
+
+    /// <summary>Drops every quota an admin set, through the API, so that lds-api holds them no more at once.</summary>
+    private async Task DropQuotasSetByAdminsAsync()
+    {
         using var admin = environment.Lds.CreateAuthorizedClient();
         foreach (var organization in (await admin.GetFromJsonAsync<JsonElement>("/api/v3/lds/quotas", Cancellation)).EnumerateArray())
         {
@@ -35,8 +49,6 @@ public sealed class QuotaTests(LdsEnvironment environment) : IAsyncLifetime
             }
         }
     }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
     public async Task ConcurrentGeocodesPastTheQuotaAreRefusedExactlyWithA429ThatSaysWhenItRenews()
