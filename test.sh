@@ -39,6 +39,16 @@ read -r projects_reported passed failed skipped < <(awk '
   /^ *Total time:/ { inblock = 0 }
   END { print blocks + 0, p + 0, f + 0, s + 0 }' "$log")
 
+# A CI log is often read from its end only: name each failed test there again, with the first lines of its message
+# (the stack trace stays in the full log above).
+if ((failed > 0)); then
+  echo "Failed tests:"
+  awk '
+    /^  Failed [^ ]/ { shown = 0; inmessage = 1; print; next }
+    /^  (Stack Trace:|Passed |Skipped )/ { inmessage = 0; next }
+    inmessage && shown < 12 { print; shown++ }' "$log"
+fi
+
 projects=$(find tests -name '*.Tests.csproj' | wc -l)
 if [[ $projects_reported -ne $projects ]]; then
   echo "error: $projects test projects, but $projects_reported reported results (one crashed or hung)" >&2
