@@ -53,11 +53,13 @@ public static partial class Proxy
     /// a pooled connection to a replica that has just died, it then fails before any of it went, and HttpClient sends it
     /// again on a new connection, which the dead replica refuses and <see cref="TryAnotherReplicaWhenSafe"/> sends on to
     /// another. Without it, the body would go out at once and the failure could not be told from one after the service
-    /// had it (a 502 then).
+    /// had it (a 502 then). The question costs a round trip more per request (the service's <c>100 Continue</c>), so it
+    /// is asked only where another replica could take the request: a service running once has none to send it on to.
     /// </summary>
     private static ValueTask AskBeforeSendingTheBody(RequestTransformContext context)
     {
-        if (context.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        if (context.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true
+            && context.HttpContext.GetReverseProxyFeature().AllDestinations.Count > 1)
         {
             context.ProxyRequest.Headers.ExpectContinue = true;
         }

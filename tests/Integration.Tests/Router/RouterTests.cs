@@ -341,6 +341,30 @@ public sealed class RouterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABodyWaitsForTheServicesGoAheadOnlyWhereAnotherReplicaCouldTakeTheRequest()
+    {
+        // Expect: 100-continue costs a round trip per request; it buys sending the request again elsewhere (above).
+        await using var replicated = new RouterFactory(_upstream.Address, _metadata, new Dictionary<string, string>
+        {
+            ["ReverseProxy:Clusters:maps-api:Destinations:maps-api-2:Address"] = _upstream.Address,
+        });
+        foreach (var (address, expected) in new[] { (_base, ""), (replicated.Start(), "100-continue") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/api/v3/sql/carto_dw/model/formula"))
+            {
+                Content = JsonContent.Create(new { source = "cities" }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            using var response = await _http.SendAsync(request, Cancel);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var echo = await Upstream.ReadEchoAsync(response);
+            Assert.Equal(expected, echo.GetProperty("expect").GetString());
+            Assert.Equal("""{"source":"cities"}""", echo.GetProperty("body").GetString());
+        }
+    }
+
+    [Fact]
     public async Task AGetThatADyingReplicaDroppedGoesToAnotherReplicaButAPostItTookIsNeverSentTwice()
     {
         // A replica whose process is going takes connections and drops them without an answer; the other one answers.

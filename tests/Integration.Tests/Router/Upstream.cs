@@ -57,6 +57,7 @@ public sealed class Upstream : IAsyncDisposable
             acceptEncoding = request.Headers.AcceptEncoding.ToString(),
             authorization = request.Headers.Authorization.ToString(),
             tokenLimits = request.Headers[CacheCredentials.LimitsHeader].ToString(),
+            expect = request.Headers.Expect.ToString(),
         }));
         // An OpenAPI document, as every service publishes one: the path it was asked at, and whether a token came with it.
         app.MapGet(ApiDocument.Path, (HttpRequest request) => Results.Json(new
