@@ -82,26 +82,31 @@ public static class WidgetRounds
         Console.WriteLine($"\n{requests} requests a pass, {concurrency} in flight, warm-up passes for {warmUp.TotalSeconds:F0} s at least; milliseconds");
         Console.WriteLine($"{"round",-8}{"model",-12}{"side",-8}{"p50",9}{"p99",9}{"req/s",9}");
         var passes = new Dictionary<(string Label, string Side), List<Pass>>();
-        for (var round = 0; round <= rounds; round++)
+        async Task RunRoundAsync(int round)
         {
-            do
+            foreach (var pair in pairs)
             {
-                foreach (var pair in pairs)
+                // Which goes first alternates, so neither side always meets what the other left behind.
+                foreach (var side in round % 2 == 1 ? [pair.Measured, pair.Reference] : new[] { pair.Reference, pair.Measured })
                 {
-                    // Which goes first alternates, so neither side always meets what the other left behind.
-                    foreach (var side in round % 2 == 1 ? [pair.Measured, pair.Reference] : new[] { pair.Reference, pair.Measured })
+                    var pass = await ClosedLoop.PassAsync(side.Call, requests, concurrency);
+                    Console.WriteLine($"{(round == 0 ? "warm-up" : round.ToString(CultureInfo.InvariantCulture)),-8}{pair.Label,-12}{side.Name,-8}" +
+                        $"{ClosedLoop.Ms(pass.P50),9}{ClosedLoop.Ms(pass.P99),9}{pass.PerSecond,9:F0}");
+                    if (round > 0)
                     {
-                        var pass = await ClosedLoop.PassAsync(side.Call, requests, concurrency);
-                        Console.WriteLine($"{(round == 0 ? "warm-up" : round.ToString(CultureInfo.InvariantCulture)),-8}{pair.Label,-12}{side.Name,-8}" +
-                            $"{ClosedLoop.Ms(pass.P50),9}{ClosedLoop.Ms(pass.P99),9}{pass.PerSecond,9:F0}");
-                        if (round > 0)
-                        {
-                            (passes.TryGetValue((pair.Label, side.Name), out var list) ? list : passes[(pair.Label, side.Name)] = []).Add(pass);
-                        }
+                        (passes.TryGetValue((pair.Label, side.Name), out var list) ? list : passes[(pair.Label, side.Name)] = []).Add(pass);
                     }
                 }
             }
-            while (round == 0 && warmUpClock.Elapsed < warmUp);
+        }
+        do
+        {
+            await RunRoundAsync(0);
+        }
+        while (warmUpClock.Elapsed < warmUp);
+        for (var round = 1; round <= rounds; round++)
+        {
+            await RunRoundAsync(round);
         }
 
         Console.WriteLine($"\nmedian of {rounds} rounds (lowest–highest); the first side ÷ the second; widgets' goal ≤ {Goal}×");

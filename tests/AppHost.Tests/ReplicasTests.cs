@@ -212,9 +212,10 @@ public sealed class ReplicasTests(RunningPlatformWithReplicas running) : IClassF
             $"{outcome.Kind} {(int)outcome.Status} {outcome.Started.TotalSeconds:0.000}-{outcome.Ended.TotalSeconds:0.000} s" +
             (outcome.Recovered ? " (its retry went through)" : " (its retry failed too)")));
         // The router's log is read once, and only when there is something to explain.
-        var routerSaid = unexplained.Count > 0 ? RouterFailures() : "";
+        var routerSaid = "";
         if (unexplained.Count > 0)
         {
+            routerSaid = RouterFailures();
             TestContext.Current.TestOutputHelper?.WriteLine($"failed outside {dying}: {described}\nthe router said:\n{routerSaid}");
         }
         Assert.True(unexplained.Count <= MostFailuresOutsideTheKill && unexplained.All(outcome => outcome.Recovered),
