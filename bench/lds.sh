@@ -8,11 +8,11 @@
 #            joins 1,000 addresses a statement; its own RoadRouter: pgr_dijkstraVia, pgr_drivingDistance + ST_ConcaveHull)
 #            over a plain Npgsql pool, as the warehouse's administrator.
 # The addresses are places of the gazetteer written "name, admin1, country"; the points are 0.01° from places.
-# All sides at the same concurrency through one runner (bench/LdsBench), in alternating rounds after a warm-up round: p50,
+# All sides at the same concurrency through one runner (bench/LdsBench), in alternating rounds after warm-up rounds (2 minutes of them): p50,
 # p99 and requests/s of every round, the batch's addresses/s, then the medians, their spread and router ÷ pool.
 # Goal (issue 19): within 1.3× of the plain SQL.
 # Usage: bench/lds.sh   (LDS_CONCURRENCY, default 16; LDS_ROUNDS, default 5; LDS_REQUESTS a pass, 2000; LDS_ROUTE_REQUESTS a
-# pass, 200; LDS_BATCH, 10000)
+# pass, 200; LDS_BATCH, 10000; LDS_WARMUP, seconds of warm-up rounds, 120)
 # Runs the platform (Release) on free ports with a temporary data folder, beside any running platform; lds-api loads its
 # gazetteer at that first start, which the script waits for.
 set -euo pipefail
@@ -24,6 +24,7 @@ rounds=${LDS_ROUNDS:-5}
 requests=${LDS_REQUESTS:-2000}
 route_requests=${LDS_ROUTE_REQUESTS:-200}
 batch=${LDS_BATCH:-10000}
+warmup=${LDS_WARMUP:-120}
 
 # Node.js and the gazetteer's npm packages come with the platform's own dependencies.
 scripts/install-dependencies.sh
@@ -48,4 +49,4 @@ echo "loaded within $((SECONDS - started)) s of the platform being healthy"
 printf '\ngeocoding on %s cores, %s places in the gazetteer\n' "$(nproc)" "$("${WAREHOUSE[@]}" -tAc "SELECT count(*) FROM lds.places")"
 dotnet artifacts/bin/LdsBench/release/LdsBench.dll --router "$router" --direct "http://127.0.0.1:${PLATFORM_PORTS[lds-api]}" --token "$BENCH_TOKEN" \
   --warehouse "Host=127.0.0.1;Port=${PLATFORM_PORTS[postgres]};Username=postgres;Password=$PGPASSWORD;Database=warehouse" \
-  --concurrency "$concurrency" --rounds "$rounds" --requests "$requests" --route-requests "$route_requests" --batch "$batch"
+  --concurrency "$concurrency" --rounds "$rounds" --requests "$requests" --route-requests "$route_requests" --batch "$batch" --warmup "$warmup"

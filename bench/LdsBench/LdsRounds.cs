@@ -99,11 +99,11 @@ public static class LdsRounds
         };
 
         Console.WriteLine($"\n{requests} geocodes and {routeRequests} routes or isolines (car; on foot, 300/600/900 s) a pass, {concurrency} in " +
-            $"flight, milliseconds; a batch of {batchSize} addresses, addresses/s");
+            $"flight, warm-up rounds for {options.Int("warmup")} s at least, milliseconds; a batch of {batchSize} addresses, addresses/s");
         Console.WriteLine($"{"round",-8}{"call",-10}{"side",-8}{"p50",9}{"p99",9}{"req/s",9}");
         var passes = new Dictionary<(string Call, string Side), List<Pass>>();
         var batches = new Dictionary<string, List<double>>();
-        for (var round = 0; round <= rounds; round++)
+        async Task RunRoundAsync(int round)
         {
             var label = round == 0 ? "warm-up" : round.ToString(CultureInfo.InvariantCulture);
             foreach (var pair in pairs)
@@ -131,6 +131,7 @@ public static class LdsRounds
                 }
             }
         }
+        await ClosedLoop.RoundsAsync(TimeSpan.FromSeconds(options.Int("warmup")), rounds, RunRoundAsync);
 
         Console.WriteLine($"\nmedian of {rounds} rounds (lowest–highest); router ÷ pool; goal ≤ {Goal}×");
         Console.WriteLine($"{"call",-10}{"side",-8}{"p50 ms",24}{"p99 ms",24}{"req/s",9}");

@@ -32,6 +32,26 @@ public static class ClosedLoop
         return new Pass(LoadRunner.Percentile(latencies, 0.50), LoadRunner.Percentile(latencies, 0.99), calls / seconds);
     }
 
+    /// <summary>
+    /// Round 0, the warm-up, repeated until it has lasted <paramref name="warmUp"/>, then rounds 1 to <paramref name="rounds"/>.
+    /// A service's JIT recompiles its hot methods, optimized, over its first minutes under load: measured with counters,
+    /// router-http and maps-api each spent half a core to a core compiling through the first passes of the widgets'
+    /// benchmark, and little by the fifth minute; a warm-up of one pass measured the services while they still compiled.
+    /// </summary>
+    public static async Task RoundsAsync(TimeSpan warmUp, int rounds, Func<int, Task> round)
+    {
+        var warmUpClock = Stopwatch.StartNew();
+        do
+        {
+            await round(0);
+        }
+        while (warmUpClock.Elapsed < warmUp);
+        for (var measured = 1; measured <= rounds; measured++)
+        {
+            await round(measured);
+        }
+    }
+
     public static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -74,11 +73,7 @@ public static class WidgetRounds
             pairs.Add(new Pair("tiles", quadbin, vector, Goal: null));
         }
 
-        // The services' JIT recompiles their hot methods, optimized, over the first minutes under load: measured with
-        // counters, router-http and maps-api each spent half a core to a core compiling through the first passes, and
-        // little by the fifth minute. So the warm-up round is repeated until it has lasted --warmup seconds.
         var warmUp = TimeSpan.FromSeconds(options.Int("warmup"));
-        var warmUpClock = Stopwatch.StartNew();
         Console.WriteLine($"\n{requests} requests a pass, {concurrency} in flight, warm-up passes for {warmUp.TotalSeconds:F0} s at least; milliseconds");
         Console.WriteLine($"{"round",-8}{"model",-12}{"side",-8}{"p50",9}{"p99",9}{"req/s",9}");
         var passes = new Dictionary<(string Label, string Side), List<Pass>>();
@@ -99,15 +94,7 @@ public static class WidgetRounds
                 }
             }
         }
-        do
-        {
-            await RunRoundAsync(0);
-        }
-        while (warmUpClock.Elapsed < warmUp);
-        for (var round = 1; round <= rounds; round++)
-        {
-            await RunRoundAsync(round);
-        }
+        await ClosedLoop.RoundsAsync(warmUp, rounds, RunRoundAsync);
 
         Console.WriteLine($"\nmedian of {rounds} rounds (lowest–highest); the first side ÷ the second; widgets' goal ≤ {Goal}×");
         Console.WriteLine($"{"model",-12}{"side",-8}{"p50",24}{"p99",24}{"req/s",9}");
