@@ -9,8 +9,9 @@
 # The platform's path is the same code on both, Messaging:Broker=pubsub or rabbitmq, and RabbitMQ's is also put next
 # to Pub/Sub's. Goals: Pub/Sub (issue "Messaging backbone") end-to-end ≥ 50% of raw pull+ack, p50 under 100 ms;
 # RabbitMQ (issue 20) end-to-end ≥ 50% of raw consume+ack, p50 under 50 ms.
-# Usage: bench/messaging.sh [messages] [rounds]   (default 20000 3). Runs its own PostgreSQL, emulator and RabbitMQ
-# beside the tests' ones.
+# Usage: bench/messaging.sh [messages] [rounds] [together|alone]   (default 20000 3 together: the subscriber commits
+# waiting messages together, as a subscription of short handlers does; alone, a transaction per message). Runs its own
+# PostgreSQL, emulator and RabbitMQ beside the tests' ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -49,21 +49,27 @@ public sealed class PlatformPath : IAsyncDisposable
     private readonly string _metadata;
     private readonly NpgsqlDataSource _dataSource;
 
-    private PlatformPath(BenchServers servers, string broker, string metadata)
+    private readonly bool _commitTogether;
+
+    private PlatformPath(BenchServers servers, string broker, string metadata, bool commitTogether)
     {
         _servers = servers;
         Broker = broker;
         _metadata = metadata;
+        _commitTogether = commitTogether;
         _dataSource = NpgsqlDataSource.Create(metadata);
     }
 
     /// <summary><c>pubsub</c> or <c>rabbitmq</c>: the value of <c>Messaging:Broker</c>.</summary>
     public string Broker { get; }
 
-    /// <summary>A metadata database of its own, so the two brokers' paths never share an outbox.</summary>
-    public static async Task<PlatformPath> CreateAsync(BenchServers servers, string broker)
+    /// <summary>
+    /// A metadata database of its own, so the two brokers' paths never share an outbox. <paramref name="commitTogether"/>:
+    /// the subscriber commits waiting messages together (<c>CommitTogether</c>), as a subscription of short handlers does.
+    /// </summary>
+    public static async Task<PlatformPath> CreateAsync(BenchServers servers, string broker, bool commitTogether)
     {
-        var path = new PlatformPath(servers, broker, await servers.CreateDatabaseAsync());
+        var path = new PlatformPath(servers, broker, await servers.CreateDatabaseAsync(), commitTogether);
         await new MetadataMigrator(path._dataSource, NullLogger<MetadataMigrator>.Instance).MigrateAsync(CancellationToken.None);
         await path.ExecuteAsync("CREATE TABLE bench_handled (message_id uuid PRIMARY KEY, handled_at timestamptz NOT NULL DEFAULT clock_timestamp())");
         return path;
@@ -169,7 +175,12 @@ public sealed class PlatformPath : IAsyncDisposable
         }
         if (subscribe)
         {
-            builder.AddSubscriber(MessagingTopology.Subscriptions.SqlWorker).Handle<BenchMessage, BenchHandler>();
+            var subscriber = builder.AddSubscriber(MessagingTopology.Subscriptions.SqlWorker);
+            if (_commitTogether)
+            {
+                subscriber.CommitTogether();
+            }
+            subscriber.Handle<BenchMessage, BenchHandler>();
         }
         var host = builder.Build();
         await host.StartAsync();

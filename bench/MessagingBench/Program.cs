@@ -1,15 +1,22 @@
 using CartoSelfHosted.MessagingBench;
 using CartoSelfHosted.Platform.Messaging;
 
-// Usage: dotnet MessagingBench.dll [messages] [rounds]   (bench/messaging.sh's servers.env names the servers)
+// Usage: dotnet MessagingBench.dll [messages] [rounds] [together|alone]   (bench/messaging.sh's servers.env names the servers)
 var messages = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
 var rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
+var commitTogether = args.Length <= 2 || args[2] switch
+{
+    "together" => true,
+    "alone" => false,
+    var other => throw new ArgumentException($"The third argument is 'together' or 'alone', not '{other}'."),
+};
 var servers = BenchServers.FromEnvironment();
 Console.WriteLine($"messaging benchmark: {messages:N0} messages of {BenchMessage.BodyBytes} bytes per round, {rounds} rounds, " +
-    $"emulator, RabbitMQ and PostgreSQL on this machine ({Environment.ProcessorCount} cores)");
+    $"emulator, RabbitMQ and PostgreSQL on this machine ({Environment.ProcessorCount} cores); the subscriber commits " +
+    (commitTogether ? "waiting messages together" : "each message alone"));
 
-await using var pubSub = await PlatformPath.CreateAsync(servers, MessageBrokers.PubSub);
-await using var rabbitMq = await PlatformPath.CreateAsync(servers, MessageBrokers.RabbitMq);
+await using var pubSub = await PlatformPath.CreateAsync(servers, MessageBrokers.PubSub, commitTogether);
+await using var rabbitMq = await PlatformPath.CreateAsync(servers, MessageBrokers.RabbitMq, commitTogether);
 var sides = new[]
 {
     new Side("emulator alone", () => RawEmulator.MeasureThroughputAsync(servers, messages)),

@@ -11,6 +11,20 @@ public sealed class SubscriberBuilder(SubscriptionDefinition subscription, IServ
 
     internal Dictionary<string, HandlerRegistration> Handlers { get; } = new(StringComparer.Ordinal);
 
+    internal bool CommitsTogether { get; private set; }
+
+    /// <summary>
+    /// Under load, messages that wait for a handler share a metadata transaction and its commit (<see cref="InboxCommits"/>):
+    /// for short handlers, whose commit costs as much as their work. A failed handler's batch is run again without it,
+    /// so what its handlers do outside the transaction must bear running twice; a long handler would hold its batch's
+    /// commit back.
+    /// </summary>
+    public SubscriberBuilder CommitTogether()
+    {
+        CommitsTogether = true;
+        return this;
+    }
+
     public SubscriberBuilder Handle<TMessage, THandler>()
         where TMessage : IMessage
         where THandler : class, IMessageHandler<TMessage>

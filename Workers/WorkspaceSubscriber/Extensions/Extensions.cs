@@ -16,7 +16,10 @@ internal static class Extensions
         builder.AddSubscriber(MessagingTopology.Subscriptions.WorkspaceSubscriber)
             .Handle<PingMessage, PingHandler>()
             .Handle<CatalogRefreshRequested, CatalogRefreshHandler>();
+        // A table's change is a short read of its catalog row, and running it again leaves the same rows: on Pub/Sub, changes
+        // of different tables waiting side by side are committed together.
         builder.AddSubscriber(MessagingTopology.Subscriptions.WorkspaceSubscriberDataChanged)
+            .CommitTogether()
             .Handle<PingMessage, PingHandler>()
             .Handle<DataChangedMessage, TableChangedHandler>();
     }

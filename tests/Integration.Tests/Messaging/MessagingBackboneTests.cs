@@ -30,6 +30,13 @@ public sealed class MessagingBackboneTests
         AddWorker(builder);
     }
 
+    /// <summary>The same worker, its messages committed together under load.</summary>
+    private static void AddApiAndCommittingTogetherWorker(IHostApplicationBuilder builder)
+    {
+        builder.AddOutbox();
+        builder.AddSubscriber(Subscriptions.SqlWorker).CommitTogether().Handle<CountedMessage, CountedHandler>();
+    }
+
     /// <summary>A worker on an ordered subscription (cdn-invalidator's): messages of one ordering key in order.</summary>
     private static void AddApiAndOrderedWorker(IHostApplicationBuilder builder)
     {
@@ -143,6 +150,49 @@ public sealed class MessagingBackboneTests
         Assert.True(processed.GetValueOrDefault("handled") >= 100, $"handled: {processed.GetValueOrDefault("handled")}");
         Assert.True(processed.GetValueOrDefault("failed") >= 5, $"failed: {processed.GetValueOrDefault("failed")}");
         Assert.True(processed.GetValueOrDefault("dead_lettered") >= 1, $"dead_lettered: {processed.GetValueOrDefault("dead_lettered")}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestBroker.All), MemberType = typeof(TestBroker))]
+    public async Task MessagesCommittedTogetherAreEachHandledOnceInTheirOwnTraceAndAFailingOneTakesOnlyItselfBack(string broker)
+    {
+        // The subscriber makes its spans only when something listens; each message's is then the root of its own trace.
+        using var listening = new ProcessSpans();
+        await using var environment = await MessagingEnvironment.CreateAsync("msg_together", broker);
+        await environment.StartHostAsync(AddApiAndCommittingTogetherWorker, new Dictionary<string, string?>
+        {
+            ["Messaging:MaxConcurrency"] = "16",
+            ["Messaging:MaxOutstandingMessages"] = "500",
+            ["Messaging:MinRetryDelay"] = "00:00:00.1",
+            ["Messaging:MaxRetryDelay"] = "00:00:00.2",
+        });
+
+        // 20 requests of 100 messages, four at a time: every 50th fails its first attempt, and message 1000 every one.
+        await Parallel.ForEachAsync(Enumerable.Range(0, 20),
+            new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = TestContext.Current.CancellationToken },
+            async (request, _) => await environment.EnqueueAsync(Topics.SqlJobs, Enumerable.Range(request * 100, 100)
+                .Select(sequence => new CountedMessage(sequence, FailFirstAttempt: sequence % 50 == 7, AlwaysFail: sequence == 1000))));
+
+        await WaitUntilAsync(async () => await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted") == 1999,
+            Patience, "the 1,999 good messages");
+        var deadLetter = await environment.Broker.ReceiveDeadLetterAsync(Subscriptions.SqlWorker.DeadLetterTopic, TestContext.Current.CancellationToken);
+        Assert.Contains("message 1000 fails on purpose", deadLetter.Attributes[MessageAttributes.DeadLetterReason]);
+
+        // Each had its effects once, though a failing batch-mate's batch ran again without it; the failing one had none.
+        Assert.Equal(1, await environment.ScalarAsync<int>("SELECT max(handled_count) FROM test_counted"));
+        Assert.Equal(0, await environment.ScalarAsync<long>("SELECT count(*) FROM test_counted WHERE sequence = 1000"));
+        Assert.Equal(1999, await environment.ScalarAsync<long>("SELECT count(*) FROM inbox_messages"));
+        Assert.Equal(Enumerable.Range(0, 40).Select(index => index * 50 + 7).ToList(),
+            await environment.ColumnAsync<int>("SELECT sequence FROM test_counted WHERE delivery_attempt = 2 ORDER BY sequence"));
+        // Committed together: far fewer transactions than messages.
+        var transactions = await environment.ScalarAsync<long>("SELECT count(DISTINCT committed_in) FROM test_counted");
+        Console.WriteLine($"{broker}: {transactions} transactions for 1,999 messages");
+        Assert.True(transactions < 1000, $"{transactions} transactions for 1,999 messages");
+        // Every handler ran in its own message's trace (the one its outbox row carries), not in its committer's.
+        Assert.Equal(1999, await environment.ScalarAsync<long>("""
+            SELECT count(*) FROM test_counted JOIN outbox_messages USING (message_id)
+            WHERE outbox_messages.attributes->>'traceparent' LIKE '00-' || test_counted.trace_id || '-%'
+            """));
     }
 
     [Theory]
