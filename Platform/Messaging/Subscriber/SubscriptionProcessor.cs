@@ -59,9 +59,7 @@ internal sealed class SubscriptionProcessor
         _options = options;
         _logger = logger;
         _stats = new SubscriptionStats(Subscription.Name, metadata);
-        // Two committers: while one batch commits, the next runs its handlers. Four (one per four of the tests' 16
-        // handlers) made batches of about two messages under the tests' load; two, of three to four.
-        _inbox = new InboxCommits(Subscription.Name, metadata, builder.CommitsTogether ? InboxCommits.Committers : null);
+        _inbox = new InboxCommits(Subscription.Name, metadata, builder.CommitsTogether);
     }
 
     public SubscriptionDefinition Subscription { get; }

@@ -186,7 +186,6 @@ public sealed class MessagingBackboneTests
             await environment.ColumnAsync<int>("SELECT sequence FROM test_counted WHERE delivery_attempt = 2 ORDER BY sequence"));
         // Committed together: far fewer transactions than messages.
         var transactions = await environment.ScalarAsync<long>("SELECT count(DISTINCT committed_in) FROM test_counted");
-        Console.WriteLine($"{broker}: {transactions} transactions for 1,999 messages");
         Assert.True(transactions < 1000, $"{transactions} transactions for 1,999 messages");
         // Every handler ran in its own message's trace (the one its outbox row carries), not in its committer's.
         Assert.Equal(1999, await environment.ScalarAsync<long>("""
