@@ -111,6 +111,8 @@ public sealed class LifecycleTests
         var toHealthy = stopwatch.Elapsed;
 
         var processes = PlatformProcesses(platform);
+        // Known now, while their command lines can be read: a process that is exiting has none left.
+        var dcp = processes.Where(IsDcp).ToHashSet();
         var token = platform.DevToken;
         // What run.sh promises: the router and the dashboard where endpoints.json says, the dashboard open to the local user.
         var endpoints = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dataDirectory, "endpoints.json"))).RootElement;
@@ -127,7 +129,7 @@ public sealed class LifecycleTests
         Assert.True(platform.ExitCode == 0, $"AppHost exited with {platform.ExitCode}:\n{platform.Output}");
         // Every resource has stopped before AppHost exits (DcpPublisher:WaitForResourceCleanup); DCP itself notices a
         // moment later that the process it monitors is gone, and exits too.
-        var resources = LeftRunning(processes.Where(pid => !IsDcp(pid)));
+        var resources = LeftRunning(processes.Where(pid => !dcp.Contains(pid)));
         Assert.True(resources.Count == 0, "left running after AppHost exited:\n" + string.Join("\n", resources));
         await WaitUntilStoppedAsync(processes);
         Assert.Empty(ports.Where(port => PlatformUnderTest.IsListening(port.Value)).Select(port => port.Key));
