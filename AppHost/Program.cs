@@ -62,6 +62,9 @@ var router = builder.AddProject<Projects.RouterHttp>("router-http").AsPlatformSe
     // Aspire has every project trust X-Forwarded-* from anyone; at the edge that would let a caller name the host that
     // services write into their URLs. Behind a load balancer of its own, an installation turns it back on.
     .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")
+    // Socket completions run on the I/O thread, as router-http's Kestrel runs requests (its Extensions say why); read
+    // once by .NET at the first socket, so it can only come from the environment.
+    .WithEnvironment("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1")
     // Its access log, beside every resource's console log (a deployment keeps it in the router's own folder).
     .WithEnvironment(context =>
     {
