@@ -23,8 +23,8 @@ internal static class Extensions
         // DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, which AppHost sets, so does the service's answer HttpClient
         // reads): a proxy does little between two socket operations, and on two cores the hand-offs were most of its
         // cost (3.4 context switches a request). Safe because nothing on the router's path blocks a thread: every step
-        // is asynchronous I/O. The one wait is the access log's, when its queue is full (over 50,000 lines a second; see
-        // AccessLog). Measured in bench/README.md (tiles: the router's CPU per cached tile).
+        // is asynchronous I/O, and the access log only queues (AccessLog). Measured in bench/README.md (tiles: the
+        // router's CPU per cached tile).
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.AddAccessLog();
         builder.AddCrossOrigin();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -116,6 +117,41 @@ public sealed class RouterTests : IAsyncLifetime
         await Eventually.WaitUntilAsync(async () => (await ReadAccessLogAsync()).Contains("/api/v3/tokens/" + TokenRedaction.Redacted, StringComparison.Ordinal),
             TimeSpan.FromSeconds(5), "the request's line in the access log: " + await ReadAccessLogAsync(), Cancel);
         Assert.DoesNotContain(named, await ReadAccessLogAsync());
+    }
+
+    [Fact]
+    public async Task TheAccessLogCountsTheRequestsItHadNoRoomForAndKeepsItsNewestDays()
+    {
+        // Room for one line a second, and twenty requests at once: most go unlogged, which the log says.
+        await using var router = new RouterFactory(_upstream.Address, _metadata, new Dictionary<string, string>
+        {
+            ["AccessLog:QueueLimit"] = "1",
+            ["AccessLog:FlushInterval"] = "00:00:01",
+            ["AccessLog:RetainedFiles"] = "3",
+        });
+        // Files of earlier days: three are kept, today's among them.
+        foreach (var day in new[] { "20260101", "20260102", "20260103" })
+        {
+            await File.WriteAllTextAsync(Path.Combine(router.AccessLogDirectory, AccessLog.FilePrefix + day + ".txt"), "#Version: 1.0\n", Cancel);
+        }
+        var address = router.Start();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            using var response = await _http.GetAsync(new Uri(address, "/api/v3/tokens"), Cancel);
+            return response.StatusCode;
+        }));
+        Assert.All(answers, status => Assert.Equal(HttpStatusCode.OK, status));
+
+        await Eventually.WaitUntilAsync(async () => (await ReadAccessLogAsync(router.AccessLogDirectory)).Contains(" requests not logged: the queue was full", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5), "the access log's count of unlogged requests: " + await ReadAccessLogAsync(router.AccessLogDirectory), Cancel);
+        var lines = (await ReadAccessLogAsync(router.AccessLogDirectory)).Split('\n');
+        Assert.InRange(lines.Count(line => line.Contains(" GET /api/v3/tokens 200 ", StringComparison.Ordinal)), 1, 19);
+        var unlogged = lines.Where(line => line.StartsWith("#Remark: ", StringComparison.Ordinal))
+            .Sum(line => int.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture));
+        Assert.Equal(20, unlogged + lines.Count(line => line.Contains(" GET /api/v3/tokens 200 ", StringComparison.Ordinal)));
+        Assert.Equal(
+            [AccessLog.FilePrefix + "20260102.txt", AccessLog.FilePrefix + "20260103.txt", AccessLog.FilePrefix + DateTime.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + ".txt"],
+            Directory.GetFiles(router.AccessLogDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -614,10 +650,10 @@ public sealed class RouterTests : IAsyncLifetime
     }
 
     /// <summary>Every line of the router's access log so far (its files are still open for writing).</summary>
-    private async Task<string> ReadAccessLogAsync()
+    private async Task<string> ReadAccessLogAsync(string? directory = null)
     {
         var text = new System.Text.StringBuilder();
-        foreach (var file in Directory.GetFiles(_router.AccessLogDirectory))
+        foreach (var file in Directory.GetFiles(directory ?? _router.AccessLogDirectory).Order(StringComparer.Ordinal))
         {
             await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var reader = new StreamReader(stream);
