@@ -15,6 +15,8 @@ public sealed class UnlimitedUseCounter(MetadataDatabase metadata, ILogger<Unlim
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<(Guid Organization, string Service), long> _pending = new();
+    private readonly Lock _stopping = new();
+    private Task? _stopped;
 
     public void Add(Guid organizationId, string service, long calls) => _pending.AddOrUpdate((organizationId, service), calls, (_, sum) => sum + calls);
 
@@ -37,7 +39,17 @@ public sealed class UnlimitedUseCounter(MetadataDatabase metadata, ILogger<Unlim
         }
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        // A host may be stopped twice at once (a test's: by its factory, and by its own Run returning, which then disposes
+        // the services): both calls wait for the one last flush, so the metadata database outlives it.
+        lock (_stopping)
+        {
+            return _stopped ??= StopOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
         await FlushAsync(cancellationToken);
