@@ -56,6 +56,7 @@ public sealed partial class AccessLog(IOptions<AccessLogOptions> options, IHostE
     private readonly StringBuilder _lines = new();
     private long _unlogged;
     private FileStream? _file;
+    private DateOnly _openDay;
     private DateOnly _fileDay;
 
     private string Folder => _options.Directory is { Length: > 0 } configured
@@ -134,18 +135,14 @@ public sealed partial class AccessLog(IOptions<AccessLogOptions> options, IHostE
     {
         try
         {
-            if (_file is null || day != DayOf(_file))
+            if (_file is null || day != _openDay)
             {
                 await OpenAsync(day);
             }
             await _file!.WriteAsync(Encoding.UTF8.GetBytes(_lines.ToString()));
             await _file.FlushAsync();
         }
-        catch (IOException exception)
-        {
-            LogWriteFailed(logger, exception, Folder);
-        }
-        catch (UnauthorizedAccessException exception)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             LogWriteFailed(logger, exception, Folder);
         }
@@ -165,6 +162,7 @@ public sealed partial class AccessLog(IOptions<AccessLogOptions> options, IHostE
         Directory.CreateDirectory(Folder);
         var path = Path.Combine(Folder, $"{FilePrefix}{day:yyyyMMdd}.txt");
         _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        _openDay = day;
         var directives = $"#Version: 1.0\n#Start-Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}\n#Fields: {Fields}\n";
         await _file.WriteAsync(Encoding.UTF8.GetBytes(directives));
         // The oldest files past the ones kept; their names sort by day.
@@ -173,9 +171,6 @@ public sealed partial class AccessLog(IOptions<AccessLogOptions> options, IHostE
             File.Delete(old);
         }
     }
-
-    private static DateOnly DayOf(FileStream file) =>
-        DateOnly.ParseExact(Path.GetFileNameWithoutExtension(file.Name)[FilePrefix.Length..], "yyyyMMdd", CultureInfo.InvariantCulture);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The access log could not be written in {Folder}")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string folder);
